@@ -1,0 +1,5 @@
+import sys
+
+from motifscope.cli import main
+
+sys.exit(main())

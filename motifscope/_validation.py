@@ -1,0 +1,101 @@
+"""Argument checks shared by every public entry point.
+
+Each check raises :class:`motifscope.errors.InputError` with a message that names the
+argument, what was found and what was expected.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from motifscope.errors import InputError
+
+__all__ = ["check_one_hot", "check_ppm", "as_tensor"]
+
+
+def as_tensor(X, name: str = "X", dtype=torch.float32) -> torch.Tensor:
+    """Return ``X`` as a tensor of ``dtype`` (no copy when it already is one).
+
+    Parameters
+    ----------
+    X : array-like
+        A numpy array or torch tensor.
+    name : str
+        The argument's name, used in error messages.
+    dtype : torch.dtype
+        The dtype of the returned tensor.
+
+    Returns
+    -------
+    torch.Tensor
+        ``X`` converted to ``dtype``.
+    """
+    if isinstance(X, torch.Tensor):
+        return X.to(dtype)
+    if isinstance(X, np.ndarray):
+        return torch.from_numpy(np.ascontiguousarray(X)).to(dtype)
+    raise InputError(f"{name} must be a torch.Tensor or numpy.ndarray, got {type(X).__name__}")
+
+
+def check_one_hot(X, name: str = "X", *, allow_n: bool = True, exact: bool = False) -> None:
+    """Check that ``X`` has shape ``(N, 4, L)``.
+
+    Parameters
+    ----------
+    X : torch.Tensor or numpy.ndarray of shape (N, 4, L)
+        Sequences, one-hot along axis 1 in the order A, C, G, T.
+    name : str
+        The argument's name, used in error messages.
+    allow_n : bool
+        With ``exact``, accept all-zero columns (``N``).
+    exact : bool
+        Also check that every column is one-hot (values 0/1, at most one 1). This reads
+        the whole array, so it is off by default.
+
+    Raises
+    ------
+    InputError
+        If the shape or (with ``exact``) the values are wrong.
+    """
+    shape = tuple(X.shape)
+    if len(shape) != 3 or shape[1] != 4:
+        raise InputError(
+            f"{name} has shape {shape} but must have shape (N, 4, L) with bases A,C,G,T on axis 1"
+        )
+    if exact:
+        a = X.detach().cpu().numpy() if isinstance(X, torch.Tensor) else np.asarray(X)
+        if not np.isin(a, (0, 1)).all():
+            raise InputError(f"{name} must be one-hot (values 0 or 1); found other values")
+        s = a.sum(axis=1)
+        if (s > 1).any() or (not allow_n and (s == 0).any()):
+            expected = "exactly one" if not allow_n else "at most one"
+            raise InputError(f"{name} must have {expected} 1 per position on axis 1")
+
+
+def check_ppm(P, name: str = "ppm", *, atol: float = 1e-3) -> None:
+    """Check that ``P`` is a position probability matrix of shape ``(4, w)``.
+
+    Parameters
+    ----------
+    P : numpy.ndarray of shape (4, w)
+        Probabilities of A, C, G, T (rows) at each position (columns).
+    name : str
+        The argument's name, used in error messages.
+    atol : float
+        Tolerance on each column summing to 1.
+
+    Raises
+    ------
+    InputError
+        If the shape is wrong, a value is negative or a column does not sum to 1.
+    """
+    P = np.asarray(P)
+    if P.ndim != 2 or P.shape[0] != 4 or P.shape[1] < 1:
+        raise InputError(f"{name} has shape {P.shape} but must have shape (4, w) with w >= 1")
+    if not np.isfinite(P).all() or (P < 0).any():
+        raise InputError(f"{name} must hold finite non-negative probabilities")
+    bad = np.abs(P.sum(0) - 1) > atol
+    if bad.any():
+        j = int(np.argmax(bad))
+        raise InputError(f"{name} column {j} sums to {P[:, j].sum():.4f}, expected 1")
