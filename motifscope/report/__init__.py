@@ -1,0 +1,379 @@
+"""Static HTML reports of a run directory.
+
+Every analysis that wants a place in the report writes a **section manifest**,
+``<run>/analyses/<name>/section.json``, with :func:`write_section`. A manifest holds a title,
+an order key and a list of blocks; the files the blocks name live beside it::
+
+    {"title": "Kernel motifs", "order": 30, "blocks": [
+        {"type": "text", "text": "..."},
+        {"type": "metrics", "data": {"matched kernels": 166}},
+        {"type": "table", "path": "matches.tsv", "max_rows": 50},
+        {"type": "image", "path": "logo.png", "caption": "..."},
+        {"type": "gallery", "items": [{"image": "logos/M0.png", "caption": "M0", "link": "..."}]},
+        {"type": "plotly", "path": "similarity.plotly.json"},
+        {"type": "link", "path": "gallery.html", "text": "open the gallery"},
+        {"type": "files", "paths": ["motifs.meme"]}]}
+
+:func:`render_report` turns a run directory into a static site: ``index.html`` (model card,
+training curves, metrics next to the published numbers) and one page per section. Plotly's
+JavaScript is copied next to the pages, so the report works offline. Every string that
+comes from a file (motif names, target labels, table cells) is HTML-escaped by jinja2's
+autoescaping; a missing section is left out, a block whose file is missing is reported
+as missing instead of breaking the page.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from motifscope.errors import RunDirError
+
+__all__ = ["write_section", "render_report", "render_index", "Section"]
+
+_BLOCK_TYPES = {"text", "metrics", "table", "image", "gallery", "plotly", "link", "files"}
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+def write_section(directory, *, title: str, blocks: list[dict], order: int = 50, summary: str = "") -> Path:
+    """Write a section manifest that :func:`render_report` will render.
+
+    Parameters
+    ----------
+    directory : str or pathlib.Path
+        The analysis directory (``<run>/analyses/<name>``); block paths are relative to it.
+    title : str
+        Section title (shown in the navigation).
+    blocks : list of dict
+        Blocks as described in the module docstring.
+    order : int
+        Sort key of the section among the run's sections (smaller first).
+    summary : str
+        One line shown on the index page.
+
+    Returns
+    -------
+    pathlib.Path
+        The path of ``section.json``.
+    """
+    directory = Path(directory)
+    for i, b in enumerate(blocks):
+        if b.get("type") not in _BLOCK_TYPES:
+            raise ValueError(f"block {i} has type {b.get('type')!r}; expected one of {sorted(_BLOCK_TYPES)}")
+    path = directory / "section.json"
+    _atomic_write_text(
+        path, json.dumps({"title": title, "order": order, "summary": summary, "blocks": blocks}, indent=1, default=str)
+    )
+    return path
+
+
+@dataclass
+class Section:
+    """A section found in a run directory.
+
+    Parameters
+    ----------
+    name : str
+        Directory name of the analysis (also the page's file stem).
+    title : str
+        Title.
+    order : int
+        Sort key.
+    summary : str
+        One-line summary.
+    blocks : list of dict
+        Blocks with paths relative to ``directory``.
+    directory : pathlib.Path
+        The analysis directory.
+    """
+
+    name: str
+    title: str
+    order: int
+    summary: str
+    blocks: list
+    directory: Path
+    rendered: list = field(default_factory=list)
+
+
+def _env():
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("motifscope.report", "templates"),
+        autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _read_table(path: Path, max_rows: int):
+    delim = "\t" if path.suffix in (".tsv", ".tab", ".txt") else ","
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh, delimiter=delim))
+    if not rows:
+        return [], [], 0
+    header, body = rows[0], rows[1:]
+    n = len(body)
+    out = []
+    for r in body[:max_rows]:
+        cells = []
+        for c in r:
+            try:
+                v = float(c)
+                cells.append(f"{v:.4g}" if (v != int(v) or abs(v) >= 1e6) else c)
+            except ValueError:
+                cells.append(c)
+        out.append(cells)
+    return header, out, n
+
+
+class _Copier:
+    """Copies a section's files into the site, keeping names unique and safe."""
+
+    def __init__(self, site: Path, section: str):
+        self.site = site
+        self.rel = Path("files") / _safe(section)
+        (site / self.rel).mkdir(parents=True, exist_ok=True)
+        self.missing: list[str] = []
+
+    def __call__(self, src_dir: Path, rel: str) -> str | None:
+        src = (src_dir / rel).resolve()
+        if not src.is_file():
+            self.missing.append(rel)
+            return None
+        dest_rel = self.rel / Path(*[_safe(p) for p in Path(rel).parts])
+        dest = self.site / dest_rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if not dest.exists() or dest.stat().st_mtime < src.stat().st_mtime:
+            shutil.copy2(src, dest)
+        return dest_rel.as_posix()
+
+
+def _safe(name: str) -> str:
+    keep = "".join(c if (c.isalnum() or c in "-_.") else "_" for c in str(name))
+    return keep.strip(".") or "_"
+
+
+def _render_blocks(section: Section, site: Path) -> list[dict]:
+    copy = _Copier(site, section.name)
+    out = []
+    for i, b in enumerate(section.blocks):
+        t = b.get("type")
+        r = {"type": t, "caption": b.get("caption", ""), "title": b.get("title", "")}
+        if t == "text":
+            r["paragraphs"] = [p for p in str(b.get("text", "")).split("\n\n") if p.strip()]
+        elif t == "metrics":
+            r["items"] = [(k, _fmt(v)) for k, v in dict(b.get("data", {})).items()]
+        elif t == "table":
+            src = section.directory / b["path"]
+            if not src.is_file():
+                copy.missing.append(b["path"])
+                continue
+            r["header"], r["rows"], r["n"] = _read_table(src, int(b.get("max_rows", 50)))
+            r["href"] = copy(section.directory, b["path"])
+        elif t == "image":
+            r["src"] = copy(section.directory, b["path"])
+            r["alt"] = b.get("alt", b.get("caption", b["path"]))
+            if r["src"] is None:
+                continue
+        elif t == "gallery":
+            items = []
+            for it in b.get("items", []):
+                src = copy(section.directory, it["image"]) if it.get("image") else None
+                link = copy(section.directory, it["link"]) if it.get("link") else None
+                items.append({"src": src, "caption": it.get("caption", ""), "subtitle": it.get("subtitle", ""), "link": link})
+            r["items"] = items
+        elif t == "plotly":
+            src = section.directory / b["path"]
+            if not src.is_file():
+                copy.missing.append(b["path"])
+                continue
+            r["div"] = f"plot-{_safe(section.name)}-{i}"
+            r["json"] = src.read_text(encoding="utf-8")
+        elif t == "link":
+            r["href"] = copy(section.directory, b["path"])
+            r["text"] = b.get("text", b["path"])
+            if r["href"] is None:
+                continue
+        elif t == "files":
+            r["files"] = [(p, copy(section.directory, p)) for p in b.get("paths", [])]
+            r["files"] = [(p, h) for p, h in r["files"] if h]
+        out.append(r)
+    if copy.missing:
+        out.append({"type": "missing", "files": copy.missing})
+    return out
+
+
+def _fmt(v):
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return v
+
+
+def _sections(run_dir: Path) -> list[Section]:
+    found = []
+    adir = run_dir / "analyses"
+    if not adir.is_dir():
+        return found
+    for p in sorted(adir.glob("*/section.json")):
+        try:
+            d = json.loads(p.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as e:
+            raise RunDirError(f"{p}: not a valid section manifest ({e})") from None
+        found.append(
+            Section(p.parent.name, d.get("title", p.parent.name), int(d.get("order", 50)),
+                    d.get("summary", ""), list(d.get("blocks", [])), p.parent)
+        )
+    return sorted(found, key=lambda s: (s.order, s.name))
+
+
+def _copy_static(site: Path) -> None:
+    import plotly.offline
+
+    assets = site / "assets"
+    assets.mkdir(parents=True, exist_ok=True)
+    js = assets / "plotly.min.js"
+    if not js.exists():
+        _atomic_write_text(js, plotly.offline.get_plotlyjs())
+    css = Path(__file__).with_name("templates") / "style.css"
+    shutil.copy2(css, assets / "style.css")
+
+
+def _run_overview(run_dir: Path, site: Path) -> dict:
+    """Model card, metrics and training curves of a run (whatever is present)."""
+    info: dict = {"name": run_dir.name, "config": None, "metrics": None, "history": None}
+    cfg = run_dir / "config.toml"
+    if cfg.is_file():
+        import tomllib
+
+        try:
+            info["config_text"] = cfg.read_text(encoding="utf-8")
+            info["config"] = tomllib.loads(info["config_text"])
+        except tomllib.TOMLDecodeError as e:
+            raise RunDirError(f"{cfg}: invalid TOML ({e})") from None
+    met = run_dir / "metrics.json"
+    if met.is_file():
+        try:
+            m = json.loads(met.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as e:
+            raise RunDirError(f"{met}: invalid JSON ({e})") from None
+        info["metrics"] = [(k, _fmt(v)) for k, v in m.items() if not isinstance(v, (dict, list))]
+    hist = run_dir / "history.csv"
+    if hist.is_file():
+        import pandas as pd
+        import plotly.graph_objects as go
+
+        h = pd.read_csv(hist)
+        fig = go.Figure()
+        for col in [c for c in h.columns if c.endswith("loss")]:
+            fig.add_trace(go.Scatter(x=h["epoch"], y=h[col], mode="lines+markers", name=col))
+        fig.update_layout(title="Training curves", xaxis_title="epoch", yaxis_title="loss",
+                          height=360, margin=dict(l=50, r=20, t=50, b=40))
+        info["history"] = fig.to_json()
+    return info
+
+
+def render_report(run_dir, out_dir=None, *, title: str | None = None) -> Path:
+    """Render a run directory as a static HTML site.
+
+    Parameters
+    ----------
+    run_dir : str or pathlib.Path
+        A run directory (``model.pt``, ``config.toml``, ``metrics.json``, ``history.csv``,
+        ``analyses/*/section.json``; each part is optional).
+    out_dir : str or pathlib.Path or None
+        Where to write the site; default ``<run>/report``.
+    title : str or None
+        Page title; default the run directory's name.
+
+    Returns
+    -------
+    pathlib.Path
+        The path of ``index.html``.
+
+    Raises
+    ------
+    RunDirError
+        If ``run_dir`` is not a directory or a manifest is unreadable.
+    """
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise RunDirError(f"{run_dir}: run directory not found")
+    site = Path(out_dir) if out_dir is not None else run_dir / "report"
+    site.mkdir(parents=True, exist_ok=True)
+    _copy_static(site)
+    env = _env()
+    sections = _sections(run_dir)
+    for s in sections:
+        s.rendered = _render_blocks(s, site)
+    nav = [{"title": "Overview", "href": "index.html"}] + [
+        {"title": s.title, "href": f"{_safe(s.name)}.html"} for s in sections
+    ]
+    title = title or run_dir.name
+    for s in sections:
+        page = env.get_template("section.html").render(
+            title=title, nav=nav, active=f"{_safe(s.name)}.html", section=s
+        )
+        _atomic_write_text(site / f"{_safe(s.name)}.html", page)
+    info = _run_overview(run_dir, site)
+    index = env.get_template("index.html").render(
+        title=title, nav=nav, active="index.html", run=info, sections=sections
+    )
+    _atomic_write_text(site / "index.html", index)
+    return site / "index.html"
+
+
+def render_index(entries: list[dict], out_dir, *, title: str = "motifscope", blocks: list | None = None) -> Path:
+    """Render a landing page that links several run reports (used by ``motifscope demo``).
+
+    Parameters
+    ----------
+    entries : list of dict
+        One per report: ``{"title": ..., "href": relative path to its index.html,
+        "summary": ..., "metrics": {name: value}}``.
+    out_dir : str or pathlib.Path
+        Directory of the landing page.
+    title : str
+        Page title.
+    blocks : list of dict or None
+        Extra blocks (as in :func:`write_section`, paths relative to ``out_dir``) shown
+        under the list, e.g. the ground-truth scorecard.
+
+    Returns
+    -------
+    pathlib.Path
+        The path of ``index.html``.
+    """
+    site = Path(out_dir)
+    site.mkdir(parents=True, exist_ok=True)
+    _copy_static(site)
+    sec = Section("overview", title, 0, "", blocks or [], site)
+    rendered = _render_blocks(sec, site)
+    for e in entries:
+        e["metrics"] = [(k, _fmt(v)) for k, v in dict(e.get("metrics", {})).items()]
+    page = _env().get_template("landing.html").render(
+        title=title, nav=[{"title": "Home", "href": "index.html"}], active="index.html",
+        entries=entries, blocks=rendered,
+    )
+    path = site / "index.html"
+    _atomic_write_text(path, page)
+    return path
+
+
+def escape(text) -> str:
+    """HTML-escape ``text`` (for fragments built outside the templates)."""
+    return html.escape(str(text), quote=True)

@@ -1,0 +1,636 @@
+"""DeepATT's category attention: query vectors, their similarity, attention maps.
+
+DeepATT feeds the identity matrix ``I_T`` through the query projection of its category
+attention, so the query of target ``i`` is row ``i`` of ``Q = W_q.weight.T + b_q``: a learned
+``(T, 400)`` matrix, the same for every input, split into 4 heads of 100 dimensions. The
+DeepATT paper plots the cosine similarity of the 919 trained query vectors (DNase 0–124,
+TF 125–814, histone 815–918), "enhanced" by a sigmoid, next to that of untrained (random)
+queries, where only the diagonal is lit.
+
+This module computes
+
+- :func:`query_vectors`: ``(T, D)`` or per head ``(H, T, D / H)``;
+- :func:`cosine_similarity` and :func:`sigmoid_enhance` (the enhancement's centre and slope
+  are parameters; the paper does not state them);
+- :func:`random_queries`: the control, queries with the same shape and initialisation
+  (Keras glorot-uniform weight, zero bias) but no training;
+- :func:`group_statistics` and :func:`pair_statistics`: mean similarity within vs between
+  groups (categories, the same factor across cell types, the same cell type across factors)
+  with permutation p-values, so "subtle correlations" become numbers;
+- :func:`order_targets`: by category, or hierarchical clustering within category;
+- :func:`attention_maps`: where each target's query attends along the sequence;
+- plots: :func:`plot_similarity` (matplotlib, category bands) and
+  :func:`similarity_figure` (plotly, hover shows both targets).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+
+from motifscope.errors import InputError
+
+__all__ = [
+    "query_vectors",
+    "cosine_similarity",
+    "sigmoid_enhance",
+    "random_queries",
+    "group_statistics",
+    "pair_statistics",
+    "order_targets",
+    "attention_maps",
+    "deepsea_categories",
+    "plot_similarity",
+    "similarity_figure",
+    "plot_attention",
+    "similarity_analysis",
+]
+
+DEEPSEA_CATEGORIES = (("DNase", 0, 125), ("TF", 125, 815), ("Histone", 815, 919))
+
+
+def _attention(model):
+    att = getattr(model, "attention", None)
+    if att is None or not hasattr(att, "queries"):
+        raise InputError(
+            f"model {getattr(model, 'name', type(model).__name__)!r} has no category attention; "
+            "query vectors exist only for DeepATT models (deepatt, deepatt_plus, deepatt_demo)"
+        )
+    return att
+
+
+def query_vectors(model, *, per_head: bool = False) -> np.ndarray:
+    """The learned query vector of every target.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        A DeepATT-family model (its ``attention`` module has ``queries()``, ``heads``).
+    per_head : bool
+        Split the ``D`` dimensions into the attention heads.
+
+    Returns
+    -------
+    numpy.ndarray of shape (T, D) or (H, T, D / H), float64
+        ``W_q.weight.T + b_q``; with ``per_head``, head ``h`` is columns
+        ``h·D/H … (h+1)·D/H − 1``, exactly as the attention splits them.
+    """
+    att = _attention(model)
+    with torch.no_grad():
+        Q = att.queries().detach().cpu().double().numpy()
+    if per_head:
+        H = int(att.heads)
+        T, D = Q.shape
+        return Q.reshape(T, H, D // H).transpose(1, 0, 2).copy()
+    return Q
+
+
+def cosine_similarity(Q) -> np.ndarray:
+    """Cosine similarity between every pair of rows.
+
+    Parameters
+    ----------
+    Q : numpy.ndarray of shape (T, D) or (H, T, d)
+        Query vectors (per head for a 3-D array).
+
+    Returns
+    -------
+    numpy.ndarray of shape (T, T) or (H, T, T)
+        ``S[i, j] = q_i · q_j / (|q_i| |q_j|)``; a zero vector has similarity 0 with
+        everything (and 1 with itself).
+    """
+    Q = np.asarray(Q, dtype=np.float64)
+    if Q.ndim not in (2, 3):
+        raise InputError(f"Q has shape {Q.shape}; expected (T, D) or (H, T, d)")
+    n = np.linalg.norm(Q, axis=-1, keepdims=True)
+    U = np.divide(Q, n, out=np.zeros_like(Q), where=n > 0)
+    S = U @ np.swapaxes(U, -1, -2)
+    S = np.clip(S, -1.0, 1.0)
+    idx = np.arange(Q.shape[-2])
+    S[..., idx, idx] = 1.0
+    return S
+
+
+def sigmoid_enhance(S, *, center: float | None = None, slope: float | None = None) -> np.ndarray:
+    """Contrast-enhance a similarity map with a sigmoid, as DeepATT's figure does.
+
+    ``E = 1 / (1 + exp(−slope · (S − center)))``. The DeepATT paper names the sigmoid but
+    not its parameters; the defaults here are data-driven and stated: ``center`` = the mean
+    off-diagonal similarity and ``slope`` = ``2 / sd`` of the off-diagonal similarities, so
+    one standard deviation above the mean maps to 0.88 and one below to 0.12.
+
+    Parameters
+    ----------
+    S : numpy.ndarray of shape (T, T) or (H, T, T)
+        A similarity map.
+    center : float or None
+        Value mapped to 0.5.
+    slope : float or None
+        Steepness.
+
+    Returns
+    -------
+    numpy.ndarray of the same shape, values in (0, 1)
+    """
+    S = np.asarray(S, dtype=np.float64)
+    T = S.shape[-1]
+    off = S[..., ~np.eye(T, dtype=bool)]
+    if center is None:
+        center = float(off.mean())
+    if slope is None:
+        sd = float(off.std())
+        slope = 2.0 / sd if sd > 0 else 1.0
+    return 1.0 / (1.0 + np.exp(-slope * (S - center)))
+
+
+def random_queries(shape_or_model, *, random_state=None) -> np.ndarray:
+    """Untrained query vectors: the "no valid correlation" control of the DeepATT paper.
+
+    Parameters
+    ----------
+    shape_or_model : tuple of int or torch.nn.Module
+        ``(T, D)``, or a DeepATT model whose query shape is copied.
+    random_state : int, numpy.random.Generator or None
+        Seed.
+
+    Returns
+    -------
+    numpy.ndarray of shape (T, D)
+        Keras glorot-uniform weights (limit ``sqrt(6 / (T + D))``, the initialisation of
+        DeepATT's ``Dense(400)`` on the 919-wide identity) plus the zero initial bias.
+    """
+    if isinstance(shape_or_model, torch.nn.Module):
+        T, D = query_vectors(shape_or_model).shape
+    else:
+        T, D = (int(v) for v in shape_or_model)
+    rng = np.random.default_rng(random_state)
+    limit = math.sqrt(6.0 / (T + D))
+    return rng.uniform(-limit, limit, size=(T, D))
+
+
+def deepsea_categories(n_targets: int = 919) -> np.ndarray:
+    """Category of each DeepSEA target: DNase 0–124, TF 125–814, histone 815–918.
+
+    Parameters
+    ----------
+    n_targets : int
+        Must be 919.
+
+    Returns
+    -------
+    numpy.ndarray of shape (919,), dtype object
+    """
+    if n_targets != 919:
+        raise InputError(f"DeepSEA categories need 919 targets, got {n_targets}")
+    out = np.empty(919, dtype=object)
+    for name, a, b in DEEPSEA_CATEGORIES:
+        out[a:b] = name
+    return out
+
+
+def _offdiag_mean(S, mask):
+    return float(S[mask].mean()) if mask.any() else float("nan")
+
+
+def pair_statistics(S, mask, *, n_permutations: int = 1000, random_state=None) -> dict:
+    """Mean similarity of the marked pairs vs all other pairs, with a permutation p-value.
+
+    The null hypothesis is that the marks are unrelated to the similarity: targets are
+    relabelled at random (``S[p][:, p]`` for a random permutation ``p``), which keeps the
+    structure of both the map and the marked pairs.
+
+    Parameters
+    ----------
+    S : numpy.ndarray of shape (T, T)
+        A symmetric similarity map.
+    mask : numpy.ndarray of shape (T, T), bool
+        Marked pairs (only the off-diagonal part is used; symmetrised).
+    n_permutations : int
+        Number of random relabellings.
+    random_state : int, numpy.random.Generator or None
+        Seed.
+
+    Returns
+    -------
+    dict
+        ``marked``, ``other`` (mean similarities), ``difference``, ``p_value`` (one-sided,
+        ``(1 + #{perm ≥ observed}) / (1 + n_permutations)``), ``n_marked`` (pairs), ``n_other``.
+    """
+    S = np.asarray(S, dtype=np.float64)
+    T = S.shape[0]
+    if S.shape != (T, T):
+        raise InputError(f"S has shape {S.shape}; expected a square (T, T) map")
+    mask = np.asarray(mask, dtype=bool)
+    if mask.shape != S.shape:
+        raise InputError(f"mask has shape {mask.shape}; expected {S.shape}")
+    off = ~np.eye(T, dtype=bool)
+    m = (mask | mask.T) & off
+    o = off & ~m
+    obs_in, obs_out = _offdiag_mean(S, m), _offdiag_mean(S, o)
+    obs = obs_in - obs_out
+    rng = np.random.default_rng(random_state)
+    hits = 0
+    n_m, n_o = m.sum(), o.sum()
+    total = S[off].sum()
+    for _ in range(int(n_permutations)):
+        p = rng.permutation(T)
+        sin = S[np.ix_(p, p)][m].sum()
+        d = sin / n_m - (total - sin) / n_o
+        hits += d >= obs - 1e-12
+    return {
+        "marked": obs_in,
+        "other": obs_out,
+        "difference": obs,
+        "p_value": float((1 + hits) / (1 + int(n_permutations))),
+        "n_marked": int(n_m // 2),
+        "n_other": int(n_o // 2),
+    }
+
+
+def group_statistics(S, groups: dict, *, n_permutations: int = 1000, random_state=None,
+                     subset=None) -> pd.DataFrame:
+    """Within-group vs between-group similarity for one or more groupings.
+
+    Parameters
+    ----------
+    S : numpy.ndarray of shape (T, T)
+        A similarity map.
+    groups : dict of str to sequence of length T
+        Each grouping labels every target (e.g. ``{"category": ..., "factor": ...,
+        "cell type": ...}``); ``None``/NaN labels take no part.
+    n_permutations : int
+        Random relabellings per grouping.
+    random_state : int or None
+        Seed.
+    subset : sequence of int or None
+        Restrict every statistic to these targets (e.g. the TF targets 125–814).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per grouping: ``within``, ``between``, ``difference``, ``p_value``,
+        ``n_within_pairs``, ``n_between_pairs``, ``n_targets``.
+    """
+    S = np.asarray(S, dtype=np.float64)
+    idx = np.arange(S.shape[0]) if subset is None else np.asarray(subset)
+    rows = []
+    for name, labels in groups.items():
+        lab = pd.Series(np.asarray(labels, dtype=object)[idx])
+        keep = lab.notna().to_numpy() & (lab.astype(str) != "None").to_numpy()
+        sub = idx[keep]
+        codes = pd.factorize(lab[keep])[0]
+        Ssub = S[np.ix_(sub, sub)]
+        mask = codes[:, None] == codes[None, :]
+        st = pair_statistics(Ssub, mask, n_permutations=n_permutations, random_state=random_state)
+        rows.append({
+            "grouping": name,
+            "within": st["marked"],
+            "between": st["other"],
+            "difference": st["difference"],
+            "p_value": st["p_value"],
+            "n_within_pairs": st["n_marked"],
+            "n_between_pairs": st["n_other"],
+            "n_targets": int(len(sub)),
+        })
+    return pd.DataFrame(rows)
+
+
+def order_targets(S, categories=None, *, method: str = "category") -> np.ndarray:
+    """An order of the targets for display.
+
+    Parameters
+    ----------
+    S : numpy.ndarray of shape (T, T)
+        Similarity map.
+    categories : sequence of length T or None
+        Category of each target; categories keep their first-appearance order.
+    method : {"category", "cluster"}
+        ``category``: index order within each category; ``cluster``: average-linkage
+        hierarchical clustering on ``1 − S`` within each category (or over all targets
+        without categories), leaves in dendrogram order.
+
+    Returns
+    -------
+    numpy.ndarray of shape (T,), int
+        A permutation of ``0 … T−1``.
+    """
+    if method not in ("category", "cluster"):
+        raise InputError(f"method must be 'category' or 'cluster', got {method!r}")
+    S = np.asarray(S, dtype=np.float64)
+    T = S.shape[0]
+    cats = np.zeros(T, dtype=int) if categories is None else pd.factorize(np.asarray(categories, dtype=object))[0]
+    order = []
+    for c in pd.unique(cats):
+        members = np.flatnonzero(cats == c)
+        if method == "cluster" and len(members) > 2:
+            from scipy.cluster.hierarchy import leaves_list, linkage
+            from scipy.spatial.distance import squareform
+
+            D = 1.0 - S[np.ix_(members, members)]
+            D = (D + D.T) / 2
+            np.fill_diagonal(D, 0.0)
+            Z = linkage(squareform(np.clip(D, 0, None), checks=False), method="average")
+            members = members[leaves_list(Z)]
+        order.extend(members.tolist())
+    return np.asarray(order)
+
+
+@torch.no_grad()
+def attention_maps(model, X, *, targets=None, batch_size: int = 64, device="cpu") -> np.ndarray:
+    """Attention weights of each target's query over the sequence positions.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        A DeepATT-family model.
+    X : torch.Tensor of shape (N, 4, L)
+        One-hot sequences, A, C, G, T.
+    targets : int, sequence of int or None
+        Targets to keep (all by default).
+    batch_size : int
+        Sequences per forward pass.
+    device : str or torch.device
+        Where to run.
+
+    Returns
+    -------
+    numpy.ndarray of shape (N, T', heads, P), float32
+        Softmax weights over the ``P`` pooled positions (each row sums to 1). Pooled
+        position ``p`` covers input bases ``p·pool … p·pool + pool + k − 2`` where ``k`` is
+        the first convolution's width.
+    """
+    from motifscope._validation import as_tensor, check_one_hot
+
+    att = _attention(model)
+    check_one_hot(X)
+    X = as_tensor(X)
+    sel = None if targets is None else np.atleast_1d(np.asarray(targets, dtype=int))
+    was_training, old_dev = model.training, next(model.parameters()).device
+    model.eval().to(device)
+    att.store_weights = True
+    out = []
+    try:
+        for i in range(0, X.shape[0], batch_size):
+            model(X[i : i + batch_size].to(device))
+            w = att.last_weights  # (n, heads, T, P)
+            w = w.permute(0, 2, 1, 3)
+            if sel is not None:
+                w = w[:, torch.as_tensor(sel)]
+            out.append(w.float().cpu().numpy())
+    finally:
+        att.store_weights = False
+        att.last_weights = None
+        model.train(was_training).to(old_dev)
+    return np.concatenate(out, axis=0)
+
+
+def _category_bands(ax, categories, order, axis="both"):
+    import matplotlib.patches as mpatches
+
+    cats = np.asarray(categories, dtype=object)[order]
+    palette = ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3"]
+    names = list(pd.unique(cats))
+    start = 0
+    T = len(cats)
+    for i in range(1, T + 1):
+        if i == T or cats[i] != cats[start]:
+            col = palette[names.index(cats[start]) % len(palette)]
+            ax.add_patch(mpatches.Rectangle((start - 0.5, -0.03 * T - 0.5), i - start, 0.025 * T,
+                                            color=col, clip_on=False, transform=ax.transData))
+            ax.add_patch(mpatches.Rectangle((-0.03 * T - 0.5, start - 0.5), 0.025 * T, i - start,
+                                            color=col, clip_on=False, transform=ax.transData))
+            ax.text((start + i) / 2, -0.045 * T, str(cats[start]), ha="center", va="bottom", fontsize=8)
+            start = i
+
+
+def plot_similarity(S, categories=None, *, order=None, ax=None, title=None, cmap="viridis",
+                    vmin=None, vmax=None):
+    """Static heatmap of a similarity map with category bands on both axes.
+
+    Parameters
+    ----------
+    S : numpy.ndarray of shape (T, T)
+        Similarity map (raw or enhanced).
+    categories : sequence of length T or None
+        Category of each target, drawn as coloured bands and labels.
+    order : numpy.ndarray of shape (T,) or None
+        Display order (see :func:`order_targets`).
+    ax : matplotlib.axes.Axes or None
+        Axes to draw in (a new figure otherwise).
+    title : str or None
+        Title.
+    cmap : str
+        Colormap.
+    vmin, vmax : float or None
+        Colour limits.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib.pyplot as plt
+
+    S = np.asarray(S)
+    order = np.arange(S.shape[0]) if order is None else np.asarray(order)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 6))
+    im = ax.imshow(S[np.ix_(order, order)], cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
+    ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="cosine similarity")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if categories is not None:
+        _category_bands(ax, categories, order)
+    if title:
+        ax.set_title(title, pad=22 if categories is not None else 6)
+    return ax
+
+
+def similarity_figure(S, labels: Sequence[str] | None = None, *, order=None, title=None,
+                      decimals: int = 3):
+    """Interactive plotly heatmap; hovering shows both targets' labels and the value.
+
+    Parameters
+    ----------
+    S : numpy.ndarray of shape (T, T)
+        Similarity map.
+    labels : sequence of str or None
+        One label per target (e.g. "351 K562 | NRSF | None"); indices by default.
+    order : numpy.ndarray of shape (T,) or None
+        Display order.
+    title : str or None
+        Title.
+    decimals : int
+        Values are rounded to keep the embedded JSON small.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+    """
+    import plotly.graph_objects as go
+
+    S = np.asarray(S)
+    T = S.shape[0]
+    order = np.arange(T) if order is None else np.asarray(order)
+    labels = [str(i) for i in range(T)] if labels is None else [str(x) for x in labels]
+    if len(labels) != T:
+        raise InputError(f"labels has {len(labels)} entries; expected {T}")
+    lab = [f"{i}: {labels[i]}" if not labels[i].startswith(f"{i}") else labels[i] for i in order]
+    fig = go.Figure(go.Heatmap(
+        z=np.round(S[np.ix_(order, order)], decimals), x=lab, y=lab, colorscale="Viridis",
+        hovertemplate="%{y}<br>%{x}<br>similarity %{z}<extra></extra>",
+        colorbar=dict(title="cosine"),
+    ))
+    fig.update_layout(title=title, height=720, width=760, xaxis=dict(showticklabels=False),
+                      yaxis=dict(showticklabels=False, autorange="reversed"),
+                      margin=dict(l=20, r=20, t=50, b=20))
+    return fig
+
+
+def plot_attention(weights, *, ax=None, seq: str | None = None, title=None):
+    """Attention weights of one target over the pooled positions, one line per head.
+
+    Parameters
+    ----------
+    weights : numpy.ndarray of shape (heads, P)
+        One sequence's weights for one target (a slice of :func:`attention_maps`).
+    ax : matplotlib.axes.Axes or None
+        Axes to draw in.
+    seq : str or None
+        Unused except for the title length hint; kept for API symmetry with other plots.
+    title : str or None
+        Title.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib.pyplot as plt
+
+    W = np.asarray(weights)
+    if W.ndim != 2:
+        raise InputError(f"weights has shape {W.shape}; expected (heads, positions)")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 2.4))
+    for h in range(W.shape[0]):
+        ax.plot(np.arange(W.shape[1]), W[h], label=f"head {h}", lw=1.2)
+    ax.set_xlabel("pooled position")
+    ax.set_ylabel("attention")
+    ax.legend(fontsize=7, ncol=min(4, W.shape[0]), frameon=False)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def similarity_analysis(model, out_dir, *, labels=None, categories=None, groups=None,
+                        pair_masks=None, head="all", order: str = "category",
+                        n_permutations: int = 1000, random_state: int = 0) -> dict:
+    """Run the whole query-vector analysis and write its files and report section.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        A trained DeepATT-family model.
+    out_dir : str or pathlib.Path
+        Output directory (usually ``<run>/analyses/similarity``).
+    labels : sequence of str or None
+        One label per target for hovers and tables.
+    categories : sequence or None
+        Category per target (DeepSEA's three when the model has 919 targets and this is
+        ``None``).
+    groups : dict of str to sequence or None
+        Extra groupings for :func:`group_statistics` (the categories are always included).
+    pair_masks : dict of str to numpy.ndarray of shape (T, T) or None
+        Extra pair sets for :func:`pair_statistics` (e.g. "tasks sharing a planted motif").
+    head : "all" or int
+        Use the full query vectors or one head's slice.
+    order : {"category", "cluster"}
+        Display order.
+    n_permutations : int
+        Permutations per statistic.
+    random_state : int
+        Seed of the permutations and of the random-query control.
+
+    Returns
+    -------
+    dict
+        ``similarity`` (T, T), ``random_similarity`` (T, T), ``statistics`` (DataFrame:
+        trained vs random rows), and ``files`` (written paths).
+    """
+    from pathlib import Path
+
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    from motifscope.report import write_section
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    Q = query_vectors(model, per_head=head != "all")
+    if head != "all":
+        h = int(head)
+        if not 0 <= h < Q.shape[0]:
+            raise InputError(f"head must be 'all' or 0..{Q.shape[0] - 1}, got {head!r}")
+        Q = Q[h]
+    T = Q.shape[0]
+    if categories is None and T == 919:
+        categories = deepsea_categories()
+    S = cosine_similarity(Q)
+    R = cosine_similarity(random_queries(Q.shape, random_state=random_state))
+    grp = {}
+    if categories is not None:
+        grp["category"] = list(categories)
+    grp.update(groups or {})
+    rows = []
+    for which, M in (("trained", S), ("random", R)):
+        if grp:
+            df = group_statistics(M, grp, n_permutations=n_permutations, random_state=random_state)
+            df.insert(0, "queries", which)
+            rows.append(df)
+        for name, mask in (pair_masks or {}).items():
+            st = pair_statistics(M, mask, n_permutations=n_permutations, random_state=random_state)
+            rows.append(pd.DataFrame([{
+                "queries": which, "grouping": name, "within": st["marked"], "between": st["other"],
+                "difference": st["difference"], "p_value": st["p_value"],
+                "n_within_pairs": st["n_marked"], "n_between_pairs": st["n_other"], "n_targets": T,
+            }]))
+    stats = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+    idx = order_targets(S, categories, method=order)
+    np.save(out / "similarity.npy", S)
+    np.save(out / "random_similarity.npy", R)
+    np.save(out / "order.npy", idx)
+    stats.to_csv(out / "statistics.tsv", sep="\t", index=False)
+    fig, axes = plt.subplots(1, 3, figsize=(18, 6))
+    plot_similarity(R, categories, order=idx, ax=axes[0], title="random queries (control)", vmin=-1, vmax=1)
+    plot_similarity(S, categories, order=idx, ax=axes[1], title="trained queries", vmin=-1, vmax=1)
+    plot_similarity(sigmoid_enhance(S), categories, order=idx, ax=axes[2],
+                    title="trained, sigmoid-enhanced", vmin=0, vmax=1)
+    fig.tight_layout()
+    fig.savefig(out / "similarity.png", dpi=110)
+    plt.close(fig)
+    fig = similarity_figure(S, labels, order=idx, title="Cosine similarity of the query vectors")
+    (out / "similarity.plotly.json").write_text(fig.to_json(), encoding="utf-8")
+    summary = ""
+    if not stats.empty:
+        t = stats[stats["queries"] == "trained"].iloc[0]
+        summary = (f"{t['grouping']}: within {t['within']:.3f} vs between {t['between']:.3f} "
+                   f"(p = {t['p_value']:.3g})")
+    write_section(out, title="Query-vector similarity", order=60, summary=summary, blocks=[
+        {"type": "text", "text": (
+            "Cosine similarity of the learned target queries of the category attention "
+            "(W_q + b_q), next to untrained queries with the same initialisation. The "
+            "enhanced map applies a sigmoid centred on the mean off-diagonal similarity "
+            "with slope 2/sd.")},
+        {"type": "image", "path": "similarity.png", "caption": "random vs trained queries"},
+        {"type": "plotly", "path": "similarity.plotly.json"},
+        {"type": "table", "path": "statistics.tsv", "title": "Within vs between groups",
+         "caption": "p: one-sided permutation test relabelling targets at random"},
+        {"type": "files", "paths": ["similarity.npy", "random_similarity.npy", "statistics.tsv"]},
+    ])
+    return {"similarity": S, "random_similarity": R, "statistics": stats,
+            "files": sorted(str(p) for p in out.iterdir())}
