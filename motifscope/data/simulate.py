@@ -1,0 +1,876 @@
+"""Simulated DeepSEA-format data with planted JASPAR motifs and known ground truth.
+
+This is motifscope's embedded default data set: the demo and every ground-truth score
+(motif recovery, attribution accuracy) use it. It follows the design of Koo & Eddy (2019)
+and writes the exact DeepSEA bundle layouts, so the whole pipeline runs through the real
+readers.
+
+How a sequence is made
+----------------------
+1. **Background**: ``length`` bases drawn i.i.d. with ``P(G) = P(C) = gc / 2`` and
+   ``P(A) = P(T) = (1 - gc) / 2``.
+2. **Grammar pairs** (for each rule ``A > B [smin, smax]``, in order): with probability
+   ``p_grammar`` a *positive* pair is planted: an instance of A on the + strand, then
+   ``s ~ U{smin..smax}`` background bases, then an instance of B on the + strand. Else,
+   with probability ``p_decoy``, a *decoy* that has both motifs but breaks the rule: B
+   before A (spacing in range), A then B too far apart (``smax + 1 .. smax +
+   decoy_margin``), or B on the - strand. Decoys keep the grammar task from being the
+   AND of the two presence tasks.
+3. **Single instances**: each motif independently, with probability ``p_motif``, gets
+   one instance on a random strand.
+4. Every instance is sampled from its PPM (each base drawn from its column's
+   distribution) and placed uniformly at random among the positions where it overlaps no
+   earlier instance (a grammar pair occupies the gap between its two motifs as well).
+   An instance that cannot be placed is dropped (counted in ``simulation.json``).
+
+Tasks (labels)
+--------------
+- one **presence** task per motif, in motif order: 1 when the sequence holds at least one
+  planted instance of the motif (either strand, any role);
+- one **grammar** task per rule, after them: 1 when some planted instance of A on the
+  + strand is followed by one of B on the + strand with ``smin <= start(B) - end(A) <=
+  smax``.
+
+Labels are computed from the planted instances, so they are exact; ``label_noise`` then
+flips each label independently with that probability (a separate random stream, so the
+sequences do not depend on it).
+
+Files written into ``out_dir``
+------------------------------
+``train.mat``
+    MATLAB v7.3 (HDF5 with a 512-byte MATLAB userblock): ``trainxdata`` h5py shape
+    ``(L, 4, N)`` uint8, ``traindata`` ``(T, N)`` uint8.
+``valid.mat``, ``test.mat``
+    MATLAB v5 (``scipy.io.savemat``): ``validxdata``/``testxdata`` ``(N, 4, L)`` uint8,
+    ``validdata``/``testdata`` ``(N, T)`` uint8.
+    Bases are stored **A, G, C, T** as in the DeepSEA bundle. In ``train.mat`` and
+    ``test.mat`` the second half holds the reverse complements of the first half in the
+    same order, with the same labels (so ``n_train`` and ``n_test`` count both strands and
+    must be even); ``valid.mat`` holds forward sequences only.
+``instances.tsv``
+    One row per planted instance: ``split``, ``seq`` (row in the split file), ``start``,
+    ``end`` (0-based, half-open, forward-strand coordinates of that row; reverse-
+    complement rows have the mirrored coordinates ``L - end, L - start`` and the other
+    strand), ``strand``, ``motif`` (name), ``tf`` (alt name), ``role`` (``single``,
+    ``grammar`` or ``decoy``) and ``tasks`` (comma-separated task indices whose clean
+    label this instance makes 1).
+``tasks.tsv``
+    ``task``, ``name``, ``kind`` (``presence``/``grammar``), ``motifs``,
+    ``min_spacing``, ``max_spacing``.
+``motifs.meme``
+    The planted motifs (MEME minimal format).
+``simulation.json``
+    Every parameter, the seed, the resolved motifs, package versions, dropped instances
+    and per-task positive rates.
+
+The output is deterministic: the same parameters give the same bytes.
+
+Memory: ``train.mat`` is written in chunks of rows (streaming); ``valid.mat`` and
+``test.mat`` are MATLAB v5, which :func:`scipy.io.savemat` writes whole, so those two are
+held in memory as uint8 (4 bytes per base).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+
+import numpy as np
+
+from motifscope.errors import ConfigError, InputError
+from motifscope.motifs import Motif
+
+__all__ = [
+    "KOO_EDDY_TFS",
+    "GrammarRule",
+    "DEFAULT_GRAMMAR",
+    "SimulationParams",
+    "SimulationResult",
+    "simulate",
+    "resolve_motifs",
+    "read_ground_truth",
+]
+
+KOO_EDDY_TFS = (
+    "Arid3a", "CEBPB", "FOSL1", "GABPA", "MAFK", "MAX",
+    "MEF2A", "NFYB", "SP1", "SRF", "STAT1", "YY1",
+)  # fmt: skip
+"""The 12 TFs whose JASPAR motifs Koo & Eddy (2019) planted in their synthetic data."""
+
+_SPLIT_CODE = {"train": 0, "valid": 1, "test": 2}
+_CHUNK = 1024
+_MAT5_TEXT = b"MATLAB 5.0 MAT-file, written by motifscope.data.simulate"
+_MAT73_TEXT = (
+    b"MATLAB 7.3 MAT-file, Platform: GLNXA64, written by motifscope.data.simulate, "
+    b"HDF5 schema 1.00 ."
+)
+
+
+@dataclass(frozen=True)
+class GrammarRule:
+    """A motif-pair grammar: ``first`` then ``second``, both on the + strand.
+
+    Parameters
+    ----------
+    first : str
+        Motif A (matched against a motif's ``name`` or ``alt_name``, case-insensitively).
+    second : str
+        Motif B.
+    min_spacing : int
+        Smallest number of bases between the end of A and the start of B (>= 0).
+    max_spacing : int
+        Largest number of bases between them.
+    """
+
+    first: str
+    second: str
+    min_spacing: int = 2
+    max_spacing: int = 10
+
+    @property
+    def label(self) -> str:
+        """Task name, e.g. ``"GABPA>YY1[2-10]"``."""
+        return f"{self.first}>{self.second}[{self.min_spacing}-{self.max_spacing}]"
+
+
+DEFAULT_GRAMMAR = (
+    GrammarRule("GABPA", "YY1", 2, 10),
+    GrammarRule("MAX", "SP1", 4, 12),
+    GrammarRule("STAT1", "NFYB", 0, 8),
+)
+"""Grammar tasks used with the default Koo & Eddy motifs."""
+
+
+@dataclass
+class SimulationParams:
+    """Parameters of :func:`simulate`.
+
+    Parameters
+    ----------
+    motifs : sequence of str, list of Motif, str or os.PathLike
+        TF names looked up in the CORE vertebrates collection of ``release`` (default:
+        :data:`KOO_EDDY_TFS`), a list of :class:`~motifscope.motifs.Motif`, or the path of
+        a MEME file.
+    release : str or None
+        JASPAR release for TF names; ``None`` is the newest pyjaspar ships.
+    length : int
+        Sequence length ``L``.
+    n_train, n_valid, n_test : int
+        Number of sequences per split. ``n_train`` and ``n_test`` count both strands
+        (the second half are reverse complements) and must be even.
+    gc : float
+        GC fraction of the i.i.d. background.
+    p_motif : float
+        Probability that a sequence gets a single instance of each motif.
+    grammar : sequence of GrammarRule or tuple, or None
+        Grammar tasks; tuples ``(first, second, min_spacing, max_spacing)`` are accepted.
+        ``None``: :data:`DEFAULT_GRAMMAR` with the default motifs, otherwise rules on the
+        motif pairs (0, 1) and (2, 3) when there are enough motifs. ``()`` for none.
+    p_grammar : float
+        Probability, per rule and sequence, of planting a positive pair.
+    p_decoy : float
+        Probability, per rule and sequence, of planting a decoy pair (when no positive).
+    decoy_margin : int
+        Far decoys use spacings ``max_spacing + 1 .. max_spacing + decoy_margin``.
+    label_noise : float
+        Probability of flipping each label (0 to 0.5).
+    seed : int
+        Random seed; the output is a deterministic function of all parameters.
+    """
+
+    motifs: object = KOO_EDDY_TFS
+    release: str | None = None
+    length: int = 1000
+    n_train: int = 20000
+    n_valid: int = 2000
+    n_test: int = 4000
+    gc: float = 0.41
+    p_motif: float = 0.25
+    grammar: object = None
+    p_grammar: float = 0.15
+    p_decoy: float = 0.15
+    decoy_margin: int = 20
+    label_noise: float = 0.0
+    seed: int = 0
+
+
+@dataclass
+class Task:
+    """One label column (internal record, exported through ``tasks.tsv``)."""
+
+    index: int
+    name: str
+    kind: str
+    motifs: tuple
+    min_spacing: int | None = None
+    max_spacing: int | None = None
+
+
+@dataclass
+class SimulationResult:
+    """What :func:`simulate` wrote.
+
+    Parameters
+    ----------
+    out_dir : pathlib.Path
+        The output folder.
+    files : dict of str to pathlib.Path
+        ``train``, ``valid``, ``test``, ``instances``, ``tasks``, ``motifs``, ``summary``.
+    motifs : list of Motif
+        The planted motifs, in task order.
+    task_names : list of str
+        One name per label column.
+    params : SimulationParams
+        The parameters used.
+    missing_motifs : list of str
+        Requested TF names that no release held (dropped).
+    """
+
+    out_dir: Path
+    files: dict
+    motifs: list
+    task_names: list
+    params: SimulationParams
+    missing_motifs: list = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- motifs
+
+
+def _pick(cands: list[Motif]) -> Motif:
+    # several matrices can share a TF name (e.g. CTCF): take the lowest base ID, which
+    # is JASPAR's canonical profile; each is already its latest version
+    return sorted(cands, key=lambda m: (m.name.split(".")[0], m.name))[0]
+
+
+def resolve_motifs(motifs=KOO_EDDY_TFS, release: str | None = None):
+    """Turn a motif specification into a list of motifs.
+
+    Parameters
+    ----------
+    motifs : sequence of str, list of Motif, str or os.PathLike
+        TF names, motifs, or a MEME file path.
+    release : str or None
+        JASPAR release used for TF names.
+
+    Returns
+    -------
+    list of Motif
+        Resolved motifs. A TF name takes the latest version of its matrix in the CORE
+        vertebrates collection of ``release``; if absent there, any taxonomic group of
+        that release; then older releases, newest first.
+    list of str
+        Notes: one line per name that needed a fallback or was not found (dropped).
+
+    Raises
+    ------
+    ConfigError
+        If nothing is left, names are duplicated, or a MEME file cannot be read.
+    """
+    notes: list[str] = []
+    if isinstance(motifs, (str, os.PathLike)):
+        path = Path(motifs)
+        if not path.exists():
+            raise ConfigError(f"motifs file {path} does not exist; expected a MEME file")
+        from motifscope.meme import read_meme
+
+        out = list(read_meme(path))
+    else:
+        items = list(motifs)
+        if items and all(isinstance(m, Motif) for m in items):
+            out = items
+        elif items and all(isinstance(m, str) for m in items):
+            out, notes = _lookup_names(items, release)
+        else:
+            raise ConfigError(
+                "motifs must be TF names, Motif objects or a MEME file path; "
+                f"got {type(motifs).__name__}"
+            )
+    if not out:
+        raise ConfigError("motifs: no motif to plant")
+    seen = set()
+    for m in out:
+        if m.name in seen:
+            raise ConfigError(f"motifs: the name {m.name!r} appears twice; names must be unique")
+        seen.add(m.name)
+    return out, notes
+
+
+def _lookup_names(names: list[str], release) -> tuple[list[Motif], list[str]]:
+    from motifscope.jaspar import find_by_name, jaspar_motifs, releases
+
+    primary = jaspar_motifs(release, "CORE", "vertebrates")
+    rel_name = primary[0].source if primary else str(release)
+    order = [rel_name] + [r for r in releases() if r < rel_name]
+    out, notes = [], []
+    for name in names:
+        key = name.strip().lower()
+        cands = [m for m in primary if (m.alt_name or "").lower() == key]
+        if cands:
+            out.append(_pick(cands))
+            continue
+        found = None
+        for r in order:  # any taxonomic group of this release, then older releases
+            cands = find_by_name(name, r)
+            if cands:
+                found = _pick(cands)
+                break
+        if found is None:
+            notes.append(f"{name}: not found in any JASPAR release; dropped")
+        else:
+            notes.append(
+                f"{name}: not in {rel_name} CORE vertebrates; used {found.name} from {found.source}"
+            )
+            out.append(found)
+    return out, notes
+
+
+def _motif_index(motifs: list[Motif], key, what: str) -> int:
+    if isinstance(key, (int, np.integer)):
+        if 0 <= int(key) < len(motifs):
+            return int(key)
+        raise ConfigError(f"grammar: {what} index {key} is out of range 0..{len(motifs) - 1}")
+    k = str(key).strip().lower()
+    for i, m in enumerate(motifs):
+        if m.name.lower() == k or (m.alt_name or "").lower() == k:
+            return i
+    raise ConfigError(
+        f"grammar: {what} {key!r} matches no planted motif; expected one of "
+        f"{[m.alt_name or m.name for m in motifs]}"
+    )
+
+
+def _resolve_grammar(params: SimulationParams, motifs: list[Motif]) -> list[GrammarRule]:
+    g = params.grammar
+    if g is None:
+        if params.motifs is KOO_EDDY_TFS or (
+            not isinstance(params.motifs, (str, os.PathLike))
+            and tuple(params.motifs) == KOO_EDDY_TFS
+        ):
+            rules = list(DEFAULT_GRAMMAR)
+            names = {(m.alt_name or m.name).lower() for m in motifs}
+            rules = [r for r in rules if r.first.lower() in names and r.second.lower() in names]
+        else:
+            rules = []
+            for a, b in ((0, 1), (2, 3)):
+                if b < len(motifs):
+                    rules.append(GrammarRule(motifs[a].name, motifs[b].name, 2, 10))
+        return rules
+    rules = []
+    for r in g:
+        if isinstance(r, GrammarRule):
+            rules.append(r)
+        elif isinstance(r, (tuple, list)) and len(r) in (2, 4):
+            rules.append(GrammarRule(*r))
+        else:
+            raise ConfigError(
+                f"grammar: {r!r} is not a GrammarRule or (first, second, min_spacing, max_spacing)"
+            )
+    for r in rules:
+        if not (0 <= r.min_spacing <= r.max_spacing):
+            raise ConfigError(
+                f"grammar {r.label}: need 0 <= min_spacing <= max_spacing, "
+                f"got {r.min_spacing}, {r.max_spacing}"
+            )
+    return rules
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _check_params(p: SimulationParams) -> None:
+    for name in ("length", "n_train", "n_valid", "n_test", "seed", "decoy_margin"):
+        v = getattr(p, name)
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
+            raise ConfigError(f"{name} must be a non-negative integer, got {v!r}")
+    if p.length < 1:
+        raise ConfigError(f"length must be >= 1, got {p.length}")
+    for name in ("n_train", "n_test"):
+        if getattr(p, name) % 2:
+            raise ConfigError(
+                f"{name} = {getattr(p, name)} must be even: the second half of the file holds "
+                "the reverse complements of the first"
+            )
+    if not (0.0 < p.gc < 1.0):
+        raise ConfigError(f"gc must be in (0, 1), got {p.gc}")
+    for name in ("p_motif", "p_grammar", "p_decoy"):
+        v = getattr(p, name)
+        if not (0.0 <= v <= 1.0):
+            raise ConfigError(f"{name} must be a probability in [0, 1], got {v}")
+    if p.p_grammar + p.p_decoy > 1.0:
+        raise ConfigError(f"p_grammar + p_decoy = {p.p_grammar + p.p_decoy} must be <= 1")
+    if not (0.0 <= p.label_noise <= 0.5):
+        raise ConfigError(f"label_noise must be in [0, 0.5], got {p.label_noise}")
+
+
+# --------------------------------------------------------------------------- sampling
+
+
+def _place(occ: np.ndarray, w: int, rng: np.random.Generator) -> int | None:
+    L = occ.shape[0]
+    if w > L:
+        return None
+    cs = np.concatenate(([0], np.cumsum(~occ)))
+    ok = np.flatnonzero(cs[w:] - cs[:-w] == w)
+    if ok.size == 0:
+        return None
+    return int(ok[rng.integers(ok.size)])
+
+
+class _Generator:
+    """Plans and samples one split's forward-strand sequences, chunk by chunk."""
+
+    def __init__(self, motifs, rules, rule_idx, params, rng):
+        self.motifs = motifs
+        self.widths = [m.width for m in motifs]
+        self.cum = [np.cumsum(m.ppm, axis=0) for m in motifs]
+        self.rules = rules
+        self.rule_idx = rule_idx
+        self.p = params
+        self.rng = rng
+        q = np.array([(1 - params.gc) / 2, params.gc / 2, params.gc / 2, (1 - params.gc) / 2])
+        self.bg_cum = np.cumsum(q)[:3]
+        self.n_tasks = len(motifs) + len(rules)
+        self.dropped = 0
+
+    def _sample_motif(self, i: int) -> np.ndarray:
+        u = self.rng.random(self.widths[i])
+        return np.minimum((u[None, :] >= self.cum[i]).sum(0), 3).astype(np.uint8)
+
+    def _plan(self):
+        """Instances of one sequence: list of [start, end, strand, motif, role]."""
+        p, rng, L = self.p, self.rng, self.p.length
+        occ = np.zeros(L, dtype=bool)
+        inst = []
+        for (ia, ib), r in zip(self.rule_idx, self.rules):
+            u = rng.random()
+            if u < p.p_grammar:
+                kind = "grammar"
+            elif u < p.p_grammar + p.p_decoy:
+                kind = ("swap", "far", "strand")[int(rng.integers(3))]
+            else:
+                continue
+            if kind == "far":
+                s = int(rng.integers(r.max_spacing + 1, r.max_spacing + p.decoy_margin + 1))
+            else:
+                s = int(rng.integers(r.min_spacing, r.max_spacing + 1))
+            first, second = (ib, ia) if kind == "swap" else (ia, ib)
+            w1, w2 = self.widths[first], self.widths[second]
+            b0 = _place(occ, w1 + s + w2, rng)
+            if b0 is None:
+                self.dropped += 2
+                continue
+            occ[b0 : b0 + w1 + s + w2] = True
+            role = "grammar" if kind == "grammar" else "decoy"
+            s2 = "-" if kind == "strand" else "+"
+            inst.append([b0, b0 + w1, "+", first, role])
+            inst.append([b0 + w1 + s, b0 + w1 + s + w2, s2, second, role])
+        for i in range(len(self.motifs)):
+            if rng.random() < p.p_motif:
+                strand = "+" if rng.random() < 0.5 else "-"
+                b0 = _place(occ, self.widths[i], rng)
+                if b0 is None:
+                    self.dropped += 1
+                    continue
+                occ[b0 : b0 + self.widths[i]] = True
+                inst.append([b0, b0 + self.widths[i], strand, i, "single"])
+        inst.sort(key=lambda t: t[0])
+        return inst
+
+    def labels(self, inst):
+        """Clean labels of one sequence and the task set of each instance."""
+        y = np.zeros(self.n_tasks, dtype=np.uint8)
+        supports = [set() for _ in inst]
+        for k, (_, _, _, m, _) in enumerate(inst):
+            y[m] = 1
+            supports[k].add(m)
+        n_m = len(self.motifs)
+        for g, ((ia, ib), r) in enumerate(zip(self.rule_idx, self.rules)):
+            for ka, a in enumerate(inst):
+                if a[3] != ia or a[2] != "+":
+                    continue
+                for kb, b in enumerate(inst):
+                    if kb == ka or b[3] != ib or b[2] != "+":
+                        continue
+                    gap = b[0] - a[1]
+                    if r.min_spacing <= gap <= r.max_spacing:
+                        y[n_m + g] = 1
+                        supports[ka].add(n_m + g)
+                        supports[kb].add(n_m + g)
+        return y, supports
+
+    def chunk(self, n: int):
+        """``n`` forward sequences: base indices (n, L) uint8, clean labels (n, T), instances."""
+        L = self.p.length
+        u = self.rng.random((n, L))
+        idx = (u[..., None] >= self.bg_cum).sum(-1).astype(np.uint8)
+        Y = np.zeros((n, self.n_tasks), dtype=np.uint8)
+        records = []
+        for j in range(n):
+            inst = self._plan()
+            for t in inst:
+                bases = self._sample_motif(t[3])
+                if t[2] == "-":
+                    bases = (3 - bases)[::-1]
+                idx[j, t[0] : t[1]] = bases
+            Y[j], sup = self.labels(inst)
+            records.append([(t, s) for t, s in zip(inst, sup)])
+        return idx, Y, records
+
+
+_EYE = np.eye(4, dtype=np.uint8)
+
+
+def _one_hot_agct(idx: np.ndarray) -> np.ndarray:
+    """Base indices (n, L) -> one-hot (n, 4, L) uint8 in A, G, C, T order."""
+    from motifscope.sequence import agct_from_acgt
+
+    return np.ascontiguousarray(agct_from_acgt(_EYE[idx].transpose(0, 2, 1), axis=1))
+
+
+def _rc_idx(idx: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray((3 - idx)[:, ::-1])
+
+
+# --------------------------------------------------------------------------- writers
+
+
+def _write_mat73_header(path: Path) -> None:
+    text = _MAT73_TEXT.ljust(116, b" ")
+    header = text + b"\x00" * 8 + b"\x00\x02" + b"IM"
+    with open(path, "r+b") as fh:
+        fh.write(header)
+
+
+def _write_mat5(path: Path, arrays: dict) -> None:
+    from scipy.io import savemat
+
+    buf = io.BytesIO()
+    savemat(buf, arrays, do_compression=False, oned_as="column")
+    data = bytearray(buf.getvalue())
+    data[:116] = _MAT5_TEXT.ljust(116, b" ")  # drop scipy's "Created on: <time>"
+    path.write_bytes(bytes(data))
+
+
+def _instance_rows(split, records, offset, L, rc_offset, motifs):
+    rows = []
+    for j, recs in enumerate(records):
+        for (start, end, strand, m, role), sup in recs:
+            tasks = ",".join(str(t) for t in sorted(sup))
+            name, tf = motifs[m].name, motifs[m].alt_name or motifs[m].name
+            rows.append((split, offset + j, start, end, strand, name, tf, role, tasks))
+            if rc_offset is not None:
+                rows.append(
+                    (
+                        split,
+                        rc_offset + offset + j,
+                        L - end,
+                        L - start,
+                        "-" if strand == "+" else "+",
+                        name,
+                        tf,
+                        role,
+                        tasks,
+                    )
+                )
+    return rows
+
+
+def _versions() -> dict:
+    import h5py
+    import scipy
+
+    import motifscope
+
+    out = {
+        "motifscope": motifscope.__version__,
+        "numpy": np.__version__,
+        "h5py": h5py.__version__,
+        "scipy": scipy.__version__,
+    }
+    try:
+        import pyjaspar
+
+        out["pyjaspar"] = pyjaspar.__version__
+    except ImportError:  # pragma: no cover
+        pass
+    return out
+
+
+def _noise(y: np.ndarray, rate: float, rng: np.random.Generator) -> np.ndarray:
+    if rate <= 0:
+        return y
+    flips = rng.random(y.shape) < rate
+    return (y ^ flips.astype(np.uint8)).astype(np.uint8)
+
+
+def simulate(out_dir, params: SimulationParams | None = None, **overrides) -> SimulationResult:
+    """Write a simulated data set in the DeepSEA layouts, with its ground truth.
+
+    See the module documentation for how sequences and labels are made and for the
+    exact files written.
+
+    Parameters
+    ----------
+    out_dir : str or os.PathLike
+        Output folder (created if needed; existing files of the same names are replaced).
+    params : SimulationParams or None
+        All parameters; defaults when ``None``.
+    **overrides
+        Fields of :class:`SimulationParams` to change, e.g. ``length=200, n_train=6000``.
+
+    Returns
+    -------
+    SimulationResult
+        Paths written, motifs and task names.
+
+    Raises
+    ------
+    ConfigError
+        If a parameter is invalid (unknown name, odd ``n_train``, a motif wider than
+        ``length``, a grammar naming a motif that is not planted, ...).
+
+    Examples
+    --------
+    >>> res = simulate("sim", length=200, n_train=6000, n_valid=500, n_test=1000)  # doctest: +SKIP
+    >>> res.task_names[:3]  # doctest: +SKIP
+    ['Arid3a', 'CEBPB', 'FOSL1']
+    """
+    from tqdm.auto import tqdm
+
+    params = SimulationParams() if params is None else params
+    if not isinstance(params, SimulationParams):
+        raise ConfigError(f"params must be a SimulationParams, got {type(params).__name__}")
+    known = {f.name for f in fields(SimulationParams)}
+    unknown = sorted(set(overrides) - known)
+    if unknown:
+        raise ConfigError(
+            f"simulate: unknown parameter(s) {unknown}; expected some of {sorted(known)}"
+        )
+    params = replace(params, **overrides)
+    _check_params(params)
+    motifs, notes = resolve_motifs(params.motifs, params.release)
+    too_wide = [m.name for m in motifs if m.width > params.length]
+    if too_wide:
+        raise ConfigError(f"motifs {too_wide} are wider than length={params.length}")
+    rules = _resolve_grammar(params, motifs)
+    rule_idx = [
+        (_motif_index(motifs, r.first, "first"), _motif_index(motifs, r.second, "second"))
+        for r in rules
+    ]
+    for r, (a, b) in zip(rules, rule_idx):
+        if motifs[a].width + r.max_spacing + motifs[b].width > params.length:
+            raise ConfigError(f"grammar {r.label} does not fit in length={params.length}")
+
+    tasks = [Task(i, m.alt_name or m.name, "presence", (m.name,)) for i, m in enumerate(motifs)]
+    for g, (r, (a, b)) in enumerate(zip(rules, rule_idx)):
+        tasks.append(
+            Task(
+                len(motifs) + g,
+                r.label,
+                "grammar",
+                (motifs[a].name, motifs[b].name),
+                r.min_spacing,
+                r.max_spacing,
+            )
+        )
+    T, L = len(tasks), params.length
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".simulate-", dir=out_dir))
+    names = {
+        "train": "train.mat",
+        "valid": "valid.mat",
+        "test": "test.mat",
+        "instances": "instances.tsv",
+        "tasks": "tasks.tsv",
+        "motifs": "motifs.meme",
+        "summary": "simulation.json",
+    }
+    summary_splits = {}
+    try:
+        import h5py
+
+        all_rows = []
+        sizes = {"train": params.n_train, "valid": params.n_valid, "test": params.n_test}
+        total = sum(sizes[s] // 2 if s != "valid" else sizes[s] for s in sizes)
+        bar = tqdm(total=total, desc="simulate", unit="seq", disable=total < 2 * _CHUNK)
+        for split in ("train", "valid", "test"):
+            code = _SPLIT_CODE[split]
+            rng = np.random.default_rng([params.seed, code])
+            nrng = np.random.default_rng([params.seed, code, 7])
+            gen = _Generator(motifs, rules, rule_idx, params, rng)
+            both = split != "valid"
+            n_fwd = sizes[split] // 2 if both else sizes[split]
+            clean_pos = np.zeros(T, dtype=np.int64)
+            flipped = 0
+            rows = []
+            if split == "train":
+                f = h5py.File(tmp / names[split], "w", userblock_size=512, libver="earliest")
+                dx = f.create_dataset(
+                    "trainxdata", shape=(L, 4, 2 * n_fwd), dtype=np.uint8, track_times=False
+                )
+                dy = f.create_dataset(
+                    "traindata", shape=(T, 2 * n_fwd), dtype=np.uint8, track_times=False
+                )
+                for d in (dx, dy):
+                    d.attrs.create("MATLAB_class", np.bytes_("uint8"))
+            else:
+                X = np.zeros((2 * n_fwd if both else n_fwd, 4, L), dtype=np.uint8)
+                Y = np.zeros((X.shape[0], T), dtype=np.uint8)
+            for i0 in range(0, n_fwd, _CHUNK):
+                n = min(_CHUNK, n_fwd - i0)
+                idx, y, recs = gen.chunk(n)
+                clean_pos += y.sum(0, dtype=np.int64)
+                yn = _noise(y, params.label_noise, nrng)
+                flipped += int((yn != y).sum())
+                oh = _one_hot_agct(idx)
+                rows += _instance_rows(split, recs, i0, L, n_fwd if both else None, motifs)
+                if split == "train":
+                    dx[:, :, i0 : i0 + n] = oh.transpose(2, 1, 0)
+                    dy[:, i0 : i0 + n] = yn.T
+                    ohr = _one_hot_agct(_rc_idx(idx))
+                    dx[:, :, n_fwd + i0 : n_fwd + i0 + n] = ohr.transpose(2, 1, 0)
+                    dy[:, n_fwd + i0 : n_fwd + i0 + n] = yn.T
+                else:
+                    X[i0 : i0 + n], Y[i0 : i0 + n] = oh, yn
+                    if both:
+                        X[n_fwd + i0 : n_fwd + i0 + n] = _one_hot_agct(_rc_idx(idx))
+                        Y[n_fwd + i0 : n_fwd + i0 + n] = yn
+                bar.update(n)
+            if split == "train":
+                f.close()
+                _write_mat73_header(tmp / names[split])
+            else:
+                _write_mat5(tmp / names[split], {f"{split}xdata": X, f"{split}data": Y})
+                del X, Y
+            rows.sort(key=lambda r: (r[1], r[2]))
+            all_rows += rows
+            summary_splits[split] = {
+                "n_sequences": int(2 * n_fwd if both else n_fwd),
+                "n_forward": int(n_fwd),
+                "reverse_complement_half": both,
+                "n_instances_forward": int(sum(1 for r in rows if r[1] < n_fwd)),
+                "dropped_instances": int(gen.dropped),
+                "positive_rate_clean": [float(c) / max(n_fwd, 1) for c in clean_pos],
+                "labels_flipped_forward": flipped,
+            }
+        bar.close()
+
+        with open(tmp / names["instances"], "w", newline="") as fh:
+            w = csv.writer(fh, delimiter="\t", lineterminator="\n")
+            w.writerow(["split", "seq", "start", "end", "strand", "motif", "tf", "role", "tasks"])
+            w.writerows(all_rows)
+        with open(tmp / names["tasks"], "w", newline="") as fh:
+            w = csv.writer(fh, delimiter="\t", lineterminator="\n")
+            w.writerow(["task", "name", "kind", "motifs", "min_spacing", "max_spacing"])
+            for t in tasks:
+                w.writerow(
+                    [
+                        t.index,
+                        t.name,
+                        t.kind,
+                        ",".join(t.motifs),
+                        "" if t.min_spacing is None else t.min_spacing,
+                        "" if t.max_spacing is None else t.max_spacing,
+                    ]
+                )
+        from motifscope.meme import write_meme
+
+        write_meme(motifs, tmp / names["motifs"])
+
+        p_json = asdict(replace(params, motifs=None, grammar=None))
+        if isinstance(params.motifs, (str, os.PathLike)):
+            p_json["motifs"] = str(params.motifs)
+        elif all(isinstance(m, str) for m in params.motifs):
+            p_json["motifs"] = list(params.motifs)
+        else:
+            p_json["motifs"] = [m.name for m in params.motifs]
+        p_json["grammar"] = [asdict(r) for r in rules]
+        summary = {
+            "params": p_json,
+            "seed": params.seed,
+            "base_order_on_disk": "AGCT",
+            "length": L,
+            "motifs": [
+                {
+                    "name": m.name,
+                    "alt_name": m.alt_name,
+                    "width": m.width,
+                    "source": m.source,
+                    "url": m.url,
+                }
+                for m in motifs
+            ],
+            "motif_notes": notes,
+            "tasks": [
+                {
+                    "task": t.index,
+                    "name": t.name,
+                    "kind": t.kind,
+                    "motifs": list(t.motifs),
+                    "min_spacing": t.min_spacing,
+                    "max_spacing": t.max_spacing,
+                }
+                for t in tasks
+            ],
+            "splits": summary_splits,
+            "files": names,
+            "versions": _versions(),
+        }
+        (tmp / names["summary"]).write_text(json.dumps(summary, indent=2) + "\n")
+        for fname in names.values():
+            os.replace(tmp / fname, out_dir / fname)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(out_dir / names["motifs"], 0o666 & ~umask)  # write_meme's temp file is 0600
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    missing = [n.split(":")[0] for n in notes if n.endswith("dropped")]
+    return SimulationResult(
+        out_dir=out_dir,
+        files={k: out_dir / v for k, v in names.items()},
+        motifs=motifs,
+        task_names=[t.name for t in tasks],
+        params=params,
+        missing_motifs=missing,
+    )
+
+
+def read_ground_truth(sim_dir):
+    """Read the ground-truth tables of a simulated data set.
+
+    Parameters
+    ----------
+    sim_dir : str or os.PathLike
+        A folder written by :func:`simulate`.
+
+    Returns
+    -------
+    tasks : pandas.DataFrame
+        ``tasks.tsv``: one row per label column.
+    instances : pandas.DataFrame
+        ``instances.tsv``: one row per planted instance (``tasks`` kept as a string).
+
+    Raises
+    ------
+    InputError
+        If the folder lacks ``tasks.tsv`` or ``instances.tsv``.
+    """
+    import pandas as pd
+
+    d = Path(sim_dir)
+    for name in ("tasks.tsv", "instances.tsv"):
+        if not (d / name).exists():
+            raise InputError(f"{d}: no {name}; expected a folder written by motifscope simulate")
+    tasks = pd.read_csv(d / "tasks.tsv", sep="\t", dtype={"motifs": str})
+    inst = pd.read_csv(d / "instances.tsv", sep="\t", dtype={"tasks": str})
+    return tasks, inst
