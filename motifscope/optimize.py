@@ -1,0 +1,307 @@
+"""Class optimisation (DeMo Dashboard): the input that maximises a target.
+
+DeMo's ``class_optimization.lua`` optimises a free ``(L, 4)`` matrix ``X`` initialised
+``U[0, 1)`` to minimise ``−log p(pos | X) + λ‖X‖²`` (λ = 0.009) with RMSprop (learning rate
+0.05, α 0.99, ε 1e-8) for 1000 iterations, then turns it into a PPM: clamp to [0, 1],
+divide by the global maximum, add 0.01, renormalise each position. :func:`optimize_input`
+reproduces that (``parametrization="raw"``) for any model that maps ``(N, 4, L)`` to logits;
+for sigmoid multi-target models the class score is ``log σ(z_t)`` (``objective="log_sigmoid"``,
+DeMo's NLL) or the logit ``z_t`` (the paper's ``S_c``).
+
+The default ``parametrization="softmax"`` optimises logits ``Z`` and feeds ``softmax(Z)``
+over the 4 bases to the model, so the input always lies on the simplex the model was
+trained on (one-hot columns are its corners); the raw parametrisation can drift to values
+no sequence has (negative, or several bases at once), which the DeMo PPM conversion then
+hides by clamping. The PPM of the softmax parametrisation is ``softmax(Z)`` itself.
+
+Several restarts run as one batch; the best final objective wins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from motifscope.errors import InputError
+from motifscope.motifs import Motif
+
+__all__ = ["OptimizeResult", "optimize_input", "demo_ppm", "motif_match_score", "contains_motif"]
+
+
+@dataclass
+class OptimizeResult:
+    """Result of :func:`optimize_input`.
+
+    Attributes
+    ----------
+    ppm : numpy.ndarray of shape (4, L)
+        Position probability matrix of the best restart.
+    matrix : numpy.ndarray of shape (4, L)
+        The optimised input as the model saw it (raw ``X``, or ``softmax(Z)``).
+    score : float
+        The target's logit on ``matrix``.
+    objective : numpy.ndarray of shape (steps,)
+        Objective (class score − λ‖X‖²) of the best restart at every step.
+    restart_scores : numpy.ndarray of shape (restarts,)
+        Final logit of every restart.
+    target : object
+        The target that was optimised.
+    parametrization : str
+        ``"raw"`` or ``"softmax"``.
+    """
+
+    ppm: np.ndarray
+    matrix: np.ndarray
+    score: float
+    objective: np.ndarray
+    restart_scores: np.ndarray
+    target: object
+    parametrization: str
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def motif(self) -> Motif:
+        """The PPM as a :class:`~motifscope.motifs.Motif` (name ``optimized_<target>``)."""
+        t = self.target if isinstance(self.target, (int, np.integer, str)) else "custom"
+        return Motif(f"optimized_{t}", self.ppm, alt_name=f"class optimisation ({self.parametrization})",
+                     nsites=100, source="motifscope.optimize")
+
+    def plot_logo(self, ax=None, **kwargs):
+        """Sequence logo of the PPM (:func:`motifscope.logo.plot_logo`).
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes or None
+            Axes to draw in.
+        **kwargs
+            Passed to the logo function.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        from motifscope.logo import plot_logo
+
+        return plot_logo(self.motif, ax=ax, **kwargs)
+
+
+def demo_ppm(X) -> np.ndarray:
+    """DeMo's conversion of an optimised matrix into a PPM.
+
+    Clamp to [0, 1], divide by the global maximum (an all-zero matrix stays zero), add
+    0.01, renormalise every position.
+
+    Parameters
+    ----------
+    X : numpy.ndarray of shape (4, L)
+        Optimised input.
+
+    Returns
+    -------
+    numpy.ndarray of shape (4, L)
+    """
+    A = np.clip(np.asarray(X, dtype=np.float64), 0.0, 1.0)
+    m = A.max()
+    if m > 0:
+        A = A / m
+    A = A + 0.01
+    return A / A.sum(0, keepdims=True)
+
+
+def _target_fn(target):
+    if callable(target):
+        return target
+    if isinstance(target, (int, np.integer)):
+        t = int(target)
+        return lambda z: z[:, t]
+    if isinstance(target, (list, tuple)):
+        idx = [int(t) for t in target]
+        return lambda z: z[:, idx].sum(1)
+    raise InputError(f"target must be an int, a list of ints or a callable, got {type(target).__name__}")
+
+
+def optimize_input(model, *, target, length: int | None = None, steps: int = 1000,
+                   lr: float = 0.05, l2: float = 0.009, optimizer: str = "rmsprop",
+                   init: str = "uniform", restarts: int = 4, parametrization: str = "softmax",
+                   objective: str = "log_sigmoid", random_state=None, device="cpu",
+                   progress: bool = False) -> OptimizeResult:
+    """Find the input that maximises a target's score (DeMo's class optimisation).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Maps ``(N, 4, L)`` to logits ``(N, T)``.
+    target : int, list of int or callable
+        Output to maximise (index, summed indices, or ``(N, T) -> (N,)`` on the logits).
+    length : int or None
+        Input length; default ``model.seq_len``. Fixed-length models need exactly that.
+    steps : int
+        Optimiser steps (DeMo: 1000).
+    lr : float
+        Learning rate (DeMo: 0.05).
+    l2 : float
+        λ of the ``λ‖X‖²`` penalty (DeMo: 0.009), on the matrix the model sees.
+    optimizer : {"rmsprop", "adam", "sgd"}
+        RMSprop uses DeMo's α 0.99 and ε 1e-8.
+    init : {"uniform", "zeros", "normal"}
+        ``uniform``: ``U[0, 1)`` as DeMo (for softmax, logits ``U[0, 1)``); ``zeros``: the
+        uniform background for softmax; ``normal``: ``N(0, 0.1)``.
+    restarts : int
+        Independent starts run as one batch; the best is returned.
+    parametrization : {"softmax", "raw"}
+        ``softmax`` keeps every column on the simplex (default); ``raw`` is DeMo's free
+        matrix, turned into a PPM by :func:`demo_ppm`.
+    objective : {"log_sigmoid", "logit"}
+        Class score: ``log σ(z)`` (DeMo's log-probability) or the logit ``z``.
+    random_state : int or None
+        Seed.
+    device : str or torch.device
+        Where to run; the model's device and mode are restored.
+    progress : bool
+        Show a progress bar.
+
+    Returns
+    -------
+    OptimizeResult
+    """
+    if parametrization not in ("softmax", "raw"):
+        raise InputError(f"parametrization must be 'softmax' or 'raw', got {parametrization!r}")
+    if objective not in ("log_sigmoid", "logit"):
+        raise InputError(f"objective must be 'log_sigmoid' or 'logit', got {objective!r}")
+    if restarts < 1 or steps < 1:
+        raise InputError(f"restarts and steps must be >= 1, got {restarts} and {steps}")
+    seq_len = getattr(model, "seq_len", None)
+    if length is None:
+        if seq_len is None:
+            raise InputError("length is required: the model has no seq_len attribute")
+        length = int(seq_len)
+    if seq_len is not None and not getattr(model, "variable_length", False) and int(length) != int(seq_len):
+        raise InputError(f"length={length} but model '{getattr(model, 'name', '?')}' expects {seq_len}")
+    fn = _target_fn(target)
+    gen = torch.Generator().manual_seed(int(np.random.default_rng(random_state).integers(2**31)))
+    shape = (restarts, 4, int(length))
+    if init == "uniform":
+        P0 = torch.rand(shape, generator=gen)
+    elif init == "zeros":
+        P0 = torch.zeros(shape)
+    elif init == "normal":
+        P0 = torch.randn(shape, generator=gen) * 0.1
+    else:
+        raise InputError(f"init must be 'uniform', 'zeros' or 'normal', got {init!r}")
+    was_training = model.training
+    params = list(model.parameters())
+    old_dev = params[0].device if params else None
+    req = [p.requires_grad for p in params]
+    model.eval().to(device)
+    for p in params:
+        p.requires_grad_(False)
+    P = P0.to(device).requires_grad_(True)
+    if optimizer == "rmsprop":
+        opt = torch.optim.RMSprop([P], lr=lr, alpha=0.99, eps=1e-8)
+    elif optimizer == "adam":
+        opt = torch.optim.Adam([P], lr=lr)
+    elif optimizer == "sgd":
+        opt = torch.optim.SGD([P], lr=lr)
+    else:
+        raise InputError(f"optimizer must be 'rmsprop', 'adam' or 'sgd', got {optimizer!r}")
+
+    def view(Pm):
+        return torch.softmax(Pm, dim=1) if parametrization == "softmax" else Pm
+
+    history = np.empty((steps, restarts), dtype=np.float64)
+    try:
+        from tqdm.auto import trange
+
+        for s in trange(steps, disable=not progress, desc="optimize", leave=False):
+            opt.zero_grad(set_to_none=True)
+            Xv = view(P)
+            z = fn(model(Xv))
+            score = torch.nn.functional.logsigmoid(z) if objective == "log_sigmoid" else z
+            obj = score - l2 * (Xv ** 2).sum(dim=(1, 2))
+            (-obj.sum()).backward()
+            opt.step()
+            history[s] = obj.detach().cpu().numpy()
+        with torch.no_grad():
+            Xv = view(P)
+            final = fn(model(Xv)).float().cpu().numpy()
+    finally:
+        for p, r in zip(params, req):
+            p.requires_grad_(r)
+        model.train(was_training)
+        if old_dev is not None:
+            model.to(old_dev)
+    best = int(np.argmax(final))
+    M = Xv[best].detach().cpu().double().numpy()
+    ppm = M / M.sum(0, keepdims=True) if parametrization == "softmax" else demo_ppm(M)
+    return OptimizeResult(ppm=ppm, matrix=M, score=float(final[best]), objective=history[:, best],
+                          restart_scores=final, target=target, parametrization=parametrization)
+
+
+def motif_match_score(ppm, motif: Motif, *, both_strands: bool = True, hard: bool = True) -> float:
+    """Best log-odds of ``motif`` over all windows of ``ppm``.
+
+    With ``hard`` (default) the PPM is first turned into its most likely sequence (one
+    base per column), which is then scored like a planted instance: ``Σ_j w_j[b_j]`` with
+    the motif's PWM ``w`` (log2 odds vs a uniform background). Without it, each window
+    scores ``Σ_j p_j · w_j``, the log-odds a sequence drawn from the window would have on
+    average. The maximum over windows (and strands) is returned.
+
+    Parameters
+    ----------
+    ppm : numpy.ndarray of shape (4, L)
+        A PPM (e.g. an optimised input).
+    motif : Motif
+        The motif to look for.
+    both_strands : bool
+        Also scan the reverse complement of the motif.
+    hard : bool
+        Score the PPM's most likely sequence instead of the expectation.
+
+    Returns
+    -------
+    float
+    """
+    A = np.asarray(ppm, dtype=np.float64)
+    if hard:
+        A = np.eye(4)[A.argmax(0)].T
+    out = -np.inf
+    for m in ([motif, motif.reverse_complement()] if both_strands else [motif]):
+        W = m.pwm()
+        w = W.shape[1]
+        if A.shape[1] < w:
+            continue
+        win = np.lib.stride_tricks.sliding_window_view(A, w, axis=1)  # (4, L-w+1, w)
+        out = max(out, float(np.einsum("bpj,bj->p", win, W).max()))
+    return out
+
+
+def contains_motif(ppm, motif: Motif, *, n_samples: int = 200, random_state=0) -> tuple[bool, float, float]:
+    """Does ``ppm`` contain ``motif``? Compared with the motif's own sampled instances.
+
+    Parameters
+    ----------
+    ppm : numpy.ndarray of shape (4, L)
+        A PPM.
+    motif : Motif
+        The planted motif.
+    n_samples : int
+        Instances sampled from the motif to set the bar.
+    random_state : int or None
+        Seed.
+
+    Returns
+    -------
+    tuple of (bool, float, float)
+        Whether :func:`motif_match_score` reaches the median log-odds of instances sampled
+        from the motif, the score, and that median.
+    """
+    rng = np.random.default_rng(random_state)
+    P = motif.ppm
+    W = motif.pwm()
+    idx = np.stack([rng.choice(4, size=n_samples, p=P[:, j]) for j in range(P.shape[1])], axis=1)
+    inst = W[idx, np.arange(P.shape[1])[None, :]].sum(1)
+    bar = float(np.median(inst))
+    s = motif_match_score(ppm, motif)
+    return bool(s >= bar), s, bar

@@ -1,0 +1,130 @@
+"""Temporal output scores and class optimisation on hand-built models with known answers."""
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from motifscope.errors import InputError
+from motifscope.motifs import Motif
+from motifscope.optimize import contains_motif, demo_ppm, motif_match_score, optimize_input
+from motifscope.sequence import decode, one_hot_encode
+from motifscope.temporal import score_rises_against_truth, temporal_scores
+
+MOTIF = "GATAAG"
+
+
+class MotifDetector(nn.Module):
+    """Logit = 10 * (max over positions of the count of matched MOTIF bases) - 55."""
+
+    def __init__(self, seq_len=40, motif=MOTIF):
+        super().__init__()
+        self.seq_len = seq_len
+        self.conv = nn.Conv1d(4, 1, len(motif), bias=False)
+        with torch.no_grad():
+            self.conv.weight.copy_(one_hot_encode(motif)[0][None])
+        self.pool = nn.AdaptiveMaxPool1d(1)
+        self.lin = nn.Linear(1, 2)
+        with torch.no_grad():
+            self.lin.weight.copy_(torch.tensor([[10.0], [-10.0]]))
+            self.lin.bias.copy_(torch.tensor([-55.0, 55.0]))
+
+    def forward(self, x):
+        return self.lin(self.pool(self.conv(x)).flatten(1))
+
+
+class MeanRNNLike(MotifDetector):
+    """Variable-length model: works on any length >= the motif width."""
+
+    variable_length = True
+
+
+def _seq_with_motif(L=40, at=15, seed=0):
+    rng = np.random.default_rng(seed)
+    s = list(rng.choice(list("CT"), L))  # background without G/A runs so MOTIF occurs once
+    s[at : at + len(MOTIF)] = MOTIF
+    return "".join(s)
+
+
+@pytest.mark.parametrize("reference", ["zeros", "background"])
+def test_forward_score_jumps_at_motif_end(reference):
+    s = _seq_with_motif()
+    X = one_hot_encode([s])
+    res = temporal_scores(MotifDetector(), X, target=0, direction="both", reference=reference)
+    f, b = res.forward[0], res.backward[0]
+    end = 15 + len(MOTIF) - 1
+    assert f.shape == (40,) and b.shape == (40,)
+    assert np.all(f[: end] < 0.5) and np.all(f[end:] > 0.99)  # complete motif seen at `end`
+    assert np.all(b[: 16] > 0.99) and np.all(b[16:] < 0.5)  # suffix must still hold base 15
+    assert res.full[0] > 0.99
+    share = score_rises_against_truth(res.forward, res.positions, [[(15, 21)]])
+    assert share["share"] == 1.0 and share["rise_at"][0] == end
+
+
+def test_step_and_batching_invariance():
+    X = one_hot_encode([_seq_with_motif(seed=1), _seq_with_motif(seed=2, at=3)])
+    a = temporal_scores(MotifDetector(), X, target=0, step=1, batch_size=7)
+    b = temporal_scores(MotifDetector(), X, target=0, step=1, batch_size=100)
+    c = temporal_scores(MotifDetector(), X, target=0, step=4)
+    assert np.allclose(a.forward, b.forward)
+    assert c.forward.shape == (2, 10) and np.allclose(c.forward, a.forward[:, 3::4])
+
+
+def test_truncation_mode_matches_masking_for_this_model():
+    X = one_hot_encode([_seq_with_motif()])
+    t = temporal_scores(MeanRNNLike(), X[:, :, :], target=[0], direction="forward", output="logit")
+    assert t.mode == "truncate"
+    m = temporal_scores(MotifDetector(), X, target=[0], direction="forward", output="logit")
+    # truncation never sees a partial window; masking scores windows that run into the
+    # masked part, so the two agree away from the motif and once it is complete
+    assert np.isnan(t.forward[0, :5]).all()
+    assert np.allclose(t.forward[0, 5:10], m.forward[0, 5:10])
+    assert np.allclose(t.forward[0, 20:], m.forward[0, 20:]) and t.forward[0, -1] == 5.0
+
+
+def test_bad_arguments():
+    X = one_hot_encode([_seq_with_motif()])
+    with pytest.raises(InputError):
+        temporal_scores(MotifDetector(), X, target=0, direction="sideways")
+    with pytest.raises(InputError):
+        temporal_scores(MotifDetector(), X, target=0, reference="ones")
+    with pytest.raises(InputError):
+        temporal_scores(MotifDetector(), X[0], target=0)
+
+
+def test_demo_ppm_conversion_by_hand():
+    X = np.array([[2.0, 0.0], [0.5, 0.0], [0.0, 0.0], [-1.0, 0.0]])
+    P = demo_ppm(X)
+    # clamp -> [[1,0],[.5,0],[0,0],[0,0]], /max 1, +0.01, renormalise
+    col0 = np.array([1.01, 0.51, 0.01, 0.01])
+    assert np.allclose(P[:, 0], col0 / col0.sum())
+    assert np.allclose(P[:, 1], 0.25)
+
+
+@pytest.mark.parametrize("parametrization", ["softmax", "raw"])
+def test_optimisation_recovers_the_detected_motif(parametrization):
+    model = MotifDetector(seq_len=20)
+    res = optimize_input(model, target=0, steps=150, lr=0.1, restarts=3,
+                         parametrization=parametrization, random_state=0)
+    assert res.ppm.shape == (4, 20) and np.allclose(res.ppm.sum(0), 1)
+    assert res.score > 0  # the detector fires
+    assert MOTIF in decode(res.ppm[None])[0]
+    ok, s, bar = contains_motif(res.ppm, Motif("m", one_hot_encode(MOTIF)[0].numpy() * 0.9 + 0.025))
+    assert ok and s >= bar
+    assert res.objective[-1] > res.objective[0]
+    assert model.training and all(p.requires_grad for p in model.parameters())
+
+
+def test_optimize_is_seeded_and_checks_length():
+    model = MotifDetector(seq_len=20)
+    a = optimize_input(model, target=0, steps=20, random_state=3)
+    b = optimize_input(model, target=0, steps=20, random_state=3)
+    assert np.array_equal(a.ppm, b.ppm)
+    with pytest.raises(InputError, match="expects 20"):
+        optimize_input(model, target=0, length=30, steps=2)
+
+
+def test_motif_match_score_finds_reverse_strand():
+    m = Motif("m", one_hot_encode(MOTIF)[0].numpy() * 0.97 + 0.0075)
+    rc = one_hot_encode(["TT" + "CTTATC" + "TT"])[0].numpy()  # reverse complement of GATAAG
+    assert motif_match_score(rc, m) > motif_match_score(rc, m, both_strands=False)
