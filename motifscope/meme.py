@@ -45,16 +45,16 @@ import io
 import os
 import re
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 import numpy as np
 
 from motifscope.errors import InputError, MotifFormatError
 from motifscope.motifs import UNIFORM, Motif
 
-__all__ = ["MemeFile", "read_meme", "read_meme_file", "write_meme", "format_meme", "DEFAULT_NSITES"]
+__all__ = ["DEFAULT_NSITES", "MemeFile", "format_meme", "read_meme", "read_meme_file", "write_meme"]
 
 #: ``nsites`` written for motifs whose number of sites is unknown (see the module notes).
 DEFAULT_NSITES = 1000
@@ -97,8 +97,7 @@ class _Lines:
 
     def __init__(self, text: str, src: str):
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-        if text.startswith("\ufeff"):
-            text = text[1:]
+        text = text.removeprefix("\ufeff")
         self.lines = text.split("\n")
         self.i = 0
         self.src = src
@@ -123,9 +122,7 @@ def _read_text(source) -> tuple[str, str]:
             raise InputError(f"{p}: MEME file not found")
         with open(p, encoding="utf-8", errors="replace", newline="") as fh:
             return fh.read(), str(p)
-    raise InputError(
-        f"read_meme expects a path or a text stream, got {type(source).__name__}"
-    )
+    raise InputError(f"read_meme expects a path or a text stream, got {type(source).__name__}")
 
 
 def _parse_float(tok: str, L: _Lines, what: str, motif=None) -> float:
@@ -159,7 +156,7 @@ def _parse_alphabet_block(first: str, L: _Lines) -> None:
         if not line or line.startswith("#"):
             continue
         toks = line.split()
-        if "=" in toks[1:2]:  # ambiguity code, e.g. N = ACGT
+        if "=" in toks:  # ambiguity code, e.g. N "Any base" = ACGT
             continue
         core.append(toks[0].upper())
         if "~" in toks:
@@ -265,7 +262,7 @@ def _parse_motif(L: _Lines, line: str, bg: np.ndarray, src: str) -> Motif:
         if low.startswith(("letter-probability matrix", "log-odds matrix")):
             L.i += 1
             kind = "letter-probability matrix" if low.startswith("letter") else "log-odds matrix"
-            kv = dict((k.lower(), v) for k, v in _KV.findall(s.split(":", 1)[1] if ":" in s else ""))
+            kv = {k.lower(): v for k, v in _KV.findall(s.split(":", 1)[1] if ":" in s else "")}
             alength = 4
             if "alength" in kv:
                 a = _parse_float(kv["alength"], L, "alength", name)
@@ -294,7 +291,7 @@ def _parse_motif(L: _Lines, line: str, bg: np.ndarray, src: str) -> Motif:
                 raise L.error(
                     f"matrix row {j + 1} sums to {sums[j]:.4f}, expected 1 (tolerance "
                     f"{ROW_SUM_TOL})",
-                    lineno=L.i - len(M) + j,
+                    lineno=L.i - len(M) + j + 1,
                     motif=name,
                 )
             ppm = M / sums[:, None]
@@ -362,7 +359,7 @@ def read_meme_file(source) -> MemeFile:
             continue
         low = s.lower()
         if low.startswith("meme version"):
-            version = s[len("meme version"):].strip() or "4"
+            version = s[len("meme version") :].strip() or "4"
             if not version[0].isdigit() or int(re.match(r"\d+", version).group()) < 4:
                 raise L.error(f"MEME version {version!r}; expected version 4 or later")
             continue
@@ -471,7 +468,9 @@ def format_meme(
         background = [background[b] for b in _DNA]
     bg = UNIFORM if background is None else np.asarray(background, dtype=float)
     if bg.shape != (4,) or (bg <= 0).any():
-        raise InputError(f"background must be 4 positive frequencies (A, C, G, T), got {background!r}")
+        raise InputError(
+            f"background must be 4 positive frequencies (A, C, G, T), got {background!r}"
+        )
     bg = bg / bg.sum()
     if style == "danq" and version == "4":
         version = "4.9.0"
@@ -503,7 +502,7 @@ def format_meme(
         ns = m.nsites if m.nsites is not None and m.nsites > 0 else DEFAULT_NSITES
         head = f"letter-probability matrix: alength= 4 w= {m.width} nsites= {_fmt_num(ns)}"
         if m.evalue is not None:
-            head += f" E= {repr(float(m.evalue))}"
+            head += f" E= {float(m.evalue)!r}"
         elif style == "danq":
             head += " E= 1337.0e-6"
         out.write(f"MOTIF {m.name}{alt}\n{head}\n")
@@ -557,8 +556,12 @@ def write_meme(
         The path written (``None`` for a stream).
     """
     text = format_meme(
-        motifs, background=background, strands=strands, version=version,
-        decimals=decimals, style=style,
+        motifs,
+        background=background,
+        strands=strands,
+        version=version,
+        decimals=decimals,
+        style=style,
     )
     if hasattr(path, "write"):
         path.write(text)

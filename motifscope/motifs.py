@@ -20,7 +20,7 @@ import numpy as np
 
 from motifscope.errors import InputError
 
-__all__ = ["Motif", "UNIFORM"]
+__all__ = ["UNIFORM", "Motif"]
 
 UNIFORM = np.full(4, 0.25)
 
@@ -89,7 +89,7 @@ class Motif:
             self.counts = C
 
     @classmethod
-    def from_counts(cls, name: str, counts, *, pseudocount: float = 0.0, **kwargs) -> "Motif":
+    def from_counts(cls, name: str, counts, *, pseudocount: float = 0.0, **kwargs) -> Motif:
         """Build a motif from site counts.
 
         Parameters
@@ -158,7 +158,8 @@ class Motif:
         q = _background(background)[:, None]
         P = self.ppm + pseudocount
         P = P / P.sum(0, keepdims=True)
-        return np.log2(P / q)
+        with np.errstate(divide="ignore"):
+            return np.log2(P / q)
 
     @property
     def consensus(self) -> str:
@@ -169,7 +170,7 @@ class Motif:
         letters = np.where(ic < 0.25, "N", letters)
         return "".join(letters)
 
-    def reverse_complement(self) -> "Motif":
+    def reverse_complement(self) -> Motif:
         """The motif on the other strand (both axes flipped).
 
         Returns
@@ -183,7 +184,7 @@ class Motif:
             meta=dict(self.meta),
         )
 
-    def trim(self, min_ic: float = 0.2, background=None) -> "Motif":
+    def trim(self, min_ic: float = 0.2, background=None) -> Motif:
         """Drop uninformative flanking positions.
 
         Parameters

@@ -110,20 +110,31 @@ def test_rows_renormalised_within_tolerance():
 @pytest.mark.parametrize(
     "body, needle",
     [
-        ("MOTIF a\nletter-probability matrix: alength= 4 w= 2\n0.25 0.25 0.5\n1 0 0 0\n",
-         "line 9: motif 'a': letter-probability matrix row has 3 columns"),
-        ("MOTIF a\nletter-probability matrix: alength= 4 w= 3\n0.25 0.25 0.25 0.25\n1 0 0 0\n",
-         "motif 'a': letter-probability matrix has w= 3 but 2 rows"),
-        ("MOTIF a\nletter-probability matrix: alength= 4 w= 1\n0.25 0.25 0.25 0.25\n1 0 0 0\n",
-         "w= 1 but more rows follow"),
-        ("MOTIF a\nletter-probability matrix: alength= 4 w= 1\n0.75 0.5 -0.25 0\n",
-         "negative"),
-        ("MOTIF a\nletter-probability matrix: alength= 4 w= 2\n1 0 0 0\n0.5 0.2 0.2 0.2\n",
-         "line 10: motif 'a': matrix row 2 sums to 1.1000"),
-        ("MOTIF a\nletter-probability matrix: alength= 4 w= 1\n0.25 x 0.25 0.25\n",
-         "is not a number"),
-        ("MOTIF a\nletter-probability matrix: alength= 20 w= 1\n0.25 0.25 0.25 0.25\n",
-         "alength= 20"),
+        (
+            "MOTIF a\nletter-probability matrix: alength= 4 w= 2\n0.25 0.25 0.5\n1 0 0 0\n",
+            "line 9: motif 'a': letter-probability matrix row has 3 columns",
+        ),
+        (
+            "MOTIF a\nletter-probability matrix: alength= 4 w= 3\n0.25 0.25 0.25 0.25\n1 0 0 0\n",
+            "motif 'a': letter-probability matrix has w= 3 but 2 rows",
+        ),
+        (
+            "MOTIF a\nletter-probability matrix: alength= 4 w= 1\n0.25 0.25 0.25 0.25\n1 0 0 0\n",
+            "w= 1 but more rows follow",
+        ),
+        ("MOTIF a\nletter-probability matrix: alength= 4 w= 1\n0.75 0.5 -0.25 0\n", "negative"),
+        (
+            "MOTIF a\nletter-probability matrix: alength= 4 w= 2\n1 0 0 0\n0.5 0.2 0.2 0.2\n",
+            "line 10: motif 'a': matrix row 2 sums to 1.1000",
+        ),
+        (
+            "MOTIF a\nletter-probability matrix: alength= 4 w= 1\n0.25 x 0.25 0.25\n",
+            "is not a number",
+        ),
+        (
+            "MOTIF a\nletter-probability matrix: alength= 20 w= 1\n0.25 0.25 0.25 0.25\n",
+            "alength= 20",
+        ),
         ("MOTIF a\nURL x\n", "has no letter-probability matrix"),
     ],
 )
