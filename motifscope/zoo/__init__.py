@@ -1,0 +1,39 @@
+"""The model zoo: published DeepSEA-dataset architectures, built from model cards.
+
+>>> from motifscope import zoo
+>>> model = zoo.build("danq", seq_len=200, n_targets=15, width=0.25)
+>>> zoo.card("danq")["expected_parameters"]
+46926479
+
+Every model takes one-hot sequences ``(N, 4, seq_len)`` (float32, bases A,C,G,T) and
+returns logits ``(N, n_targets)``. Each has ``name``, ``seq_len`` and ``n_targets``
+attributes, ``first_conv`` (the first ``nn.Conv1d``), ``conv_stack()`` (the ordered
+modules from the input to the last convolution block's output), ``predict(X)`` (sigmoid
+probabilities, eval mode, no gradients), ``penalty()`` and ``apply_constraints()`` (the
+card's L2/activity-L1 penalties and MaxNorm constraint). DeepATT models add
+``query_vectors()`` and ``attention.last_weights``.
+
+Names (see :func:`names`): ``basset``, ``bd10``, ``danq``, ``danq_demo``, ``danq_jaspar``,
+``dd10``, ``deepatt``, ``deepatt_demo``, ``deepatt_plus``, ``deepsea``, ``deepsea_deepatt``,
+``deepsea_demo``, ``deepsea_nm``, ``kmer_lr``.
+"""
+
+from __future__ import annotations
+
+from motifscope.zoo.registry import build, card, model_class, names, register
+
+# Importing the families registers them.
+from motifscope.zoo import basset, danq, deep10, deepatt, deepsea, kmer_lr  # noqa: E402,F401
+from motifscope.zoo.layers import BiLSTM, CategoryAttention, CategoryDense, ZooModel  # noqa: E402
+
+__all__ = [
+    "build",
+    "names",
+    "card",
+    "register",
+    "model_class",
+    "ZooModel",
+    "BiLSTM",
+    "CategoryAttention",
+    "CategoryDense",
+]

@@ -1,0 +1,238 @@
+"""Model registry and model cards.
+
+Each zoo name maps to a model class (registered with :func:`register`) and to a TOML
+model card. The canonical cards are the repository's top-level ``models/<name>.toml``;
+an identical copy ships inside the package (``motifscope/zoo/cards/``) so a non-editable
+install can build every model (a test asserts the two copies are identical).
+
+A card holds:
+
+``name``, ``family``, ``description``, ``base`` (optional)
+    ``base = "deepsea"`` inherits ``family``, ``[input]`` and ``[architecture]`` of that
+    card field by field, and ``[training]`` as a whole unless the card gives its own;
+    ``description``, ``expected_parameters`` and ``[published]`` are never inherited.
+``[input]``
+    ``seq_len``, ``alphabet`` (always ``"ACGT"``), ``n_targets``.
+``[architecture]``
+    Keyword arguments of the model class (hyper-parameters).
+``[training]``
+    The published recipe: optimizer, lr, batch_size, loss, epochs, patience, scheduler;
+    ``[training.penalties]`` (``l2``, ``activity_l1``, ``max_norm``) is passed to the model,
+    which exposes it through ``penalty()`` and ``apply_constraints()``.
+``expected_parameters``
+    Trainable parameter count of the default build (PyTorch count; BN statistics are
+    buffers, not parameters).
+``[published]``
+    ``av_auroc``, ``av_aupr`` (``nan`` where no number was published) and ``source``.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import tomllib
+from importlib import resources
+from pathlib import Path
+
+from torch import nn
+
+from motifscope.errors import ConfigError
+
+__all__ = ["register", "build", "names", "card", "model_class", "CARD_PACKAGE"]
+
+#: Where the bundled copy of the model cards lives: ``(package, subdirectory)``.
+CARD_PACKAGE = ("motifscope.zoo", "cards")
+
+_REGISTRY: dict[str, type[nn.Module]] = {}
+
+def register(name: str):
+    """Class decorator registering a model class under a zoo ``name``.
+
+    Parameters
+    ----------
+    name : str
+        The zoo name; a card ``models/<name>.toml`` must exist.
+
+    Returns
+    -------
+    callable
+        The decorator (returns the class unchanged).
+    """
+
+    def deco(cls):
+        if name in _REGISTRY and _REGISTRY[name] is not cls:
+            raise RuntimeError(f"zoo name {name!r} registered twice")
+        _REGISTRY[name] = cls
+        return cls
+
+    return deco
+
+
+def names() -> list[str]:
+    """Sorted zoo names (every one has a model card)."""
+    _ensure_loaded()
+    return sorted(_REGISTRY)
+
+
+def model_class(name: str) -> type[nn.Module]:
+    """The class registered under ``name``.
+
+    Raises
+    ------
+    ConfigError
+        If ``name`` is unknown (the message lists the valid names).
+    """
+    _ensure_loaded()
+    if name not in _REGISTRY:
+        raise ConfigError(f"unknown model {name!r}; valid names: {', '.join(sorted(_REGISTRY))}")
+    return _REGISTRY[name]
+
+
+def _ensure_loaded() -> None:
+    # Importing the package registers every family (the decorators run on import).
+    import motifscope.zoo  # noqa: F401
+
+
+def _read_toml(text: str, where: str) -> dict:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"model card {where} is not valid TOML: {exc}") from None
+
+
+def _raw_card(name: str) -> tuple[dict, str]:
+    p = Path(name)
+    if p.suffix == ".toml":
+        if not p.is_file():
+            raise ConfigError(f"model card {name} does not exist")
+        return _read_toml(p.read_text(encoding="utf-8"), str(p)), str(p)
+    res = resources.files(CARD_PACKAGE[0]).joinpath(CARD_PACKAGE[1], f"{name}.toml")
+    if not res.is_file():
+        _ensure_loaded()
+        raise ConfigError(f"unknown model {name!r}; valid names: {', '.join(names())}")
+    return _read_toml(res.read_text(encoding="utf-8"), f"{name}.toml"), f"{name}.toml"
+
+
+def _merge(base: dict, over: dict) -> dict:
+    out = copy.deepcopy(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _merge(out[k], v)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+# Tables a derived card does not inherit from its base: they describe one model only.
+_NOT_INHERITED = ("name", "description", "expected_parameters", "published")
+# Tables a derived card replaces as a whole when it gives them (a recipe is not a patch).
+_REPLACED = ("training",)
+
+
+def _resolved(name: str, chain: tuple) -> tuple[dict, str]:
+    raw, where = _raw_card(name)
+    base = raw.get("base")
+    if base is None:
+        return raw, where
+    if base in chain or base == raw.get("name", name):
+        raise ConfigError(f"model card {where}: 'base' chain {' -> '.join(chain + (base,))} loops")
+    parent, _ = _resolved(base, chain + (raw.get("name", name),))
+    parent = {k: v for k, v in parent.items() if k not in _NOT_INHERITED}
+    for key in _REPLACED:
+        if key in raw:
+            parent.pop(key, None)
+    merged = _merge(parent, raw)
+    merged["base"] = base
+    return merged, where
+
+
+def card(name: str) -> dict:
+    """The parsed model card of ``name``, with its ``base`` card merged in.
+
+    Parameters
+    ----------
+    name : str
+        A zoo name (see :func:`names`), or the path of a ``.toml`` card file.
+
+    Returns
+    -------
+    dict
+        Keys ``name``, ``family``, ``input``, ``architecture``, ``training``,
+        ``expected_parameters``, ``published`` (and ``base`` for derived cards). A fresh
+        copy: modifying it changes nothing.
+
+    Raises
+    ------
+    ConfigError
+        If the name is unknown, the file is not valid TOML or a required key is missing.
+    """
+    merged, where = _resolved(name, ())
+    for key in ("name", "family", "input", "architecture", "training"):
+        if key not in merged:
+            raise ConfigError(f"model card {where} has no '{key}' entry")
+    for key in ("seq_len", "n_targets"):
+        if key not in merged["input"]:
+            raise ConfigError(f"model card {where} has no 'input.{key}' entry")
+    return merged
+
+
+def _constructor_fields(cls) -> list[str]:
+    sig = inspect.signature(cls.__init__)
+    return [p for p in list(sig.parameters)[1:] if p != "name"]
+
+
+def build(name: str, **overrides) -> nn.Module:
+    """Build a zoo model from its card, optionally overriding hyper-parameters.
+
+    Parameters
+    ----------
+    name : str
+        A zoo name (see :func:`names`) or a path to a ``.toml`` card.
+    **overrides
+        ``seq_len=``, ``n_targets=``, ``width=`` (multiplier on every layer's
+        channels/units), any ``architecture`` field of the card (e.g. ``lstm_bias="torch"``,
+        ``dropout=0.1``) and the penalties ``l2=``, ``activity_l1=``, ``max_norm=``.
+
+    Returns
+    -------
+    torch.nn.Module
+        A fresh, randomly initialised model in training mode, returning logits
+        ``(N, n_targets)`` for inputs ``(N, 4, seq_len)``.
+
+    Raises
+    ------
+    ConfigError
+        For an unknown model name or override (the message lists the valid ones).
+    """
+    c = card(name)
+    if Path(name).suffix == ".toml":
+        # A custom card: the class of its name, its base or its family, if registered.
+        _ensure_loaded()
+        known = [n for n in (c["name"], c.get("base"), c["family"]) if n in _REGISTRY]
+        if not known:
+            raise ConfigError(
+                f"model card {name}: neither its name, base nor family is a zoo model; "
+                f"set base to one of: {', '.join(sorted(_REGISTRY))}"
+            )
+        cls = _REGISTRY[known[0]]
+    else:
+        cls = model_class(name)
+    fields = _constructor_fields(cls)
+    kwargs = dict(c["architecture"])
+    kwargs.update(c["training"].get("penalties", {}))
+    kwargs["seq_len"] = c["input"]["seq_len"]
+    kwargs["n_targets"] = c["input"]["n_targets"]
+    unknown = sorted(set(overrides) - set(fields))
+    if unknown:
+        raise ConfigError(
+            f"model {name!r} has no option {', '.join(map(repr, unknown))}; "
+            f"valid options: {', '.join(sorted(fields))}"
+        )
+    kwargs.update(overrides)
+    bad = sorted(set(kwargs) - set(fields))
+    if bad:
+        raise ConfigError(
+            f"model card {name!r} has fields the class {cls.__name__} does not take: "
+            f"{', '.join(bad)}"
+        )
+    return cls(name=c["name"], **kwargs)
