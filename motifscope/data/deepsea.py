@@ -1,0 +1,853 @@
+"""Read the DeepSEA bundle (``train.mat``, ``valid.mat``, ``test.mat``) and stream it.
+
+The published files come in two containers, detected from the file's bytes (never from
+its name):
+
+- **MATLAB v7.3 = HDF5** (``train.mat``; a 512-byte ``MATLAB 7.3 MAT-file`` header
+  precedes the HDF5 superblock). h5py shows MATLAB's dimensions reversed: sequences
+  ``trainxdata`` of shape ``(L, 4, N)`` = (1000, 4, 4,400,000) and labels ``traindata`` of
+  shape ``(T, N)`` = (919, 4,400,000). Rows are read as slabs ``[:, :, a:b]`` and
+  transposed, so only the rows asked for are read.
+- **MATLAB v5** (``valid.mat``, ``test.mat``), read by :func:`scipy.io.loadmat`:
+  ``validxdata`` / ``testxdata`` of shape ``(N, 4, L)`` and ``validdata`` / ``testdata`` of
+  shape ``(N, T)``. scipy cannot read part of a variable, so a v5 file is loaded whole
+  (only the two variables used): 8000 rows for ``valid.mat``, about 2.2 GB as uint8 for
+  ``test.mat``. Pack it (:mod:`motifscope.data.packed`) to stream it instead.
+
+Plain HDF5 files such as DanQ's ``example.h5`` (``testxdata`` of shape ``(N, 4, L)``, no
+labels) are read too, as are packed directories written by ``motifscope data pack``.
+
+The files store the bases in the order **A, G, C, T**; everything returned here is in
+**A, C, G, T** (converted with :func:`motifscope.sequence.acgt_from_agct`'s permutation).
+Orientation of an HDF5 file is decided by the label shape when labels exist (labels
+``(T, N)`` mean sequences ``(L, 4, N)``, labels ``(N, T)`` mean ``(N, 4, L)``), otherwise
+by the MATLAB header (MATLAB v7.3: ``(L, 4, N)``; plain HDF5: ``(N, 4, L)``).
+
+**Strand pairs.** In the DeepSEA train and test files the second half of the rows holds
+the reverse complements of the first half, in the same order. :func:`average_strands`
+averages predictions over the two halves (as DanQ and DeepATT evaluate);
+:func:`check_strand_pairs` verifies that a file (or an array) obeys the convention.
+
+**Training.** :class:`DeepSEADataset` is a :class:`torch.utils.data.IterableDataset`
+that never loads the file whole: it reads contiguous blocks of rows, shuffles block order
+and rows within a buffer of blocks each epoch (seeded; call :meth:`DeepSEADataset.set_epoch`),
+and splits the rows between DDP ranks and DataLoader workers.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from motifscope.errors import DataFormatError, InputError
+
+__all__ = [
+    "read_mat",
+    "open_deepsea",
+    "DeepSEAFile",
+    "DeepSEADataset",
+    "average_strands",
+    "check_strand_pairs",
+]
+
+_AGCT_TO_ACGT = (0, 2, 1, 3)  # output channel c reads file channel _AGCT_TO_ACGT[c]
+_READ_CHUNK = 65536  # rows per read when a large range is read whole
+_H5_CACHE = 64 * 1024**2  # HDF5 chunk cache per open file (bytes)
+_BASES = torch.arange(4, dtype=torch.uint8).view(1, 4, 1)
+# ACGT index of each AGCT channel, minus 4, modulo 256 (see _codes)
+_AGCT_WEIGHTS = torch.tensor([(c - 4) % 256 for c in (0, 2, 1, 3)], dtype=torch.uint8).view(1, 4, 1)
+
+
+# ------------------------------------------------------------------ value checks
+
+
+def _check_01(a: np.ndarray, path, key: str, rows: str) -> np.ndarray:
+    """Return ``a`` as uint8 after checking that it holds only 0 and 1."""
+    if a.size == 0:
+        return a.astype(np.uint8, copy=False)
+    if a.dtype == np.uint8 or a.dtype == np.bool_:
+        bad = a.max() > 1
+    else:
+        bad = not bool(np.all((a == 0) | (a == 1)))
+    if bad:
+        v = a[(a != 0) & (a != 1)].flat[0]
+        raise DataFormatError(
+            f"{path}: '{key}' holds the value {v.item()!r} in rows {rows}; expected only 0 and 1"
+        )
+    return a.astype(np.uint8, copy=False)
+
+
+def _codes(s: np.ndarray, path, key: str, a: int, lcn: bool) -> np.ndarray:
+    """Base indices (0..3 = A,C,G,T, 4 = N) of a 0/1 one-hot slab stored A,G,C,T.
+
+    ``s`` is ``(B, 4, L)`` (``lcn=False``) or ``(L, 4, B)`` (``lcn=True``); the result is
+    ``(B, L)``. A position with more than one base set raises :class:`DataFormatError`.
+    """
+    t = torch.from_numpy(s)
+    tot = t.sum(1, dtype=torch.uint8)
+    if tot.numel() and int(tot.max()) > 1:
+        j, i = (int(v) for v in torch.nonzero(tot > 1)[0])
+        row, pos = (i, j) if lcn else (j, i)
+        raise DataFormatError(
+            f"{path}: '{key}' has {int(tot.max())} bases set at one position (row {a + row}, "
+            f"position {pos}); expected one-hot columns (at most one 1 among the 4 bases)"
+        )
+    # 4 + sum_c (code_c - 4) * s_c in wrapping uint8 arithmetic: code_c for a set base,
+    # 4 (N) for an all-zero column
+    code = (t * _AGCT_WEIGHTS).sum(1, dtype=torch.uint8) + 4
+    return (code.t().contiguous() if lcn else code).numpy()
+
+
+def _onehot(idx: np.ndarray) -> torch.Tensor:
+    """One-hot ``float32`` tensor (B, 4, L) from base indices (B, L) (4 = N, all zero)."""
+    t = torch.from_numpy(np.ascontiguousarray(idx))
+    return (t.unsqueeze(1) == _BASES).to(torch.float32)
+
+
+def _slice_bounds(start, stop, n: int) -> tuple[int, int]:
+    if stop is None:
+        stop = n
+    for name, v in (("start", start), ("stop", stop)):
+        if isinstance(v, bool) or not hasattr(v, "__index__"):
+            raise InputError(f"{name} must be an int, got {type(v).__name__}")
+    start, stop = int(start), int(stop)
+    if start < 0 or stop < 0:
+        raise InputError(f"start={start}, stop={stop}: negative row numbers are not supported")
+    stop = min(stop, n)
+    if start > stop:
+        raise InputError(f"start={start} is after stop={stop} (the file has {n} rows)")
+    return start, stop
+
+
+# ------------------------------------------------------------------ the file reader
+
+
+def _sniff(path: Path) -> str:
+    """Return ``"packed"``, ``"hdf5"`` or ``"v5"`` for ``path``, or raise."""
+    import h5py
+
+    if path.is_dir():
+        if (path / "manifest.json").is_file():
+            return "packed"
+        raise DataFormatError(
+            f"{path}: is a directory without manifest.json; expected a .mat/.h5 file or a "
+            "directory written by 'motifscope data pack'"
+        )
+    if not path.is_file():
+        raise DataFormatError(f"{path}: no such file")
+    with open(path, "rb") as fh:
+        head = fh.read(128)
+    try:
+        is_h5 = h5py.is_hdf5(str(path))
+    except OSError:
+        is_h5 = False
+    if is_h5:
+        return "hdf5"
+    if head.startswith(b"MATLAB"):
+        if b"7.3" in head[:20]:
+            raise DataFormatError(
+                f"{path}: has a MATLAB v7.3 header but no readable HDF5 superblock; the file is "
+                "truncated or corrupt"
+            )
+        return "v5"
+    raise DataFormatError(
+        f"{path}: is not a MAT file (neither HDF5/MATLAB v7.3 nor MATLAB v5; the file starts "
+        f"with {head[:16]!r}); expected a DeepSEA train.mat/valid.mat/test.mat or an HDF5 file"
+    )
+
+
+def _pick_keys(path, names: list[str], split, x_key, y_key) -> tuple[str, str | None]:
+    if x_key is None:
+        if split is not None:
+            x_key = f"{split}xdata"
+        else:
+            cands = [k for k in names if k.endswith("xdata")]
+            if not cands:
+                raise DataFormatError(
+                    f"{path}: no sequence variable '*xdata' (found {sorted(names)}); expected "
+                    "trainxdata, validxdata or testxdata"
+                )
+            if len(cands) > 1:
+                raise DataFormatError(
+                    f"{path}: several sequence variables {sorted(cands)}; pass split= or x_key="
+                )
+            x_key = cands[0]
+    if x_key not in names:
+        raise DataFormatError(f"{path}: missing key '{x_key}' (found {sorted(names)})")
+    if y_key is None:
+        guess = x_key[: -len("xdata")] + "data" if x_key.endswith("xdata") else None
+        y_key = guess if guess in names else None
+    elif y_key not in names:
+        raise DataFormatError(f"{path}: missing key '{y_key}' (found {sorted(names)})")
+    return x_key, y_key
+
+
+class DeepSEAFile:
+    """Random access to the rows of one DeepSEA-format file (read-only).
+
+    Parameters
+    ----------
+    path : str or Path
+        A MATLAB v7.3 (HDF5) or v5 ``.mat`` file, or a plain HDF5 file such as DanQ's
+        ``example.h5``.
+    split : str or None
+        ``"train"``, ``"valid"`` or ``"test"``: read ``<split>xdata`` and ``<split>data``.
+        ``None`` picks the only ``*xdata`` variable in the file.
+    x_key, y_key : str or None
+        Explicit variable names; they override ``split``. Without a label variable the
+        file has no labels (:attr:`has_labels` is False).
+
+    Attributes
+    ----------
+    path : Path
+    container : str
+        ``"hdf5-matlab"`` (v7.3), ``"hdf5"`` (plain) or ``"mat-v5"``.
+    layout : str
+        ``"LCN"`` (sequences stored ``(L, 4, N)``, labels ``(T, N)``) or ``"NCL"``.
+    x_key, y_key : str, str or None
+    n, length, n_targets : int
+        Rows, sequence length ``L`` and label count ``T`` (0 without labels).
+
+    Notes
+    -----
+    The HDF5 handle is opened lazily in each process (safe with forked DataLoader workers).
+    A v5 file is loaded whole when opened.
+    """
+
+    def __init__(self, path, *, split: str | None = None, x_key=None, y_key=None):
+        self.path = Path(path)
+        kind = _sniff(self.path)
+        if kind == "packed":
+            raise DataFormatError(
+                f"{self.path}: is a packed directory; open it with "
+                "motifscope.data.packed.PackedFile or open_deepsea()"
+            )
+        self._split, self._xk, self._yk = split, x_key, y_key
+        self._pid = None
+        self._h5 = None
+        if kind == "hdf5":
+            self._open_h5()
+        else:
+            self._open_v5()
+
+    # -- opening
+    def _open_h5(self) -> None:
+        import h5py
+
+        try:
+            f = h5py.File(self.path, "r", rdcc_nbytes=_H5_CACHE)
+        except OSError as e:
+            raise DataFormatError(
+                f"{self.path}: cannot be opened as HDF5 ({e}); the file is truncated or corrupt"
+            ) from None
+        first = self._pid is None
+        self._h5, self._pid = f, os.getpid()
+        if not first:
+            self._x, self._y = f[self.x_key], (f[self.y_key] if self.y_key else None)
+            return
+        try:
+            names = [k for k in f.keys() if isinstance(f.get(k), h5py.Dataset)]
+        except (OSError, RuntimeError, KeyError) as e:
+            raise DataFormatError(f"{self.path}: cannot list the HDF5 variables ({e})") from None
+        self.x_key, self.y_key = _pick_keys(self.path, names, self._split, self._xk, self._yk)
+        self._x = f[self.x_key]
+        self._y = f[self.y_key] if self.y_key else None
+        ub = f.userblock_size
+        matlab = "MATLAB_class" in self._x.attrs
+        if ub:
+            with open(self.path, "rb") as fh:
+                matlab = matlab or fh.read(6) == b"MATLAB"
+        self.container = "hdf5-matlab" if matlab else "hdf5"
+        self._orient(tuple(self._x.shape), None if self._y is None else tuple(self._y.shape))
+
+    def _open_v5(self) -> None:
+        import scipy.io
+
+        try:
+            info = scipy.io.whosmat(str(self.path))
+        except Exception as e:  # scipy raises many types on corrupt files
+            raise DataFormatError(
+                f"{self.path}: cannot be read as a MATLAB v5 file ({e}); the file is truncated "
+                "or corrupt"
+            ) from None
+        names = [i[0] for i in info]
+        self.x_key, self.y_key = _pick_keys(self.path, names, self._split, self._xk, self._yk)
+        keys = [self.x_key] + ([self.y_key] if self.y_key else [])
+        try:
+            m = scipy.io.loadmat(str(self.path), variable_names=keys)
+        except Exception as e:
+            raise DataFormatError(
+                f"{self.path}: cannot be read as a MATLAB v5 file ({e}); the file is truncated "
+                "or corrupt"
+            ) from None
+        for k in keys:
+            if k not in m:
+                raise DataFormatError(f"{self.path}: missing key '{k}' (found {names})")
+        self._x = m[self.x_key]
+        self._y = m[self.y_key] if self.y_key else None
+        for k, a in ((self.x_key, self._x), (self.y_key, self._y)):
+            if a is not None and (a.dtype.kind not in "biuf"):
+                raise DataFormatError(
+                    f"{self.path}: '{k}' has MATLAB type {a.dtype}; expected a numeric array"
+                )
+        self.container = "mat-v5"
+        self._pid = os.getpid()
+        self._orient(tuple(self._x.shape), None if self._y is None else tuple(self._y.shape))
+
+    def _orient(self, xs: tuple, ys: tuple | None) -> None:
+        p, xk, yk = self.path, self.x_key, self.y_key
+        h5 = self.container.startswith("hdf5")
+        if len(xs) != 3 or xs[1] != 4:
+            want = "(N, 4, L)" + (" or, for MATLAB v7.3 as h5py shows it, (L, 4, N)" if h5 else "")
+            raise DataFormatError(
+                f"{p}: '{xk}' has shape {xs}; expected {want} with the 4 bases (A,G,C,T) on "
+                "axis 1 (is the array transposed?)"
+            )
+        if ys is not None and len(ys) != 2:
+            raise DataFormatError(f"{p}: '{yk}' has shape {ys}; expected a 2-D label matrix")
+        if not h5:
+            layout = "NCL"
+            if ys is not None and ys[0] != xs[0]:
+                hint = " (the labels look transposed)" if ys[1] == xs[0] else ""
+                raise DataFormatError(
+                    f"{p}: '{yk}' has shape {ys} but '{xk}' has {xs[0]} sequences; expected "
+                    f"'{yk}' of shape ({xs[0]}, T){hint}"
+                )
+        else:
+            a, _, b = xs
+            if ys is None:
+                layout = "LCN" if self.container == "hdf5-matlab" else "NCL"
+            else:
+                ok_ncl, ok_lcn = ys[0] == a, ys[1] == b
+                if ok_ncl and ok_lcn:
+                    layout = "LCN" if self.container == "hdf5-matlab" else "NCL"
+                elif ok_lcn:
+                    layout = "LCN"
+                elif ok_ncl:
+                    layout = "NCL"
+                else:
+                    raise DataFormatError(
+                        f"{p}: the label count does not match the sequence count: '{yk}' has "
+                        f"shape {ys} and '{xk}' has shape {xs}; expected '{yk}' of shape "
+                        f"(T, {b}) for sequences (L, 4, N={b}) or ({a}, T) for (N={a}, 4, L)"
+                    )
+        self.layout = layout
+        if layout == "LCN":
+            self.length, self.n = xs[0], xs[2]
+            self.n_targets = 0 if ys is None else ys[0]
+        else:
+            self.n, self.length = xs[0], xs[2]
+            self.n_targets = 0 if ys is None else ys[1]
+
+    def _ensure_open(self) -> None:
+        if self.container.startswith("hdf5") and (self._h5 is None or self._pid != os.getpid()):
+            self._open_h5()
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        if self.container.startswith("hdf5"):
+            state.update(_h5=None, _x=None, _y=None)
+        return state
+
+    def close(self) -> None:
+        """Close the HDF5 handle (a later read reopens it)."""
+        if self._h5 is not None and self._pid == os.getpid():
+            self._h5.close()
+        self._h5 = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __repr__(self) -> str:
+        return (
+            f"DeepSEAFile({str(self.path)!r}, container={self.container!r}, x_key={self.x_key!r}, "
+            f"y_key={self.y_key!r}, n={self.n}, length={self.length}, n_targets={self.n_targets})"
+        )
+
+    @property
+    def has_labels(self) -> bool:
+        """bool : Whether the file holds a label variable."""
+        return self.y_key is not None
+
+    # -- reading
+    def _read_raw(self, a: int, b: int):
+        """Read rows ``a:b`` as ``(idx uint8 (B, L), y uint8 (B, T) or None)``.
+
+        ``idx`` holds base indices 0..3 = A, C, G, T and 4 = N. Values are checked to be
+        0/1 and positions to hold at most one base.
+        """
+        self._ensure_open()
+        rows = f"{a}..{b - 1}"
+        lcn = self.layout == "LCN"
+        try:
+            slab = self._x[:, :, a:b] if lcn else np.asarray(self._x[a:b])  # (L,4,B) / (B,4,L)
+            y = None
+            if self._y is not None:
+                y = self._y[:, a:b] if lcn else np.asarray(self._y[a:b])
+        except (OSError, RuntimeError) as e:
+            raise DataFormatError(
+                f"{self.path}: reading rows {rows} failed ({e}); the file is truncated or corrupt"
+            ) from None
+        slab = np.ascontiguousarray(_check_01(slab, self.path, self.x_key, rows))
+        idx = _codes(slab, self.path, self.x_key, a, lcn)
+        if y is not None:
+            y = np.ascontiguousarray(_check_01(y, self.path, self.y_key, rows))
+            y = torch.from_numpy(y).t().contiguous().numpy() if lcn else y
+        return idx, y
+
+    @staticmethod
+    def _convert(raw, labels: bool = True):
+        idx, y = raw
+        Y = torch.from_numpy(y).to(torch.float32) if (labels and y is not None) else None
+        return _onehot(idx), Y
+
+    def read(self, start: int = 0, stop: int | None = None, *, progress: bool | None = None):
+        """Read rows ``start:stop`` (both strands as stored).
+
+        Parameters
+        ----------
+        start, stop : int
+            Row range, as in Python slicing (``stop`` is clipped to :attr:`n`; ``None``
+            reads to the end).
+        progress : bool or None
+            Show a progress bar; ``None`` shows one for more than 65,536 rows.
+
+        Returns
+        -------
+        X : torch.Tensor of shape (n, 4, L)
+            ``float32`` one-hot sequences, bases A, C, G, T; ``N`` is an all-zero column.
+        y : torch.Tensor of shape (n, T) or None
+            ``uint8`` labels (0/1; call ``.float()`` for a loss), or ``None`` when the
+            file has no labels.
+
+        Raises
+        ------
+        DataFormatError
+            If a value is not 0/1, a position has several bases set, or the file cannot
+            be read.
+        """
+        a, b = _slice_bounds(start, stop, self.n)
+        n = b - a
+        X = torch.empty((n, 4, self.length), dtype=torch.float32)
+        Y = torch.empty((n, self.n_targets), dtype=torch.uint8) if self.has_labels else None
+        show = n > _READ_CHUNK if progress is None else progress
+        with tqdm(total=n, disable=not show, unit="seq", desc=f"read {self.path.name}") as bar:
+            for s in range(a, b, _READ_CHUNK):
+                e = min(b, s + _READ_CHUNK)
+                idx, y = self._read_raw(s, e)
+                X[s - a : e - a] = _onehot(idx)
+                if Y is not None:
+                    Y[s - a : e - a] = torch.from_numpy(y)
+                bar.update(e - s)
+        return X, Y
+
+
+def open_deepsea(path, *, split: str | None = None, x_key=None, y_key=None):
+    """Open a DeepSEA-format file or a packed directory for row access.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.mat`` (v7.3 or v5) or HDF5 file, or a directory written by
+        ``motifscope data pack``.
+    split, x_key, y_key : str or None
+        Variable selection, see :class:`DeepSEAFile` (ignored for packed directories).
+
+    Returns
+    -------
+    DeepSEAFile or motifscope.data.packed.PackedFile
+        Both have ``n``, ``length``, ``n_targets``, ``has_labels`` and
+        ``read(start, stop) -> (X, y)``.
+    """
+    p = Path(path)
+    if p.is_dir():
+        from motifscope.data.packed import PackedFile
+
+        if not (p / "manifest.json").is_file():
+            _sniff(p)  # raises the directory error
+        return PackedFile(p)
+    return DeepSEAFile(p, split=split, x_key=x_key, y_key=y_key)
+
+
+def read_mat(path, *, start: int = 0, stop: int | None = None, split: str | None = None,
+             x_key: str | None = None, y_key: str | None = None):  # fmt: skip
+    """Read rows of a DeepSEA split file (``train.mat``, ``valid.mat``, ``test.mat``).
+
+    Parameters
+    ----------
+    path : str or Path
+        MATLAB v7.3 (HDF5, like ``train.mat``) or v5 (like ``valid.mat``/``test.mat``);
+        the container and the variable prefix are detected from the file. Plain HDF5
+        files with ``testxdata`` of shape ``(N, 4, L)`` (DanQ's ``example.h5``) and packed
+        directories (``motifscope data pack``) are read too.
+    start, stop : int
+        Rows to read, as in Python slicing. From HDF5 and packed files only these rows
+        are read; a v5 file is loaded whole by scipy and then sliced.
+    split : str or None
+        ``"train"``, ``"valid"`` or ``"test"`` to choose the variables explicitly.
+    x_key, y_key : str or None
+        Explicit variable names (override ``split``).
+
+    Returns
+    -------
+    X : torch.Tensor of shape (n, 4, L)
+        ``float32`` one-hot, bases **A, C, G, T** (converted from the files' A, G, C, T).
+    y : torch.Tensor of shape (n, T) or None
+        ``uint8`` 0/1 labels (compact: the test set is 455,024 × 919); ``None`` when
+        the file has no label variable.
+
+    Raises
+    ------
+    DataFormatError
+        Naming the file and variable: not a MAT/HDF5 file, truncated or corrupt file,
+        missing key, wrong shape or axis, values other than 0/1, label count different
+        from the sequence count.
+
+    Examples
+    --------
+    >>> X, y = read_mat("valid.mat")                        # doctest: +SKIP
+    >>> X, y = read_mat("train.mat", start=0, stop=10_000)  # doctest: +SKIP
+    """
+    f = open_deepsea(path, split=split, x_key=x_key, y_key=y_key)
+    try:
+        return f.read(start, stop)
+    finally:
+        f.close()
+
+
+# ------------------------------------------------------------------ strands
+
+
+def average_strands(pred):
+    """Average predictions over DeepSEA's forward / reverse-complement halves.
+
+    Parameters
+    ----------
+    pred : torch.Tensor or numpy.ndarray of shape (N, T)
+        Predictions for all rows of a file whose second half is the reverse complement
+        of the first half in the same order (DeepSEA train and test).
+
+    Returns
+    -------
+    torch.Tensor or numpy.ndarray of shape (N / 2, T)
+        ``(pred[:N/2] + pred[N/2:]) / 2``, same type as ``pred`` (floating point).
+
+    Raises
+    ------
+    InputError
+        If ``N`` is odd or ``pred`` has no row axis.
+    """
+    shape = tuple(getattr(pred, "shape", ()))
+    if len(shape) < 1:
+        raise InputError(f"pred has shape {shape}; expected (N, T)")
+    if shape[0] % 2:
+        raise InputError(
+            f"pred has {shape[0]} rows, an odd number; strand averaging needs the forward rows "
+            "followed by the same number of reverse-complement rows"
+        )
+    h = shape[0] // 2
+    if isinstance(pred, torch.Tensor):
+        p = pred if pred.is_floating_point() else pred.float()
+    else:
+        p = np.asarray(pred)
+        p = p if p.dtype.kind == "f" else p.astype(np.float32)
+    return (p[:h] + p[h:]) / 2
+
+
+def check_strand_pairs(X, y=None, *, n_check: int = 256, seed: int = 0) -> bool:
+    """Check that the second half of the rows reverse-complements the first half.
+
+    Parameters
+    ----------
+    X : torch.Tensor or numpy.ndarray of shape (N, 4, L), or str or Path
+        One-hot sequences (A, C, G, T or A, G, C, T: both are closed under complement
+        reversal), or a DeepSEA file / packed directory, of which ``n_check`` random
+        pairs are read.
+    y : torch.Tensor or numpy.ndarray of shape (N, T) or None
+        Labels; when given (or read from a file), the two halves must be equal too.
+    n_check : int
+        Number of random pairs checked in a file.
+    seed : int
+        Seed of the pairs checked in a file.
+
+    Returns
+    -------
+    bool
+        True when every (checked) row ``i`` of the first half is the reverse complement
+        of row ``N/2 + i`` and their labels agree; False otherwise (also for odd ``N``).
+    """
+    if isinstance(X, (str, os.PathLike)):
+        f = open_deepsea(X)
+        try:
+            n = f.n
+            if n % 2 or n == 0:
+                return False
+            h = n // 2
+            rng = np.random.default_rng(seed)
+            rows = rng.choice(h, size=min(int(n_check), h), replace=False)
+            for i in np.sort(rows):
+                xa, ya = f.read(int(i), int(i) + 1, progress=False)
+                xb, yb = f.read(h + int(i), h + int(i) + 1, progress=False)
+                if not torch.equal(xa, torch.flip(xb, dims=(1, 2))):
+                    return False
+                if ya is not None and not torch.equal(ya, yb):
+                    return False
+            return True
+        finally:
+            f.close()
+    a = X.detach().cpu().numpy() if isinstance(X, torch.Tensor) else np.asarray(X)
+    if a.ndim != 3 or a.shape[1] != 4:
+        raise InputError(f"X has shape {a.shape}; expected (N, 4, L)")
+    n = a.shape[0]
+    if n % 2 or n == 0:
+        return False
+    h = n // 2
+    if not np.array_equal(a[:h], a[h:, ::-1, ::-1]):
+        return False
+    if y is not None:
+        b = y.detach().cpu().numpy() if isinstance(y, torch.Tensor) else np.asarray(y)
+        if b.shape[0] != n:
+            raise InputError(f"y has {b.shape[0]} rows but X has {n}")
+        return bool(np.array_equal(b[:h], b[h:]))
+    return True
+
+
+# ------------------------------------------------------------------ streaming dataset
+
+
+def _cat(parts):
+    """Concatenate row blocks (``None`` stays ``None``)."""
+    if parts[0] is None:
+        return None
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
+def _pieces(order: np.ndarray, bounds: np.ndarray, lo: int, hi: int) -> list[tuple[int, int]]:
+    """File row ranges covering positions ``lo:hi`` of the blocks concatenated in ``order``.
+
+    ``bounds[k] = (a, b)`` are the file rows of block ``k``.
+    """
+    sizes = bounds[order, 1] - bounds[order, 0]
+    ends = np.cumsum(sizes)
+    starts = ends - sizes
+    out = []
+    k = int(np.searchsorted(ends, lo, side="right"))
+    while k < len(order) and starts[k] < hi:
+        a0, _ = bounds[order[k]]
+        s = max(lo, int(starts[k])) - int(starts[k])
+        e = min(hi, int(ends[k])) - int(starts[k])
+        if e > s:
+            out.append((int(a0) + s, int(a0) + e))
+        k += 1
+    return out
+
+
+class DeepSEADataset(torch.utils.data.IterableDataset):
+    """Stream a DeepSEA split (``.mat`` or packed directory) for training.
+
+    The file is read in contiguous blocks of ``block_size`` rows. Each epoch the block
+    order is permuted and the rows of ``buffer_blocks`` consecutive blocks are shuffled
+    together (seeded by ``(seed, epoch)``, so every rank and worker sees the same plan).
+    The epoch's row sequence is split into equal parts for the DDP ranks (``N //
+    world_size`` rows each; the remainder is dropped so every rank runs the same number of
+    steps) and, within a rank, between DataLoader workers at batch boundaries.
+
+    Parameters
+    ----------
+    path : str or Path
+        ``train.mat`` / ``valid.mat`` / ``test.mat`` (either container), DanQ-style HDF5,
+        or a directory written by ``motifscope data pack`` (much faster).
+    split : str or None
+        Variable prefix for ``.mat`` files (detected when ``None``).
+    batch_size : int or None
+        Yield batches ``(X (B, 4, L), y (B, T))``; use ``DataLoader(ds, batch_size=None)``.
+        ``None`` yields single rows ``(x (4, L), y (T,))`` for a ``DataLoader`` to batch
+        (slower).
+    shuffle : bool
+        Permute blocks and rows each epoch. ``False`` reads in file order.
+    seed : int
+        Base seed of the shuffling.
+    block_size : int
+        Rows read per contiguous slab. Reading a slab of the ``(L, 4, N)`` HDF5 layout
+        costs about the same for 2,048 or 16,384 rows (it is ``4 L`` strided segments),
+        so large blocks stream HDF5 faster.
+    buffer_blocks : int
+        Blocks whose rows are shuffled together (memory per worker is about
+        ``block_size * buffer_blocks * (L + T)`` bytes).
+    rank, world_size : int or None
+        DDP position; default from :mod:`torch.distributed` when it is initialised,
+        else 0 and 1.
+    start, stop : int
+        Use only file rows ``start:stop``.
+    drop_last : bool
+        Drop the last incomplete batch.
+    labels : bool
+        Yield labels (the file must have them); ``False`` yields sequences only.
+
+    Yields
+    ------
+    x : torch.Tensor of shape (4, L) or (B, 4, L)
+        ``float32`` one-hot, bases A, C, G, T.
+    y : torch.Tensor of shape (T,) or (B, T)
+        ``float32`` 0/1 labels (absent when ``labels=False``).
+
+    Notes
+    -----
+    Call :meth:`set_epoch` before each epoch and keep ``persistent_workers=False`` (the
+    default) so that workers see the new epoch. Values are checked to be 0/1 on every
+    read; the one-hot column check is left to :func:`read_mat` and the packer.
+
+    Examples
+    --------
+    >>> ds = DeepSEADataset("train.mat", batch_size=64)          # doctest: +SKIP
+    >>> dl = torch.utils.data.DataLoader(ds, batch_size=None, num_workers=2)  # doctest: +SKIP
+    >>> for epoch in range(3):                                    # doctest: +SKIP
+    ...     ds.set_epoch(epoch)
+    ...     for X, y in dl: ...
+    """
+
+    def __init__(self, path, *, split: str | None = None, batch_size: int | None = None,
+                 shuffle: bool = True, seed: int = 0, block_size: int = 8192,
+                 buffer_blocks: int = 4, rank: int | None = None, world_size: int | None = None,
+                 start: int = 0, stop: int | None = None, drop_last: bool = False,
+                 labels: bool = True):  # fmt: skip
+        super().__init__()
+        for name, v in (("block_size", block_size), ("buffer_blocks", buffer_blocks)):
+            if int(v) < 1:
+                raise InputError(f"{name}={v}; expected a positive integer")
+        if batch_size is not None and int(batch_size) < 1:
+            raise InputError(f"batch_size={batch_size}; expected a positive integer or None")
+        self.source = open_deepsea(path, split=split)
+        self.source.close()
+        if labels and not self.source.has_labels:
+            raise DataFormatError(
+                f"{path}: has no label variable (sequences "
+                f"'{getattr(self.source, 'x_key', '?')}'); pass labels=False to stream sequences only"
+            )
+        self.start, self.stop = _slice_bounds(start, stop, self.source.n)
+        self.batch_size = None if batch_size is None else int(batch_size)
+        self.shuffle, self.seed = bool(shuffle), int(seed)
+        self.block_size, self.buffer_blocks = int(block_size), int(buffer_blocks)
+        self._rank, self._world = rank, world_size
+        if rank is not None or world_size is not None:
+            self._dist()  # validate now
+        self.drop_last, self.labels = bool(drop_last), bool(labels)
+        self.epoch = 0
+
+    @property
+    def length(self) -> int:
+        """int : Sequence length ``L``."""
+        return self.source.length
+
+    @property
+    def n_targets(self) -> int:
+        """int : Number of labels ``T``."""
+        return self.source.n_targets
+
+    def set_epoch(self, epoch: int) -> None:
+        """Set the epoch that seeds the next iteration's shuffle.
+
+        Parameters
+        ----------
+        epoch : int
+            Epoch number (0, 1, ...).
+        """
+        self.epoch = int(epoch)
+
+    def _dist(self) -> tuple[int, int]:
+        rank, world = self._rank, self._world
+        if rank is None or world is None:
+            import torch.distributed as dist
+
+            on = dist.is_available() and dist.is_initialized()
+            if rank is None:
+                rank = dist.get_rank() if on else 0
+            if world is None:
+                world = dist.get_world_size() if on else 1
+        if world < 1 or not 0 <= rank < world:
+            raise InputError(f"rank={rank}, world_size={world}; expected 0 <= rank < world_size")
+        return int(rank), int(world)
+
+    def _rank_rows(self) -> int:
+        _, world = self._dist()
+        return (self.stop - self.start) // world
+
+    def __len__(self) -> int:
+        """Rows (or batches with ``batch_size``) this rank yields per epoch."""
+        rows = self._rank_rows()
+        if self.batch_size is None:
+            return rows
+        return rows // self.batch_size if self.drop_last else -(-rows // self.batch_size)
+
+    def _plan(self, rank: int, world: int, worker: int, n_workers: int):
+        """File row ranges of this rank/worker, in reading order, for the current epoch."""
+        a = np.arange(self.start, self.stop, self.block_size)
+        bounds = np.stack([a, np.minimum(a + self.block_size, self.stop)], axis=1)
+        rng = np.random.default_rng([self.seed, self.epoch])
+        order = rng.permutation(len(bounds)) if self.shuffle else np.arange(len(bounds))
+        per = (self.stop - self.start) // world
+        lo = rank * per
+        # split the rank's rows between workers at batch boundaries
+        bs = self.batch_size or 1
+        nb = -(-per // bs)
+        b0, b1 = worker * nb // n_workers, (worker + 1) * nb // n_workers
+        wlo, whi = lo + min(per, b0 * bs), lo + min(per, b1 * bs)
+        return _pieces(order, bounds, wlo, whi), rng
+
+    def _chunks(self, pieces, rng):
+        """Yield shuffled raw chunks (tuples of arrays with a leading row axis)."""
+        src = self.source
+        buf_rows = self.block_size * self.buffer_blocks
+        i = 0
+        while i < len(pieces):
+            group, rows = [], 0
+            while i < len(pieces) and (rows < buf_rows or not group):
+                a, b = pieces[i]
+                group.append(src._read_raw(a, b))
+                rows += b - a
+                i += 1
+            raw = tuple(_cat(parts) for parts in zip(*group))
+            if self.shuffle:
+                perm = rng.permutation(rows)
+                raw = tuple(None if r is None else r[perm] for r in raw)
+            yield raw
+
+    def __iter__(self):
+        rank, world = self._dist()
+        info = torch.utils.data.get_worker_info()
+        worker, n_workers = (0, 1) if info is None else (info.id, info.num_workers)
+        pieces, rng = self._plan(rank, world, worker, n_workers)
+        # a different row-shuffle stream per worker and rank, same block plan for all
+        rng = np.random.default_rng([self.seed, self.epoch, rank, worker])
+        src = self.source
+        bs = self.batch_size or 256
+        carry = None
+        for raw in self._chunks(pieces, rng):
+            if carry is not None:
+                raw = tuple(_cat(pair) for pair in zip(carry, raw))
+            n = raw[0].shape[0]
+            full = n - n % bs
+            for s in range(0, full, bs):
+                part = tuple(None if r is None else r[s : s + bs] for r in raw)
+                yield from self._emit(src._convert(part))
+            carry = tuple(None if r is None else r[full:] for r in raw) if full < n else None
+        if carry is not None and not (self.drop_last and self.batch_size):
+            yield from self._emit(src._convert(carry))
+        src.close()
+
+    def _emit(self, xy):
+        X, Y = xy
+        if self.batch_size is not None:
+            yield (X, Y) if self.labels else X
+            return
+        if self.labels:
+            yield from zip(X, Y)
+        else:
+            yield from X
