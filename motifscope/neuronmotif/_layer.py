@@ -1,0 +1,424 @@
+"""Decouple many neurons of a layer: processes, resumable outputs, gallery HTML.
+
+Layout under ``out_dir``::
+
+    layer{L}/
+      neuron{c:04d}/            one folder per neuron; ``done.json`` is written last
+        sample.npz              seqs (n, RF) uint8, acts float32, labels int32
+        crms.meme, crms.tsv     CRMs over the receptive field and their statistics
+        submotifs.meme          informative slices of the CRMs
+        tomtom.tsv              slices and dictionary motifs vs the motif database
+        dictionary.meme, syntax.json
+        logos.png
+      allppm.npz                every CRM of the layer (seeds the GA of layer L+1)
+      summary.tsv, gallery.html
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+from motifscope.errors import InputError
+from motifscope.neuronmotif._core import NeuronResult, decouple, layer_motifs_by_enumeration
+from motifscope.neuronmotif._stack import ConvStack
+from motifscope.neuronmotif._syntax import build_syntax, slice_motifs
+
+__all__ = ["decouple_layer", "write_neuron", "render_gallery", "parse_neurons"]
+
+_TARGETS_CACHE: dict = {}
+
+
+def parse_neurons(spec, n_channels: int) -> list[int]:
+    """Parse ``"0-15"``, ``"1,4,7"``, ``"all"``, an int or a list into channel indices.
+
+    Parameters
+    ----------
+    spec : str, int, sequence of int or None
+        None and ``"all"`` mean every channel.
+    n_channels : int
+
+    Returns
+    -------
+    list of int
+    """
+    if spec is None or spec == "all":
+        return list(range(n_channels))
+    if isinstance(spec, (int, np.integer)):
+        out = [int(spec)]
+    elif isinstance(spec, str):
+        out = []
+        try:
+            for part in spec.replace(" ", "").split(","):
+                if "-" in part:
+                    a, b = part.split("-")
+                    out += list(range(int(a), int(b) + 1))
+                elif part:
+                    out.append(int(part))
+        except ValueError:
+            raise InputError(f"neurons {spec!r}: expected e.g. '0-15', '1,4,7' or 'all'")
+    else:
+        out = [int(x) for x in spec]
+    bad = [c for c in out if not 0 <= c < n_channels]
+    if bad:
+        raise InputError(f"neurons {bad} are out of range 0..{n_channels - 1}")
+    return sorted(set(out))
+
+
+def _targets(targets):
+    if targets is None:
+        return None, "motif database matching disabled"
+    key = targets if isinstance(targets, (str, os.PathLike)) else id(targets)
+    if key in _TARGETS_CACHE:
+        return _TARGETS_CACHE[key], None
+    try:
+        if isinstance(targets, str) and targets == "jaspar":
+            from motifscope.jaspar import jaspar_motifs
+
+            mot = jaspar_motifs()
+        elif isinstance(targets, (str, os.PathLike)):
+            from motifscope.meme import read_meme
+
+            mot = read_meme(targets)
+        else:
+            mot = list(targets)
+    except Exception as e:  # optional annotation: never fail the decoupling for it
+        return None, f"motif database unavailable ({type(e).__name__}: {e})"
+    _TARGETS_CACHE[key] = mot
+    return mot, None
+
+
+def _tomtom(queries, targets, thresh):
+    try:
+        from motifscope.tomtom import tomtom
+    except ImportError as e:
+        return None, f"Tomtom unavailable ({e})"
+    if not queries:
+        return None, None
+    try:
+        return tomtom(queries, targets, thresh=thresh), None
+    except Exception as e:
+        return None, f"Tomtom failed ({type(e).__name__}: {e})"
+
+
+def _atomic_text(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def _draw_logos(res: NeuronResult, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    try:
+        from motifscope.logo import plot_logo
+    except ImportError:  # pragma: no cover - logo module ships with motifscope
+        plot_logo = None
+    n = max(1, len(res.motifs))
+    fig, axes = plt.subplots(n, 1, figsize=(max(3.0, 0.07 * res.rf + 1), 0.9 * n + 0.2),
+                             squeeze=False)
+    for ax, m in zip(axes[:, 0], res.motifs):
+        t = f"{m.meta['shift_id']}: n={m.nsites} M={m.meta['max_act']:.2f} " \
+            f"C/M={m.meta['ratio']:.2f}"
+        if plot_logo is not None:
+            plot_logo(m, ax=ax, title=t)
+        else:
+            ax.imshow(m.ppm, aspect="auto")
+            ax.set_title(t)
+        ax.title.set_fontsize(7)
+        ax.tick_params(labelsize=5)
+    for ax in axes[len(res.motifs):, 0]:
+        ax.axis("off")
+    fig.tight_layout()
+    tmp = path.with_name(path.name + ".tmp.png")
+    fig.savefig(tmp, dpi=80)
+    plt.close(fig)
+    os.replace(tmp, path)
+
+
+def write_neuron(res: NeuronResult, out: Path, *, targets="jaspar", q_thresh: float = 0.05,
+                 logos: bool = True) -> dict:
+    """Write one neuron's files (see the module docstring) and return its summary.
+
+    Parameters
+    ----------
+    res : NeuronResult
+    out : pathlib.Path
+        The neuron's folder (created).
+    targets : "jaspar", path, list of Motif or None
+        Motif database for Tomtom (Pearson); None skips the lookup.
+    q_thresh : float
+        q-value of the reported best matches.
+    logos : bool
+
+    Returns
+    -------
+    dict
+        What ``done.json`` holds.
+    """
+    from motifscope.meme import write_meme
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    notes = list(res.notes)
+    tmp = out / "sample.tmp.npz"
+    np.savez_compressed(tmp, seqs=res.seqs, acts=res.acts, labels=res.labels)
+    os.replace(tmp, out / "sample.npz")
+    res.table.to_csv(out / "crms.tsv.tmp", sep="\t", index=False)
+    os.replace(out / "crms.tsv.tmp", out / "crms.tsv")
+    if res.motifs:
+        write_meme(res.motifs, out / "crms.meme")
+    subs = slice_motifs(res.motifs)
+    if subs:
+        write_meme(subs, out / "submotifs.meme")
+    best = []
+    syn = build_syntax(res.motifs, prefix=res.name) if res.motifs else None
+    if syn is not None and syn.dictionary:
+        write_meme(syn.dictionary, out / "dictionary.meme")
+    queries = subs + (syn.dictionary if syn is not None else [])
+    db, why = _targets(targets)
+    if why:
+        notes.append(why)
+    if db is not None and queries:
+        hits, why = _tomtom(queries, db, 0.5)
+        if why:
+            notes.append(why)
+        if hits is not None:
+            hits.to_csv(out / "tomtom.tsv.tmp", sep="\t", index=False)
+            os.replace(out / "tomtom.tsv.tmp", out / "tomtom.tsv")
+            good = hits[hits["q_value"] < q_thresh].sort_values("q_value")
+            for _, r in good.drop_duplicates("target").head(5).iterrows():
+                best.append({"query": r["query"], "target": r["target"],
+                             "name": str(r.get("target_name", "")), "q": float(r["q_value"])})
+    _atomic_text(out / "syntax.json", json.dumps(
+        {"rules": syn.rules if syn else [],
+         "occurrences": syn.occurrences.to_dict("records") if syn else []}, indent=1))
+    if logos:
+        _draw_logos(res, out / "logos.png")
+    summary = {
+        "layer": res.layer, "neuron": res.neuron, "rf": res.rf, "motif_nb": res.motif_nb,
+        "n_crms": len(res.motifs), "n_seqs": int(len(res.seqs)),
+        "max_act": float(res.acts.max()) if len(res.acts) else 0.0,
+        "n_forwards": res.n_forwards, "method": res.method, "n_iter": res.n_iter,
+        "seconds": round(res.seconds, 3), "random_state": res.random_state,
+        "best_matches": best, "rules": [r["tree"] for r in (syn.rules if syn else [])],
+        "crms": res.table.to_dict("records"), "auto_trace": res.auto_trace, "notes": notes,
+    }
+    _atomic_text(out / "done.json", json.dumps(summary, indent=1, default=float))
+    return summary
+
+
+def _worker_init(n_threads: int) -> None:
+    import torch
+
+    torch.set_num_threads(n_threads)
+
+
+def _run_one(args) -> dict:
+    stack, layer, c, out, kw, targets, q_thresh, logos = args
+    res = decouple(stack, layer=layer, neuron=c, **kw)
+    return write_neuron(res, out, targets=targets, q_thresh=q_thresh, logos=logos)
+
+
+def decouple_layer(model, layer: int, neurons=None, out_dir=".", *, motif_nb="auto",
+                   random_state: int = 0, n_jobs: int = 1, targets="jaspar",
+                   q_thresh: float = 0.05, resume: bool = True, logos: bool = True,
+                   seed_motifs="auto", progress: bool = True, **kwargs):
+    """Decouple several neurons of one layer into ``out_dir/layer{L}/``.
+
+    Neurons whose folder holds ``done.json`` are not recomputed (``resume``). Each
+    neuron uses the seed ``random_state + neuron``, so results do not depend on
+    ``n_jobs`` or on the order of work.
+
+    Parameters
+    ----------
+    model : torch.nn.Module or ConvStack
+    layer : int
+    neurons : str, int, sequence of int or None
+        ``"0-15"``, ``[0, 3]``, ... (None: all channels).
+    out_dir : str or os.PathLike
+    motif_nb : int or "auto"
+    random_state : int
+    n_jobs : int
+        Worker processes (neurons in parallel); torch threads are shared among them.
+    targets : "jaspar", path to a MEME file, list of Motif or None
+        Database for the Tomtom lookup of sub-motifs (skipped with a note when it
+        cannot be loaded).
+    q_thresh : float
+    resume : bool
+    logos : bool
+    seed_motifs : "auto", dict or None
+        Layer ``L-1`` CRMs for GA seeding; ``"auto"`` reads ``layer{L-1}/allppm.npz``
+        beside ``layer{L}`` (or enumerates layer 1).
+    progress : bool
+    **kwargs
+        Passed to :func:`decouple` (``population``, ``max_macs``, ``n_init``, ...).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per neuron (``summary.tsv``).
+    """
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    import pandas as pd
+    from tqdm.auto import tqdm
+
+    stack = model if isinstance(model, ConvStack) else ConvStack(model)
+    stack.check_layer(layer)
+    chans = parse_neurons(neurons, stack.channels[layer - 1])
+    if not isinstance(n_jobs, int) or n_jobs < 1:
+        raise InputError(f"n_jobs must be a positive integer, got {n_jobs!r}")
+    root = Path(out_dir)
+    ldir = root / f"layer{layer}"
+    ldir.mkdir(parents=True, exist_ok=True)
+    if seed_motifs == "auto":
+        seed_motifs = None
+        prev = root / f"layer{layer - 1}" / "allppm.npz"
+        if layer > 1 and prev.exists():
+            with np.load(prev) as z:
+                seed_motifs = {k: z[k] for k in z.files}
+        elif layer == 2 and stack.rf[0] < kwargs.get("enumerate_below", 11) \
+                and stack.rf[1] >= kwargs.get("enumerate_below", 11):
+            seed_motifs = layer_motifs_by_enumeration(stack, 1)
+    todo = [c for c in chans
+            if not (resume and (ldir / f"neuron{c:04d}" / "done.json").exists())]
+    jobs = []
+    for c in todo:
+        kw = dict(kwargs, motif_nb=motif_nb, random_state=random_state + c,
+                  seed_motifs=seed_motifs, progress=progress and n_jobs == 1)
+        jobs.append((stack, layer, c, ldir / f"neuron{c:04d}", kw, targets, q_thresh, logos))
+    bar = tqdm(total=len(jobs), disable=not progress, desc=f"layer {layer}")
+    t0 = time.perf_counter()
+    if n_jobs == 1 or len(jobs) <= 1:
+        for j in jobs:
+            _run_one(j)
+            bar.update(1)
+    else:
+        import torch
+
+        threads = max(1, torch.get_num_threads() // n_jobs)
+        with ProcessPoolExecutor(n_jobs, mp_context=mp.get_context("spawn"),
+                                 initializer=_worker_init, initargs=(threads,)) as ex:
+            for f in as_completed([ex.submit(_run_one, j) for j in jobs]):
+                f.result()
+                bar.update(1)
+    bar.close()
+    summaries = []
+    for c in chans:
+        with open(ldir / f"neuron{c:04d}" / "done.json") as fh:
+            summaries.append(json.load(fh))
+    _write_allppm(ldir, summaries)
+    df = pd.DataFrame([{k: s[k] for k in ("layer", "neuron", "rf", "motif_nb", "n_crms",
+                                          "n_seqs", "max_act", "n_forwards", "method",
+                                          "n_iter", "seconds")}
+                       | {"best_match": "; ".join(b["name"] or b["target"]
+                                                  for b in s["best_matches"][:3]),
+                          "syntax": " | ".join(s["rules"][:2])}
+                       for s in summaries])
+    df.to_csv(ldir / "summary.tsv.tmp", sep="\t", index=False)
+    os.replace(ldir / "summary.tsv.tmp", ldir / "summary.tsv")
+    render_gallery(ldir, summaries)
+    df.attrs["seconds"] = time.perf_counter() - t0
+    return df
+
+
+def _write_allppm(ldir: Path, summaries: list) -> None:
+    from motifscope.meme import read_meme
+
+    ppm, ch, act, conact, n = [], [], [], [], []
+    for s in summaries:
+        f = ldir / f"neuron{s['neuron']:04d}" / "crms.meme"
+        if not f.exists():
+            continue
+        for m, row in zip(read_meme(f), s["crms"]):
+            ppm.append(m.ppm)
+            ch.append(s["neuron"])
+            act.append(row["max_act"])
+            conact.append(row["consensus_act"])
+            n.append(row["n_seqs"])
+    if ppm:
+        tmp = ldir / "allppm.tmp.npz"
+        np.savez(tmp, ppm=np.stack(ppm), channel=np.array(ch), act=np.array(act),
+                 conact=np.array(conact), n=np.array(n))
+        os.replace(tmp, ldir / "allppm.npz")
+
+
+_GALLERY = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<title>NeuronMotif layer {{ layer }}</title>
+<style>
+body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}
+table{border-collapse:collapse;width:100%}
+th,td{border:1px solid #ccc;padding:4px 6px;vertical-align:top;font-size:13px}
+th{background:#f0f0f0;position:sticky;top:0}
+td.logo img{max-width:900px}
+table.crm td{font-size:11px;padding:1px 4px}
+.note{color:#a60;font-size:11px}
+</style></head><body>
+<h1>NeuronMotif — layer {{ layer }}</h1>
+<p>{{ rows|length }} neurons; receptive field {{ rf }} bp; up to {{ max_crms }} CRMs per neuron.
+Each CRM (shift ID) is one demixed cluster of activating sequences: n sequences, max
+activation M, consensus activation C and C/M. Files: <a href="summary.tsv">summary.tsv</a>,
+<a href="allppm.npz">allppm.npz</a>.</p>
+<table id="neurons">
+<tr><th>Neuron</th><th>CRMs (logos over the receptive field)</th><th>Statistics</th>
+<th>Best database matches</th><th>Syntax</th><th>Files</th></tr>
+{% for r in rows %}
+<tr class="neuron" id="n{{ r.neuron }}">
+<td><b>{{ r.neuron }}</b><br>motif_nb={{ r.motif_nb }}<br>{{ r.method }}<br>
+{{ r.n_seqs }} seqs<br>{{ r.seconds|round(1) }} s</td>
+<td class="logo">{% if r.logo %}<img src="{{ r.dir }}/logos.png" alt="logos of neuron {{ r.neuron }}" loading="lazy">{% endif %}</td>
+<td><table class="crm"><tr><th>shift</th><th>n</th><th>M</th><th>C</th><th>C/M</th></tr>
+{% for c in r.crms %}<tr><td>{{ c.shift_id }}</td><td>{{ c.n_seqs }}</td>
+<td>{{ '%.3f'|format(c.max_act) }}</td><td>{{ '%.3f'|format(c.consensus_act) }}</td>
+<td>{{ '%.0f'|format(100 * c.ratio) }}%</td></tr>{% endfor %}</table></td>
+<td>{% for b in r.best_matches %}{{ b.name or b.target }} ({{ b.target }}, q={{ '%.2g'|format(b.q) }})<br>{% endfor %}</td>
+<td>{% for t in r.rules[:3] %}{{ t }}<br>{% endfor %}</td>
+<td>{% for f in r.files %}<a href="{{ r.dir }}/{{ f }}">{{ f }}</a><br>{% endfor %}
+{% for n in r.notes %}<span class="note">{{ n }}</span><br>{% endfor %}</td>
+</tr>
+{% endfor %}
+</table></body></html>
+"""
+
+
+def render_gallery(ldir, summaries: list) -> Path:
+    """Write ``gallery.html`` (one row per neuron) into a layer folder.
+
+    Parameters
+    ----------
+    ldir : str or os.PathLike
+        The ``layer{L}`` folder.
+    summaries : list of dict
+        The neurons' ``done.json`` contents.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    import jinja2
+
+    ldir = Path(ldir)
+    rows = []
+    for s in summaries:
+        d = f"neuron{s['neuron']:04d}"
+        files = [f for f in ("crms.meme", "crms.tsv", "submotifs.meme", "tomtom.tsv",
+                             "dictionary.meme", "syntax.json", "sample.npz", "done.json")
+                 if (ldir / d / f).exists()]
+        rows.append(dict(s, dir=d, files=files, logo=(ldir / d / "logos.png").exists()))
+    env = jinja2.Environment(autoescape=True)
+    html = env.from_string(_GALLERY).render(
+        layer=summaries[0]["layer"] if summaries else "?", rows=rows,
+        rf=summaries[0]["rf"] if summaries else "?",
+        max_crms=max((s["n_crms"] for s in summaries), default=0))
+    _atomic_text(ldir / "gallery.html", html)
+    return ldir / "gallery.html"
