@@ -128,3 +128,14 @@ def test_motif_match_score_finds_reverse_strand():
     m = Motif("m", one_hot_encode(MOTIF)[0].numpy() * 0.97 + 0.0075)
     rc = one_hot_encode(["TT" + "CTTATC" + "TT"])[0].numpy()  # reverse complement of GATAAG
     assert motif_match_score(rc, m) > motif_match_score(rc, m, both_strands=False)
+
+
+def test_batched_targets_equal_single_runs():
+    from motifscope.optimize import optimize_targets
+
+    model = MotifDetector(seq_len=20)
+    both = optimize_targets(model, [0, 1], steps=25, restarts=2, random_state=5)
+    one = optimize_input(model, target=0, steps=25, restarts=2, random_state=5)
+    assert np.allclose(both[0].ppm, one.ppm, atol=1e-6)
+    assert both[0].score == pytest.approx(one.score, abs=1e-5)
+    assert both[1].target == 1 and both[1].score > -60

@@ -11,7 +11,8 @@ an order key and a list of blocks; the files the blocks name live beside it::
         {"type": "image", "path": "logo.png", "caption": "..."},
         {"type": "gallery", "items": [{"image": "logos/M0.png", "caption": "M0", "link": "..."}]},
         {"type": "plotly", "path": "similarity.plotly.json"},
-        {"type": "link", "path": "gallery.html", "text": "open the gallery"},
+        {"type": "link", "path": "gallery.html", "text": "open the gallery",
+         "copy_dir": "(optional) a folder to copy with it, e.g. the gallery's images"},
         {"type": "files", "paths": ["motifs.meme"]}]}
 
 :func:`render_report` turns a run directory into a static site: ``index.html`` (model card,
@@ -163,6 +164,21 @@ class _Copier:
         return dest_rel.as_posix()
 
 
+def _tree(self, src_dir: Path, rel: str) -> None:
+    """Copy a whole folder (e.g. a gallery with its images), keeping relative links."""
+    src = (src_dir / rel).resolve()
+    if not src.is_dir():
+        self.missing.append(rel + "/")
+        return
+    for f in src.rglob("*"):
+        if f.is_file() and f.suffix.lower() in {".html", ".png", ".svg", ".jpg", ".css", ".js",
+                                                 ".meme", ".tsv", ".json", ".txt"}:
+            self(src_dir, str(f.relative_to(src_dir.resolve())))
+
+
+_Copier.tree = _tree
+
+
 def _safe(name: str) -> str:
     keep = "".join(c if (c.isalnum() or c in "-_.") else "_" for c in str(name))
     return keep.strip(".") or "_"
@@ -205,6 +221,8 @@ def _render_blocks(section: Section, site: Path) -> list[dict]:
             r["div"] = f"plot-{_safe(section.name)}-{i}"
             r["json"] = src.read_text(encoding="utf-8")
         elif t == "link":
+            if b.get("copy_dir"):
+                copy.tree(section.directory, b["copy_dir"])
             r["href"] = copy(section.directory, b["path"])
             r["text"] = b.get("text", b["path"])
             if r["href"] is None:
