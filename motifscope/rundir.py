@@ -1,0 +1,453 @@
+"""The run directory: everything needed to reload a trained model, and room for analyses.
+
+Layout (names are the module constants)::
+
+    <run>/
+      model.pt          state_dict of the best-validation epoch (torch.load(weights_only=True))
+      config.toml       [model] name/overrides, [training] recipe, [data] paths, seed, versions
+      metrics.json      final summary (best epoch, valid/test AUROC/AUPR, timings, status)
+      history.csv       one row per finished epoch: epoch, train_loss, valid_loss,
+                        valid_auroc, lr, seconds
+      checkpoints/
+        last.pt         full state after the last finished epoch (resume point)
+        best.pt         {"epoch", "valid_loss", "state_dict"} of the best epoch
+      analyses/         each analysis writes <run>/analyses/<name>/
+
+Every file is written to a temporary name in the same folder and then renamed, so an
+interrupted write never leaves a half-written file. :func:`load_run` rebuilds the model from
+``config.toml`` (``motifscope.zoo.build(name, **overrides)``, or ``factory = "module:callable"``
+for a model that is not in the zoo) and loads ``model.pt``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import re
+import tempfile
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from motifscope.errors import RunDirError
+
+__all__ = [
+    "MODEL_FILE",
+    "CONFIG_FILE",
+    "METRICS_FILE",
+    "HISTORY_FILE",
+    "CHECKPOINT_DIR",
+    "ANALYSES_DIR",
+    "Run",
+    "load_run",
+    "init_run_dir",
+    "build_model",
+    "atomic_write_text",
+    "atomic_write_bytes",
+    "atomic_torch_save",
+    "dumps_toml",
+    "read_config",
+    "write_config",
+    "read_history",
+    "write_history",
+    "write_metrics",
+]
+
+MODEL_FILE = "model.pt"
+CONFIG_FILE = "config.toml"
+METRICS_FILE = "metrics.json"
+HISTORY_FILE = "history.csv"
+CHECKPOINT_DIR = "checkpoints"
+ANALYSES_DIR = "analyses"
+LAST_CHECKPOINT = "last.pt"
+BEST_CHECKPOINT = "best.pt"
+HISTORY_COLUMNS = ["epoch", "train_loss", "valid_loss", "valid_auroc", "lr", "seconds"]
+
+
+# ----------------------------------------------------------------------------- atomic IO
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary file and a rename.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Destination; its folder is created if needed.
+    data : bytes
+        Content.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically; see :func:`atomic_write_bytes`."""
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_torch_save(obj: Any, path: str | os.PathLike) -> Path:
+    """``torch.save`` ``obj`` to ``path`` atomically."""
+    import torch
+
+    buf = io.BytesIO()
+    torch.save(obj, buf)
+    return atomic_write_bytes(path, buf.getvalue())
+
+
+# ----------------------------------------------------------------------------- TOML
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _toml_key(k: str) -> str:
+    k = str(k)
+    return k if _BARE_KEY.match(k) else json.dumps(k)
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if math.isnan(v):
+            return "nan"
+        if math.isinf(v):
+            return "inf" if v > 0 else "-inf"
+        return repr(v)
+    if isinstance(v, str):
+        return json.dumps(v)
+    if isinstance(v, os.PathLike):
+        return json.dumps(os.fspath(v))
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_toml_value(x) for x in v if x is not None) + "]"
+    if isinstance(v, dict):
+        items = ", ".join(f"{_toml_key(k)} = {_toml_value(x)}" for k, x in v.items() if x is not None)
+        return "{ " + items + " }" if items else "{}"
+    # numpy scalars and the like
+    if hasattr(v, "item"):
+        return _toml_value(v.item())
+    return json.dumps(str(v))
+
+
+def dumps_toml(data: dict) -> str:
+    """Serialise a nested dict to TOML (tables for nested dicts; ``None`` values are dropped).
+
+    Parameters
+    ----------
+    data : dict
+        Keys are strings; values are bool, int, float, str, path, list, or dict.
+
+    Returns
+    -------
+    str
+        TOML text that :mod:`tomllib` reads back to the same dict (minus ``None``).
+    """
+    lines: list[str] = []
+
+    def emit(table: dict, prefix: tuple[str, ...]) -> None:
+        scalars = {k: v for k, v in table.items() if not isinstance(v, dict) and v is not None}
+        subtables = {k: v for k, v in table.items() if isinstance(v, dict)}
+        if prefix and (scalars or not subtables):
+            lines.append("[" + ".".join(_toml_key(p) for p in prefix) + "]")
+        for k, v in scalars.items():
+            lines.append(f"{_toml_key(k)} = {_toml_value(v)}")
+        if prefix and (scalars or not subtables):
+            lines.append("")
+        for k, v in subtables.items():
+            emit(v, prefix + (str(k),))
+
+    emit(data, ())
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def write_config(run_dir: str | os.PathLike, config: dict) -> Path:
+    """Write ``config.toml`` into ``run_dir`` atomically."""
+    return atomic_write_text(Path(run_dir) / CONFIG_FILE, dumps_toml(config))
+
+
+def read_config(run_dir: str | os.PathLike) -> dict:
+    """Read ``<run_dir>/config.toml``.
+
+    Raises
+    ------
+    RunDirError
+        If the file is missing or is not valid TOML.
+    """
+    path = Path(run_dir) / CONFIG_FILE
+    if not path.is_file():
+        raise RunDirError(f"{path}: missing; a run directory needs {CONFIG_FILE}")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise RunDirError(f"{path}: not valid TOML ({e})") from None
+
+
+# ----------------------------------------------------------------------------- history/metrics
+def write_history(run_dir: str | os.PathLike, history: list[dict]) -> Path:
+    """Write ``history.csv`` (one row per finished epoch) atomically."""
+    import pandas as pd
+
+    df = pd.DataFrame(list(history))
+    for c in HISTORY_COLUMNS:
+        if c not in df.columns:
+            df[c] = []
+    cols = HISTORY_COLUMNS + [c for c in df.columns if c not in HISTORY_COLUMNS]
+    return atomic_write_text(Path(run_dir) / HISTORY_FILE, df[cols].to_csv(index=False))
+
+
+def read_history(run_dir: str | os.PathLike):
+    """Read ``history.csv`` as a DataFrame (empty with the standard columns if absent).
+
+    Raises
+    ------
+    RunDirError
+        If the file exists but cannot be parsed or lacks the ``epoch`` column.
+    """
+    import pandas as pd
+
+    path = Path(run_dir) / HISTORY_FILE
+    if not path.is_file():
+        return pd.DataFrame(columns=HISTORY_COLUMNS)
+    try:
+        df = pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
+        raise RunDirError(f"{path}: not a readable CSV ({e})") from None
+    if "epoch" not in df.columns:
+        raise RunDirError(f"{path}: no 'epoch' column; expected columns {HISTORY_COLUMNS}")
+    return df
+
+
+def _json_default(o):
+    if hasattr(o, "item"):
+        return o.item()
+    if isinstance(o, os.PathLike):
+        return os.fspath(o)
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def _clean_json(o):
+    if isinstance(o, float) and not math.isfinite(o):
+        return None
+    if isinstance(o, dict):
+        return {str(k): _clean_json(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_clean_json(v) for v in o]
+    if hasattr(o, "item") and not isinstance(o, (str, bytes)):
+        return _clean_json(o.item())
+    return o
+
+
+def write_metrics(run_dir: str | os.PathLike, metrics: dict) -> Path:
+    """Write ``metrics.json`` atomically (NaN and inf become ``null``)."""
+    text = json.dumps(_clean_json(metrics), indent=2, default=_json_default)
+    return atomic_write_text(Path(run_dir) / METRICS_FILE, text + "\n")
+
+
+def _read_metrics(run_dir: Path) -> dict:
+    path = run_dir / METRICS_FILE
+    if not path.is_file():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise RunDirError(f"{path}: not valid JSON ({e})") from None
+
+
+def init_run_dir(run_dir: str | os.PathLike) -> Path:
+    """Create ``run_dir`` with its ``checkpoints/`` and ``analyses/`` folders.
+
+    Parameters
+    ----------
+    run_dir : str or os.PathLike
+        The run directory (created with parents).
+
+    Returns
+    -------
+    pathlib.Path
+        The run directory.
+    """
+    run_dir = Path(run_dir)
+    (run_dir / CHECKPOINT_DIR).mkdir(parents=True, exist_ok=True)
+    (run_dir / ANALYSES_DIR).mkdir(parents=True, exist_ok=True)
+    return run_dir
+
+
+# ----------------------------------------------------------------------------- models
+def build_model(model_config: dict):
+    """Build an untrained model from the ``[model]`` table of ``config.toml``.
+
+    Parameters
+    ----------
+    model_config : dict
+        ``name`` (a zoo name) and ``overrides`` (keyword arguments of
+        ``motifscope.zoo.build``), or ``factory = "package.module:callable"`` plus
+        ``kwargs`` for a model outside the zoo.
+
+    Returns
+    -------
+    torch.nn.Module
+        The model (random weights).
+
+    Raises
+    ------
+    RunDirError
+        If neither a zoo name nor an importable factory is given.
+    """
+    import importlib
+
+    factory = model_config.get("factory")
+    if factory:
+        mod_name, _, attr = str(factory).partition(":")
+        try:
+            obj = importlib.import_module(mod_name)
+            for part in attr.split("."):
+                obj = getattr(obj, part)
+        except (ImportError, AttributeError) as e:
+            raise RunDirError(
+                f"{CONFIG_FILE}: [model] factory {factory!r} cannot be imported ({e})"
+            ) from None
+        return obj(**dict(model_config.get("kwargs", {})))
+    name = model_config.get("name")
+    if not name:
+        raise RunDirError(f"{CONFIG_FILE}: [model] needs 'name' (a zoo model) or 'factory'")
+    from motifscope import zoo
+
+    return zoo.build(name, **dict(model_config.get("overrides", {})))
+
+
+@dataclass
+class Run:
+    """A trained run loaded from its directory.
+
+    Attributes
+    ----------
+    path : pathlib.Path
+        The run directory.
+    model : torch.nn.Module
+        The best-validation model, in eval mode, on the requested device.
+    config : dict
+        ``config.toml`` as a dict.
+    history : pandas.DataFrame
+        ``history.csv`` (one row per finished epoch).
+    metrics : dict
+        ``metrics.json`` (empty if absent).
+    """
+
+    path: Path
+    model: Any
+    config: dict
+    history: Any = None
+    metrics: dict = field(default_factory=dict)
+
+    @property
+    def analyses_dir(self) -> Path:
+        """``<run>/analyses``: where analyses write their outputs."""
+        return self.path / ANALYSES_DIR
+
+
+def load_state_dict(path: str | os.PathLike) -> dict:
+    """Load a state_dict (``model.pt`` or a ``best.pt`` wrapper) with ``weights_only=True``.
+
+    Raises
+    ------
+    RunDirError
+        If the file is missing or is not a torch state_dict.
+    """
+    import torch
+
+    path = Path(path)
+    if not path.is_file():
+        raise RunDirError(f"{path}: missing; train the model first (motifscope train)")
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # corrupt zip, truncated file, unpickling refused
+        raise RunDirError(f"{path}: cannot be read as a torch state_dict ({e})") from None
+    if isinstance(obj, dict) and "state_dict" in obj and isinstance(obj["state_dict"], dict):
+        obj = obj["state_dict"]
+    if not isinstance(obj, dict):
+        raise RunDirError(f"{path}: expected a state_dict, found {type(obj).__name__}")
+    return obj
+
+
+def load_run(run_dir: str | os.PathLike, *, device: str = "cpu", checkpoint: str = "best") -> Run:
+    """Load a run directory written by ``motifscope train``.
+
+    Parameters
+    ----------
+    run_dir : str or os.PathLike
+        The run directory.
+    device : str
+        Where to put the model (``"cpu"``, ``"cuda"``, ...).
+    checkpoint : {"best", "last"}
+        ``"best"`` loads ``model.pt`` (the best-validation epoch); ``"last"`` the model of
+        ``checkpoints/last.pt`` (the last finished epoch).
+
+    Returns
+    -------
+    Run
+        ``.model`` (eval mode), ``.config``, ``.path``, ``.history``, ``.metrics``.
+
+    Raises
+    ------
+    RunDirError
+        If the folder, ``config.toml`` or the weights are missing or corrupt, or the
+        weights do not fit the model the config describes.
+    """
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise RunDirError(f"{run_dir}: not a directory; expected a run directory")
+    config = read_config(run_dir)
+    if "model" not in config or not isinstance(config["model"], dict):
+        raise RunDirError(f"{run_dir / CONFIG_FILE}: no [model] table")
+    if checkpoint == "best":
+        wpath = run_dir / MODEL_FILE
+    elif checkpoint == "last":
+        wpath = run_dir / CHECKPOINT_DIR / LAST_CHECKPOINT
+    else:
+        raise RunDirError(f"checkpoint must be 'best' or 'last', got {checkpoint!r}")
+    if checkpoint == "last":
+        import torch
+
+        if not wpath.is_file():
+            raise RunDirError(f"{wpath}: missing")
+        try:
+            state = torch.load(wpath, map_location="cpu", weights_only=True)["model"]
+        except Exception as e:
+            raise RunDirError(f"{wpath}: cannot be read as a checkpoint ({e})") from None
+    else:
+        state = load_state_dict(wpath)
+    model = build_model(config["model"])
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as e:
+        first = str(e).strip().splitlines()[0]
+        raise RunDirError(
+            f"{wpath}: weights do not fit the model in {CONFIG_FILE} ({first})"
+        ) from None
+    model.to(device).eval()
+    return Run(
+        path=run_dir,
+        model=model,
+        config=config,
+        history=read_history(run_dir),
+        metrics=_read_metrics(run_dir),
+    )
