@@ -33,6 +33,8 @@ def decouple_cmd(
 ) -> None:
     """Decouple conv neurons into CRM motifs, sub-motifs, JASPAR matches and a gallery.
 
+    \f
+
     Parameters
     ----------
     run : pathlib.Path

@@ -14,6 +14,8 @@ __all__ = ["kernels_cmd", "load_model"]
 def load_model(run):
     """Load the model of a run directory (``motifscope.load_run``), defensively.
 
+    \f
+
     Parameters
     ----------
     run : pathlib.Path

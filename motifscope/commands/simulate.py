@@ -31,6 +31,8 @@ def simulate_cmd(
 ) -> None:
     """Simulate sequences with planted JASPAR motifs, in the DeepSEA file layouts.
 
+    \f
+
     Parameters
     ----------
     out : pathlib.Path
