@@ -44,6 +44,8 @@ def kmer_names(k_min: int = 1, k_max: int = 5) -> list[str]:
 class _Threshold(nn.Module):
     """``(x > 0)`` as float: 1 where the k-mer matches (no gradient flows)."""
 
+    deeplift_rule = "rescale"  # motifscope.attribution: secant rule on the step
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return (x > 0).to(x.dtype)
 

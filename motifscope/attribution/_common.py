@@ -1,0 +1,273 @@
+"""Plumbing shared by every attribution method: targets, devices, model state, batches.
+
+Every public method of :mod:`motifscope.attribution` takes ``(model, X, *, target, ...)``
+and goes through the helpers here, so that the calling convention, the validation
+messages and the restoration of the model's state are the same everywhere.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import NamedTuple
+
+import numpy as np
+import torch
+from torch import nn
+
+from motifscope._validation import as_tensor, check_one_hot
+from motifscope.errors import InputError
+
+__all__ = [
+    "AttributionResult",
+    "resolve_target",
+    "resolve_device",
+    "prepared_model",
+    "as_sequences",
+    "check_batch_size",
+    "progress_bar",
+]
+
+Target = int | list | tuple | Callable[[torch.Tensor], torch.Tensor]
+
+
+class AttributionResult(NamedTuple):
+    """Attributions together with their completeness check.
+
+    Attributes
+    ----------
+    attributions : torch.Tensor of shape (N, 4, L)
+        The attributions the method returns without ``return_delta``.
+    deltas : torch.Tensor of shape (N,) or (N, R)
+        ``f(x) − f(reference) − Σ contributions`` for every sequence (and reference):
+        the summation-to-delta error. Zero for an exact method.
+    references : torch.Tensor of shape (N, R, 4, L) or None
+        The references (or baselines) used, where the method has any.
+    """
+
+    attributions: torch.Tensor
+    deltas: torch.Tensor
+    references: torch.Tensor | None = None
+
+
+def resolve_target(target: Target,
+                   n_outputs: int | None = None) -> Callable[[torch.Tensor], torch.Tensor]:
+    """Turn ``target`` into a function from model outputs to one scalar per sequence.
+
+    Parameters
+    ----------
+    target : int, list of int or callable
+        An output index, several indices whose logits are summed, or a function mapping
+        the model output ``(N, T)`` to ``(N,)``.
+    n_outputs : int or None
+        The number of model outputs ``T``, used to check indices when known.
+
+    Returns
+    -------
+    callable
+        ``f(y) -> torch.Tensor of shape (N,)``.
+
+    Raises
+    ------
+    InputError
+        If ``target`` is of the wrong type or an index is out of range.
+    """
+    if callable(target) and not isinstance(target, (int, np.integer)):
+        def fn(y):
+            out = target(y)
+            if not isinstance(out, torch.Tensor) or out.shape != (y.shape[0],):
+                shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+                raise InputError(
+                    f"target callable must return a tensor of shape (N,) = ({y.shape[0]},), "
+                    f"got {shape}"
+                )
+            return out
+        return fn
+    if isinstance(target, (bool, np.bool_)):
+        raise InputError(f"target must be an int, a list of ints or a callable, got {target!r}")
+    if isinstance(target, (int, np.integer)):
+        idx = [int(target)]
+    elif isinstance(target, (list, tuple, np.ndarray, torch.Tensor)):
+        idx = [int(t) for t in np.asarray(target).ravel()]
+        if not idx:
+            raise InputError("target is an empty list; give at least one output index")
+    else:
+        raise InputError(
+            f"target must be an int, a list of ints or a callable, got {type(target).__name__}"
+        )
+    if n_outputs is not None:
+        bad = [t for t in idx if not -n_outputs <= t < n_outputs]
+        if bad:
+            raise InputError(
+                f"target index {bad[0]} is out of range for a model with {n_outputs} outputs"
+            )
+
+    def select(y):
+        y2 = y.reshape(y.shape[0], -1)
+        if n_outputs is None:
+            for t in idx:
+                if not -y2.shape[1] <= t < y2.shape[1]:
+                    raise InputError(
+                        f"target index {t} is out of range for a model with "
+                        f"{y2.shape[1]} outputs"
+                    )
+        return y2[:, idx[0]] if len(idx) == 1 else y2[:, idx].sum(1)
+
+    return select
+
+
+def resolve_device(device, model: nn.Module) -> torch.device:
+    """The device to run on.
+
+    Parameters
+    ----------
+    device : str, torch.device or None
+        ``None`` keeps the model's current device; ``"auto"`` picks CUDA when available.
+    model : torch.nn.Module
+        The model (its first parameter gives the current device).
+
+    Returns
+    -------
+    torch.device
+    """
+    if device is None:
+        p = next(iter(model.parameters()), None)
+        return p.device if p is not None else torch.device("cpu")
+    if isinstance(device, str) and device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as e:
+        raise InputError(f"device {device!r} is not a valid torch device: {e}") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise InputError(f"device {device!r} was asked for but CUDA is not available")
+    return dev
+
+
+def _has_rnn(model: nn.Module) -> bool:
+    return any(isinstance(m, nn.RNNBase) for m in model.modules())
+
+
+@contextlib.contextmanager
+def prepared_model(model: nn.Module, device: torch.device) -> Iterator[nn.Module]:
+    """Put ``model`` in the state attribution needs, and restore it afterwards.
+
+    Inside the block the model is in eval mode, on ``device``, with no parameter
+    gradients and with every ``inplace`` activation switched to out-of-place (hooks need
+    to see distinct inputs and outputs). On exit each module's training flag, every
+    parameter's ``requires_grad``, the ``inplace`` flags, the device and the global
+    grad mode are restored; cuDNN stays off inside the block for models with RNNs on
+    CUDA (cuDNN refuses RNN backward passes in eval mode).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The model.
+    device : torch.device
+        Where to run.
+
+    Yields
+    ------
+    torch.nn.Module
+        The same model object.
+    """
+    if not isinstance(model, nn.Module):
+        raise InputError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    modes = [(m, m.training) for m in model.modules()]
+    params = list(model.parameters())
+    req = [p.requires_grad for p in params]
+    inplace = [m for m in model.modules() if getattr(m, "inplace", None) is True]
+    orig_device = params[0].device if params else None
+    grad_mode = torch.is_grad_enabled()
+    moved = orig_device is not None and orig_device != device
+    cudnn = (torch.backends.cudnn.flags(enabled=False)
+             if device.type == "cuda" and _has_rnn(model) else contextlib.nullcontext())
+    try:
+        model.eval()
+        for p in params:
+            p.requires_grad_(False)
+        for m in inplace:
+            m.inplace = False
+        if moved:
+            model.to(device)
+        with cudnn:
+            yield model
+    finally:
+        torch.set_grad_enabled(grad_mode)
+        if moved:
+            model.to(orig_device)
+        for m in inplace:
+            m.inplace = True
+        for p, r in zip(params, req):
+            p.requires_grad_(r)
+        for m, t in modes:
+            m.training = t
+
+
+def as_sequences(X, name: str = "X") -> torch.Tensor:
+    """Validate one-hot-like input ``(N, 4, L)`` and return it as a float32 CPU tensor.
+
+    Parameters
+    ----------
+    X : torch.Tensor or numpy.ndarray of shape (N, 4, L)
+        Sequences (bases A, C, G, T on axis 1).
+    name : str
+        The argument's name, for error messages.
+
+    Returns
+    -------
+    torch.Tensor of shape (N, 4, L), float32, on the CPU
+    """
+    Xt = as_tensor(X, name).detach()
+    check_one_hot(Xt, name)
+    if Xt.shape[0] == 0:
+        raise InputError(f"{name} holds no sequences (shape {tuple(Xt.shape)})")
+    return Xt.cpu()
+
+
+def check_batch_size(batch_size, name: str = "batch_size") -> int:
+    """Return ``batch_size`` as a positive int or raise :class:`InputError`."""
+    try:
+        b = int(batch_size)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a positive integer, got {batch_size!r}") from None
+    if b < 1 or b != batch_size:
+        raise InputError(f"{name} must be a positive integer, got {batch_size!r}")
+    return b
+
+
+def progress_bar(total: int, desc: str, enabled: bool):
+    """A ``tqdm.auto`` bar (terminals and notebooks), or a no-op when disabled."""
+    if not enabled:
+        return contextlib.nullcontext(_NullBar())
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, unit="seq")
+
+
+class _NullBar:
+    def update(self, n=1):
+        pass
+
+
+def first_output(y):
+    """The first tensor of a module output that may be a tuple (e.g. ``nn.LSTM``)."""
+    return y[0] if isinstance(y, (tuple, list)) else y
+
+
+def gauss_legendre(n: int, dtype=torch.float32, device=None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Gauss–Legendre nodes and weights on ``[0, 1]``.
+
+    Parameters
+    ----------
+    n : int
+        Number of nodes.
+
+    Returns
+    -------
+    nodes, weights : torch.Tensor of shape (n,)
+        ``∫₀¹ f ≈ Σ weights · f(nodes)``; the weights sum to 1.
+    """
+    x, w = np.polynomial.legendre.leggauss(int(n))
+    return (torch.tensor((x + 1) / 2, dtype=dtype, device=device),
+            torch.tensor(w / 2, dtype=dtype, device=device))
