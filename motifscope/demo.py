@@ -159,6 +159,7 @@ def analyse_run(run_dir, sim_dir, *, quick: bool = False, seed: int = 0, verbose
         au = dict(zip(per[tcol].astype(int), per[col]))
         grammar = [int(t) for t in tasks.loc[tasks["kind"] == "grammar", "task"]]
         card["test AUROC, presence tasks"] = float(np.nanmean([au[t] for t in presence]))
+        card["oracle AUROC, presence tasks"] = _oracle_auroc(X, np.asarray(y), planted, tasks, presence)
         if grammar:
             card["test AUROC, grammar tasks"] = float(np.nanmean([au[t] for t in grammar]))
         write_section(adir / "evaluate", title="Test evaluation", order=10,
@@ -326,8 +327,8 @@ def analyse_run(run_dir, sim_dir, *, quick: bool = False, seed: int = 0, verbose
 
         od = adir / "optimize"
         od.mkdir(parents=True, exist_ok=True)
-        results = optimize_targets(model, presence, steps=60 if quick else 300, restarts=2,
-                                   lr=0.1, random_state=seed)
+        results = optimize_targets(model, presence, steps=60 if quick else 300,
+                                   restarts=2 if quick else 4, lr=0.1, random_state=seed)
         ok_rows = []
         for t, r in zip(presence, results):
             mids = _motif_ids(tasks.loc[t, "motifs"])
@@ -357,8 +358,8 @@ def analyse_run(run_dir, sim_dir, *, quick: bool = False, seed: int = 0, verbose
         write_section(od, title="Class optimisation", order=45,
                       summary=f"{odf['contains planted motif'].sum()}/{len(odf)} tasks recover their motif",
                       blocks=[
-            {"type": "text", "text": "Input optimised for each presence task (softmax parametrisation, "
-                                     "RMSprop, L2 0.009). A task counts as recovered when the optimised "
+            {"type": "text", "text": "Input optimised for each presence task (softmax parametrisation "
+                                     "started from random sequences, RMSprop, 4 restarts). A task counts as recovered when the optimised "
                                      "sequence scores its planted motif at least as well as the median "
                                      "instance sampled from that motif."},
             {"type": "image", "path": "optimized_logos.png"},
@@ -397,6 +398,31 @@ def analyse_run(run_dir, sim_dir, *, quick: bool = False, seed: int = 0, verbose
     return card
 
 
+def _oracle_auroc(X, y, planted, tasks, presence) -> float:
+    """Mean test AUROC of the planted PWMs themselves (best window, both strands).
+
+    This is the ceiling a model can reach on presence tasks: low-information motifs
+    (e.g. Arid3a's ATTAA core) also occur by chance in background sequences.
+    """
+    import torch
+    from sklearn.metrics import roc_auc_score
+
+    by_id = {m.name: m for m in planted}
+    half = X.shape[0] // 2
+    Xf = torch.as_tensor(X[:half])
+    out = []
+    for t in presence:
+        mids = _motif_ids(tasks.loc[t, "motifs"])
+        if not mids or mids[0] not in by_id:
+            continue
+        W = torch.tensor(by_id[mids[0]].pwm(), dtype=torch.float32)
+        s = torch.maximum(torch.nn.functional.conv1d(Xf, W[None]).amax(-1),
+                          torch.nn.functional.conv1d(Xf, W.flip(0, 1)[None]).amax(-1))[:, 0]
+        if 0 < y[:half, t].sum() < half:
+            out.append(roc_auc_score(y[:half, t], s.numpy()))
+    return float(np.mean(out)) if out else float("nan")
+
+
 def _neuronmotif_stage(model, out, planted, *, quick, seed) -> dict:
     """Decouple a few layer-2 neurons and match their motifs to the planted set."""
     import pandas as pd
@@ -405,14 +431,14 @@ def _neuronmotif_stage(model, out, planted, *, quick, seed) -> dict:
     from motifscope.report import write_section
 
     out.mkdir(parents=True, exist_ok=True)
-    n_neurons = 2 if quick else 6
+    n_neurons = 2 if quick else 3
     # the most strongly connected layer-2 channels are the likeliest to carry motifs
     convs = [m for m in model.conv_stack() if isinstance(m, __import__("torch").nn.Conv1d)]
     w = convs[1].weight.detach().abs().sum(dim=(1, 2))
     neurons = sorted(int(i) for i in w.argsort(descending=True)[:n_neurons])
     summary = decouple_layer(model, 2, neurons, out, targets=planted, random_state=seed,
-                             n_jobs=1, population=300 if quick else 600,
-                             max_forwards=20_000 if quick else 60_000, progress=False)
+                             n_jobs=1, population=200 if quick else 300,
+                             max_forwards=10_000 if quick else 25_000, progress=False)
     found, rows = set(), []
     for c in neurons:
         f = out / "layer2" / f"neuron{c:04d}" / "tomtom.tsv"
@@ -441,7 +467,7 @@ def _neuronmotif_stage(model, out, planted, *, quick, seed) -> dict:
 
 
 def run_demo(out_dir="motifscope-demo", *, seed: int = 0, models=DEMO_MODELS, length: int = 200,
-             n_train: int = 8000, n_valid: int = 1000, n_test: int = 2000, epochs: int = 8,
+             n_train: int = 30000, n_valid: int = 2000, n_test: int = 4000, epochs: int = 6,
              quick: bool = False, verbose: bool = True) -> DemoResult:
     """Simulate data, train the demo models, run every analysis, write the report.
 

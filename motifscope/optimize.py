@@ -130,8 +130,8 @@ def _target_fn(target):
 
 
 def optimize_input(model, *, target, length: int | None = None, steps: int = 1000,
-                   lr: float = 0.05, l2: float = 0.009, optimizer: str = "rmsprop",
-                   init: str = "uniform", restarts: int = 4, parametrization: str = "softmax",
+                   lr: float = 0.05, l2: float | None = None, optimizer: str = "rmsprop",
+                   init: str | None = None, restarts: int = 4, parametrization: str = "softmax",
                    objective: str = "log_sigmoid", random_state=None, device="cpu",
                    progress: bool = False) -> OptimizeResult:
     """Find the input that maximises a target's score (DeMo's class optimisation).
@@ -148,13 +148,20 @@ def optimize_input(model, *, target, length: int | None = None, steps: int = 100
         Optimiser steps (DeMo: 1000).
     lr : float
         Learning rate (DeMo: 0.05).
-    l2 : float
-        λ of the ``λ‖X‖²`` penalty (DeMo: 0.009), on the matrix the model sees.
+    l2 : float or None
+        λ of the ``λ‖X‖²`` penalty on the matrix the model sees. ``None``: DeMo's 0.009
+        for the raw parametrisation and 0 for softmax, where the input is bounded anyway
+        and the penalty (smallest at the uniform 0.25 matrix) pulls the optimisation into
+        the flat region around uniform input, where a ReLU network's gradients vanish.
     optimizer : {"rmsprop", "adam", "sgd"}
         RMSprop uses DeMo's α 0.99 and ε 1e-8.
-    init : {"uniform", "zeros", "normal"}
-        ``uniform``: ``U[0, 1)`` as DeMo (for softmax, logits ``U[0, 1)``); ``zeros``: the
-        uniform background for softmax; ``normal``: ``N(0, 0.1)``.
+    init : {"sequence", "uniform", "zeros", "normal"}
+        ``sequence`` (default for softmax): a random sequence (logits 3 at its bases, so
+        the input is 87 % one-hot), which starts where a ReLU network has gradients;
+        ``uniform``: ``U[0, 1)`` as DeMo (default for raw); ``zeros``: the uniform
+        background for softmax; ``normal``: ``N(0, 0.1)`` raw or ``N(0, 2)`` softmax
+        logits. Near-uniform inputs often leave every ReLU of a trained CNN inactive, so
+        the gradient is exactly zero and the optimisation cannot start.
     restarts : int
         Independent starts run as one batch; the best is returned.
     parametrization : {"softmax", "raw"}
@@ -193,8 +200,8 @@ def optimize_input(model, *, target, length: int | None = None, steps: int = 100
 
 
 def optimize_targets(model, targets, *, length: int | None = None, steps: int = 1000,
-                     lr: float = 0.05, l2: float = 0.009, optimizer: str = "rmsprop",
-                     init: str = "uniform", restarts: int = 4, parametrization: str = "softmax",
+                     lr: float = 0.05, l2: float | None = None, optimizer: str = "rmsprop",
+                     init: str | None = None, restarts: int = 4, parametrization: str = "softmax",
                      objective: str = "log_sigmoid", random_state=None, device="cpu",
                      progress: bool = False) -> list[OptimizeResult]:
     """Class optimisation of several targets at once, in one batch.
@@ -234,6 +241,10 @@ def optimize_targets(model, targets, *, length: int | None = None, steps: int = 
         length = int(seq_len)
     if seq_len is not None and not getattr(model, "variable_length", False) and int(length) != int(seq_len):
         raise InputError(f"length={length} but model '{getattr(model, 'name', '?')}' expects {seq_len}")
+    if l2 is None:
+        l2 = 0.009 if parametrization == "raw" else 0.0
+    if init is None:
+        init = "uniform" if parametrization == "raw" else "sequence"
     fns = [_target_fn(t) for t in targets]
     K = len(targets)
     gen = torch.Generator().manual_seed(int(np.random.default_rng(random_state).integers(2**31)))
@@ -243,9 +254,13 @@ def optimize_targets(model, targets, *, length: int | None = None, steps: int = 
     elif init == "zeros":
         P0 = torch.zeros(shape)
     elif init == "normal":
-        P0 = torch.randn(shape, generator=gen) * 0.1
+        P0 = torch.randn(shape, generator=gen) * (2.0 if parametrization == "softmax" else 0.1)
+    elif init == "sequence":
+        idx = torch.randint(0, 4, (shape[0], shape[2]), generator=gen)
+        onehot = torch.nn.functional.one_hot(idx, 4).permute(0, 2, 1).float()
+        P0 = onehot * (3.0 if parametrization == "softmax" else 1.0)
     else:
-        raise InputError(f"init must be 'uniform', 'zeros' or 'normal', got {init!r}")
+        raise InputError(f"init must be 'uniform', 'zeros', 'normal' or 'sequence', got {init!r}")
     was_training = model.training
     params = list(model.parameters())
     old_dev = params[0].device if params else None
