@@ -106,7 +106,8 @@ def test_unknown_name_and_override_raise_config_error():
 def test_demo_card_inherits_architecture_but_not_published_numbers():
     c = zoo.card("deepsea_demo")
     assert c["base"] == "deepsea" and c["family"] == "deepsea"
-    assert c["architecture"]["kernel_size"] == 8  # inherited
+    assert c["architecture"]["padding"] == "valid"  # inherited
+    assert c["architecture"]["kernel_size"] == [19, 9, 5]  # overridden
     assert c["architecture"]["conv_channels"] == [64, 96, 128]  # overridden
     assert math.isnan(c["published"]["av_auroc"])
     assert c["training"]["optimizer"] == "adam" and "momentum" not in c["training"]
