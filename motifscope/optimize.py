@@ -180,19 +180,7 @@ def optimize_input(model, *, target, length: int | None = None, steps: int = 100
     -------
     OptimizeResult
     """
-    if parametrization not in ("softmax", "raw"):
-        raise InputError(f"parametrization must be 'softmax' or 'raw', got {parametrization!r}")
-    if objective not in ("log_sigmoid", "logit"):
-        raise InputError(f"objective must be 'log_sigmoid' or 'logit', got {objective!r}")
-    if restarts < 1 or steps < 1:
-        raise InputError(f"restarts and steps must be >= 1, got {restarts} and {steps}")
-    seq_len = getattr(model, "seq_len", None)
-    if length is None:
-        if seq_len is None:
-            raise InputError("length is required: the model has no seq_len attribute")
-        length = int(seq_len)
-    if seq_len is not None and not getattr(model, "variable_length", False) and int(length) != int(seq_len):
-        raise InputError(f"length={length} but model '{getattr(model, 'name', '?')}' expects {seq_len}")
+    # optimize_targets validates every argument
     return optimize_targets(model, [target], length=length, steps=steps, lr=lr, l2=l2,
                             optimizer=optimizer, init=init, restarts=restarts,
                             parametrization=parametrization, objective=objective,
