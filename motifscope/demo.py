@@ -469,7 +469,7 @@ def _neuronmotif_stage(model, out, planted, *, quick, seed) -> dict:
 
 
 def run_demo(out_dir="motifscope-demo", *, seed: int = 0, models=DEMO_MODELS, length: int = 200,
-             n_train: int = 30000, n_valid: int = 2000, n_test: int = 4000, epochs: int = 6,
+             n_train: int = 30000, n_valid: int = 2000, n_test: int = 4000, epochs: int = 8,
              quick: bool = False, verbose: bool = True) -> DemoResult:
     """Simulate data, train the demo models, run every analysis, write the report.
 
