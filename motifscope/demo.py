@@ -269,6 +269,8 @@ def analyse_run(run_dir, sim_dir, *, quick: bool = False, seed: int = 0, verbose
             centre = int(np.argmax(np.abs(contrib.sum(0))))
             lo = max(0, min(centre - 15, contrib.shape[1] - 30))
             plot_logo(contrib[:, lo : lo + 30], ax=axes[1], kind="raw")
+            ticks = list(range(0, 30, 5))
+            axes[1].set_xticks(ticks, [str(lo + t) for t in ticks])  # absolute positions
             axes[1].set_title(f"contributions, positions {lo}–{lo + 29}")
             fig.tight_layout()
             fig.savefig(ad / "example.png", dpi=100)
