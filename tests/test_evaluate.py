@@ -134,6 +134,11 @@ def test_cli_evaluate_919(tmp_path):
     assert len(comp) == 919 and "danq_auroc" in comp.columns
     assert comp.danq_auroc[0] == pytest.approx(0.9132489837, abs=1e-6)
     assert (out / "comparison.png").stat().st_size > 1000
+    # the report shows the comparison next to the run's metrics
+    import json as _json
+
+    sec = _json.loads((out / "section.json").read_text())
+    assert any(b.get("path") == "comparison.png" for b in sec["blocks"])
 
 
 def test_cli_evaluate_default_out_and_errors(tmp_path, capsys):

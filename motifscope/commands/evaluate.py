@@ -81,6 +81,19 @@ def evaluate_run(run_dir, data, out=None, *, n: int | None = None, strand: str =
         summary["published"] = pub
     files["summary"] = out / "summary.json"
     summary["files"] = {k: str(v) for k, v in files.items()}
+    from motifscope.report import write_section
+
+    blocks = [{"type": "metrics", "data": {
+        "mean AUROC": summary.get("av_auroc"), "mean AUPR": summary.get("av_aupr"),
+        "targets scored": summary.get("n_scored"), "sequences": summary.get("n")}}]
+    if "comparison_png" in files:
+        blocks.append({"type": "image", "path": "comparison.png",
+                       "caption": "per-target AUROC: this run vs the published DeepSEA, DanQ and DanQ-JASPAR"})
+        blocks.append({"type": "metrics", "title": "Published means over the same targets",
+                       "data": {f"{k} AUROC": v["av_auroc"] for k, v in summary.get("published", {}).items()}})
+    blocks.append({"type": "table", "path": "per_target.csv", "max_rows": 100})
+    write_section(out, title="Test evaluation", order=10,
+                  summary=f"mean AUROC {summary.get('av_auroc', float('nan')):.3f}", blocks=blocks)
     atomic_write_text(files["summary"], json.dumps(_clean_json(summary), indent=2) + "\n")
     return summary
 
