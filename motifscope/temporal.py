@@ -23,8 +23,9 @@ How the unseen part is handled depends on the model:
 Prefixes are batched: the ``L / step`` masked copies of a sequence go through the model in
 batches of ``batch_size``. For DeMo's RNN models in truncation mode the forward LSTM is
 causal, so one pass over the whole sequence gives its contribution to every prefix
-(cumulative mean); only the backward direction is re-run per prefix
-(:meth:`~motifscope.zoo.demo.DeMoRNN.prefix_scores`, used automatically when present).
+(cumulative mean); only the backward direction is re-run per prefix, and the mirror
+image for suffixes (``DeMoRNN.prefix_scores`` / ``suffix_scores`` in
+:mod:`motifscope.zoo.demo_models`, used automatically when present).
 """
 
 from __future__ import annotations
@@ -164,7 +165,9 @@ def temporal_scores(model, X, *, target, direction: str = "forward", step: int =
         for d in (("forward", "backward") if direction == "both" else (direction,)):
             P = pos if d == "forward" else pos_b
             out = np.empty((N, len(P)), dtype=np.float32)
-            fast = getattr(model, "prefix_scores", None) if (mode == "truncate" and d == "forward") else None
+            fast = None
+            if mode == "truncate":  # causal shortcuts of DeMo's RNNs (see the module docstring)
+                fast = getattr(model, "prefix_scores" if d == "forward" else "suffix_scores", None)
             for n in range(N):
                 x = X[n].to(device)
                 if fast is not None:

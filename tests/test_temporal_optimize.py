@@ -139,3 +139,27 @@ def test_batched_targets_equal_single_runs():
     assert np.allclose(both[0].ppm, one.ppm, atol=1e-6)
     assert both[0].score == pytest.approx(one.score, abs=1e-5)
     assert both[1].target == 1 and both[1].score > -60
+
+
+def test_rnn_suffix_shortcut_equals_truncated_runs():
+    """DeMo's RNN: the causal suffix shortcut gives what running each suffix gives."""
+    from motifscope.zoo import build
+
+    torch.manual_seed(0)
+    m = build("demo_rnn").eval()
+
+    class Plain(nn.Module):  # same model without the shortcut methods
+        variable_length = True
+
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, x):
+            return self.inner(x)
+
+    X = torch.nn.functional.one_hot(torch.randint(0, 4, (2, 60)), 4).permute(0, 2, 1).float()
+    fast = temporal_scores(m, X, target=0, direction="both", output="logit")
+    slow = temporal_scores(Plain(m), X, target=0, direction="both", output="logit")
+    assert np.allclose(fast.forward, slow.forward, atol=1e-5)
+    assert np.allclose(fast.backward, slow.backward, atol=1e-5)
