@@ -216,7 +216,7 @@ def analyse_run(run_dir, sim_dir, *, quick: bool = False, seed: int = 0, verbose
             "saliency": lambda Xs, t: A.saliency(model, Xs, target=t),
             "gradient_x_input": lambda Xs, t: A.gradient_x_input(model, Xs, target=t),
             "integrated_gradients": lambda Xs, t: A.integrated_gradients(model, Xs, target=t, n_steps=20 if quick else 32),
-            "deeplift_shap": lambda Xs, t: A.deeplift_shap(model, Xs, target=t, n_shuffles=5 if quick else 10,
+            "deeplift_shap": lambda Xs, t: A.deeplift_shap(model, Xs, target=t, n_shuffles=5 if quick else 20,
                                                              random_state=seed),
             "ism": lambda Xs, t: -A.ism(model, Xs, target=t).sum(1, keepdim=True) / 3 * Xs,
         }
