@@ -15,7 +15,12 @@ card's L2/activity-L1 penalties and MaxNorm constraint). DeepATT models add
 
 Names (see :func:`names`): ``basset``, ``bd10``, ``danq``, ``danq_demo``, ``danq_jaspar``,
 ``dd10``, ``deepatt``, ``deepatt_demo``, ``deepatt_plus``, ``deepsea``, ``deepsea_deepatt``,
-``deepsea_demo``, ``deepsea_nm``, ``kmer_lr``.
+``deepsea_demo``, ``deepsea_nm``, ``demo_cnn``, ``demo_cnnrnn``, ``demo_rnn``, ``kmer_lr``.
+
+DeMo Dashboard's ``demo_rnn`` and ``demo_cnnrnn`` accept any input length (mean over
+time; ``variable_length = True``) and offer ``prefix_scores`` / ``suffix_scores`` for
+temporal scores; ``demo_rnn`` has no convolution, so its ``conv_stack()`` is empty and it
+has no ``first_conv``.
 """
 
 from __future__ import annotations
