@@ -94,18 +94,7 @@ class Basset(ZooModel):
         if init == "keras":
             keras_init_(self)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Logits.
-
-        Parameters
-        ----------
-        x : torch.Tensor of shape (N, 4, seq_len)
-
-        Returns
-        -------
-        torch.Tensor of shape (N, n_targets)
-        """
-        self.check_input(x)
+    def _logits(self, x: torch.Tensor) -> torch.Tensor:
         h = self.features(x).transpose(1, 2).flatten(1)  # time-major, as Keras
         h = self.head(h)
         self._record_activity(h)

@@ -182,18 +182,7 @@ class DanQ(ZooModel):
             self.jaspar_placements = jaspar_init_(
                 self.first_conv, orientation=jaspar_orientation, random_state=seed)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Logits.
-
-        Parameters
-        ----------
-        x : torch.Tensor of shape (N, 4, seq_len)
-
-        Returns
-        -------
-        torch.Tensor of shape (N, n_targets)
-        """
-        self.check_input(x)
+    def _logits(self, x: torch.Tensor) -> torch.Tensor:
         h = self.features(x).transpose(1, 2)  # (N, L', C)
         h = self.lstm_dropout(self.bilstm(h))  # (N, L', 2H)
         h = self.dense_act(self.dense(h.flatten(1)))

@@ -122,18 +122,7 @@ class DeepATT(ZooModel):
         """
         return self.attention.queries().detach().clone()
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Logits.
-
-        Parameters
-        ----------
-        x : torch.Tensor of shape (N, 4, seq_len)
-
-        Returns
-        -------
-        torch.Tensor of shape (N, n_targets)
-        """
-        self.check_input(x)
+    def _logits(self, x: torch.Tensor) -> torch.Tensor:
         h = self.features(x).transpose(1, 2)  # (N, P, C)
         h = self.bilstm(h)  # (N, P, 2H)
         h = self.attention_dropout(self.attention(h))  # (N, T, dims)

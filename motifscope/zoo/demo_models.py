@@ -144,19 +144,7 @@ class DeMoCNN(ZooModel):
         if init == "keras":
             keras_init_(self)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Logits.
-
-        Parameters
-        ----------
-        x : torch.Tensor of shape (N, 4, seq_len)
-            One-hot sequences, bases A, C, G, T.
-
-        Returns
-        -------
-        torch.Tensor of shape (N, n_targets)
-        """
-        self.check_input(x)
+    def _logits(self, x: torch.Tensor) -> torch.Tensor:
         h = self.global_pool(self.features(x)).flatten(1)  # (N, C)
         self._record_activity(h)
         return self.out(h)
@@ -254,19 +242,7 @@ class DeMoRNN(ZooModel):
         self._record_activity(h)
         return self.out(h)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Logits.
-
-        Parameters
-        ----------
-        x : torch.Tensor of shape (N, 4, L)
-            One-hot sequences, bases A, C, G, T, any length ``L >= 1``.
-
-        Returns
-        -------
-        torch.Tensor of shape (N, n_targets)
-        """
-        self.check_input(x)
+    def _logits(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x).transpose(1, 2))
 
     # ---- temporal scores ---------------------------------------------------------------

@@ -271,6 +271,26 @@ class ZooModel(nn.Module):
             )
 
     # ---- introspection -----------------------------------------------------------------
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (N, 4, seq_len)
+            One-hot sequences, bases A, C, G, T (any length ``L >= 1`` for the
+            variable-length models).
+
+        Returns
+        -------
+        torch.Tensor of shape (N, n_targets)
+        """
+        self.check_input(x)
+        return self._logits(x)
+
+    def _logits(self, x: torch.Tensor) -> torch.Tensor:
+        """The architecture proper, on an already checked input (subclasses define it)."""
+        raise NotImplementedError
+
     def conv_stack(self) -> list[nn.Module]:
         """The ordered modules from the input to the last convolution block's output.
 
