@@ -121,8 +121,6 @@ def analyse_run(run_dir, sim_dir, *, quick: bool = False, seed: int = 0, verbose
     dict
         The run's scorecard (also written to ``<run>/analyses/scorecard.json``).
     """
-    import torch
-
     from motifscope import load_run
     from motifscope.data.deepsea import read_mat
     from motifscope.data.simulate import read_ground_truth
