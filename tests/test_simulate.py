@@ -274,6 +274,7 @@ def test_missing_motif_is_recorded(tmp_path):
         (dict(bogus=1), "unknown parameter"),
         (dict(length=4), "wider"),
         (dict(grammar=[("gata", "nope", 1, 2)]), "nope"),
+        (dict(min_instance_quantile=1.0), "min_instance_quantile"),
     ],
 )
 def test_bad_params(tmp_path, kw, word):
@@ -283,6 +284,39 @@ def test_bad_params(tmp_path, kw, word):
             tmp_path, motifs=[gata], **{**dict(n_train=2, n_valid=2, n_test=2, length=20), **kw}
         )
     assert not any(tmp_path.iterdir()) or not (tmp_path / "train.mat").exists()
+
+
+def test_min_instance_quantile_plants_only_strong_instances(sim, tmp_path):
+    """Every planted instance reaches the recorded threshold, which is the median of the
+    motif's own instance scores; plain sampling (the default) plants weaker ones too."""
+    d0, _ = sim
+    res = simulate(tmp_path, **{**SMALL, "min_instance_quantile": 0.5})
+    summary = json.loads((tmp_path / "simulation.json").read_text())
+    thr = {m["name"]: m["min_instance_score_bits"] for m in summary["motifs"]}
+    plain = json.loads((d0 / "simulation.json").read_text())["motifs"]
+    assert all(m["min_instance_score_bits"] is None for m in plain)
+    idx = {c: i for i, c in enumerate("ACGT")}
+    bg = np.array([0.295, 0.205, 0.205, 0.295])
+
+    def scores(d, motifs):
+        inst = pd.read_csv(d / "instances.tsv", sep="\t", dtype={"tasks": str})
+        seqs, _ = _read_split(d, "valid")
+        out = {}
+        for r in inst[inst["split"] == "valid"].itertuples():
+            site = seqs[r.seq][r.start : r.end]
+            site = _rc(site) if r.strand == "-" else site
+            m = motifs[r.motif]
+            lo = np.log2((m.ppm + 1e-3) / (1 + 4e-3) / bg[:, None])
+            out.setdefault(r.motif, []).append(sum(lo[idx[c], j] for j, c in enumerate(site)))
+        return out
+
+    motifs = {m.name: m for m in res.motifs}
+    strong, weak = scores(tmp_path, motifs), scores(d0, motifs)
+    for name, s in strong.items():
+        assert min(s) >= thr[name] - 1e-9
+    # the threshold is the median of plain instances: about half of them fall below it
+    below = np.mean([x < thr[n] for n, s in weak.items() for x in s])
+    assert 0.3 < below < 0.7
 
 
 def test_params_dataclass_defaults():

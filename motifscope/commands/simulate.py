@@ -28,6 +28,12 @@ def simulate_cmd(
     ),
     p_motif: float = typer.Option(0.25, "--p-motif", help="Chance of each motif per sequence."),
     label_noise: float = typer.Option(0.0, "--label-noise", help="Label flip probability."),
+    min_instance_quantile: float = typer.Option(
+        0.0,
+        "--min-instance-quantile",
+        help="Plant only instances scoring at least this quantile of the motif's own "
+        "instance scores (0 = plain PPM samples; the demo uses 0.5).",
+    ),
 ) -> None:
     """Simulate sequences with planted JASPAR motifs, in the DeepSEA file layouts.
 
@@ -51,6 +57,8 @@ def simulate_cmd(
         Probability of each single motif per sequence.
     label_noise : float
         Probability of flipping each label.
+    min_instance_quantile : float
+        Instance-strength filter (see :class:`~motifscope.data.simulate.SimulationParams`).
     """
     from motifscope.data.simulate import SimulationParams, simulate
 
@@ -63,6 +71,7 @@ def simulate_cmd(
         gc=gc,
         p_motif=p_motif,
         label_noise=label_noise,
+        min_instance_quantile=min_instance_quantile,
     )
     if motifs is not None:
         kw["motifs"] = motifs

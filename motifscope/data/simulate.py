@@ -19,7 +19,14 @@ How a sequence is made
 3. **Single instances**: each motif independently, with probability ``p_motif``, gets
    one instance on a random strand.
 4. Every instance is sampled from its PPM (each base drawn from its column's
-   distribution) and placed uniformly at random among the positions where it overlaps no
+   distribution); with ``min_instance_quantile = q > 0`` only the stronger ones are kept:
+   an instance is redrawn until its log-odds score (bits, against the background, with a
+   pseudocount of 0.001 per cell) reaches the ``q`` quantile of the scores of instances
+   sampled from the motif (estimated once per motif from 20,000 draws of a fixed seed and
+   written to ``simulation.json``). The default ``q = 0`` plants plain PPM samples, many
+   of which score no better than chance matches in the background (for low-information
+   motifs such as Arid3a's ATTAA core, even the planted PWM itself then separates
+   positives from negatives with AUROC ~ 0.8). The instance is then placed uniformly at random among the positions where it overlaps no
    earlier instance (a grammar pair occupies the gap between its two motifs as well).
    An instance that cannot be placed is dropped (counted in ``simulation.json``).
 
@@ -180,6 +187,10 @@ class SimulationParams:
         Far decoys use spacings ``max_spacing + 1 .. max_spacing + decoy_margin``.
     label_noise : float
         Probability of flipping each label (0 to 0.5).
+    min_instance_quantile : float
+        Keep only planted instances whose log-odds score reaches this quantile of the
+        motif's own instance-score distribution (0 = plain PPM samples; 0.5 = the
+        stronger half). In [0, 1).
     seed : int
         Random seed; the output is a deterministic function of all parameters.
     """
@@ -197,6 +208,7 @@ class SimulationParams:
     p_decoy: float = 0.15
     decoy_margin: int = 20
     label_noise: float = 0.0
+    min_instance_quantile: float = 0.0
     seed: int = 0
 
 
@@ -407,6 +419,10 @@ def _check_params(p: SimulationParams) -> None:
         raise ConfigError(f"p_grammar + p_decoy = {p.p_grammar + p.p_decoy} must be <= 1")
     if not (0.0 <= p.label_noise <= 0.5):
         raise ConfigError(f"label_noise must be in [0, 0.5], got {p.label_noise}")
+    if not (0.0 <= p.min_instance_quantile < 1.0):
+        raise ConfigError(
+            f"min_instance_quantile must be in [0, 1), got {p.min_instance_quantile}"
+        )
 
 
 # --------------------------------------------------------------------------- sampling
@@ -421,6 +437,46 @@ def _place(occ: np.ndarray, w: int, rng: np.random.Generator) -> int | None:
     if ok.size == 0:
         return None
     return int(ok[rng.integers(ok.size)])
+
+
+def _draw(u: np.ndarray, cum: np.ndarray) -> np.ndarray:
+    """Base indices (n, w) uint8 from uniforms ``u`` (n, w) and a column-wise CDF (4, w)."""
+    return np.minimum((u[:, None, :] >= cum[None]).sum(1), 3).astype(np.uint8)
+
+
+def instance_thresholds(motifs, gc: float, quantile: float, seed: int = 0, n: int = 20000):
+    """Log-odds matrices and the instance-score thresholds of ``min_instance_quantile``.
+
+    Parameters
+    ----------
+    motifs : list of Motif
+        Motifs with PPMs ``(4, w)``.
+    gc : float
+        Background GC fraction.
+    quantile : float
+        Quantile of each motif's sampled-instance scores; 0 disables the filter.
+    seed : int
+        Seed of the fixed random stream the quantiles are estimated from.
+    n : int
+        Instances drawn per motif for the estimate.
+
+    Returns
+    -------
+    log_odds : list of numpy.ndarray of shape (4, w)
+        Bits against the background, pseudocount 0.001 per cell.
+    thresholds : numpy.ndarray of shape (n_motifs,) or None
+        Minimum score of a planted instance per motif; ``None`` when ``quantile`` is 0.
+    """
+    bg = np.array([(1 - gc) / 2, gc / 2, gc / 2, (1 - gc) / 2])
+    log_odds = [np.log2((m.ppm + 1e-3) / (1 + 4e-3) / bg[:, None]) for m in motifs]
+    if quantile <= 0:
+        return log_odds, None
+    rng = np.random.default_rng([seed, 0x5157])
+    thr = []
+    for m, lo in zip(motifs, log_odds):
+        b = _draw(rng.random((n, m.width)), np.cumsum(m.ppm, axis=0))
+        thr.append(np.quantile(lo[b, np.arange(m.width)].sum(1), quantile))
+    return log_odds, np.asarray(thr)
 
 
 class _Generator:
@@ -438,10 +494,20 @@ class _Generator:
         self.bg_cum = np.cumsum(q)[:3]
         self.n_tasks = len(motifs) + len(rules)
         self.dropped = 0
+        self.log_odds, self.thresholds = instance_thresholds(
+            motifs, params.gc, params.min_instance_quantile, params.seed
+        )
 
     def _sample_motif(self, i: int) -> np.ndarray:
-        u = self.rng.random(self.widths[i])
-        return np.minimum((u[None, :] >= self.cum[i]).sum(0), 3).astype(np.uint8)
+        if self.thresholds is None:
+            u = self.rng.random(self.widths[i])
+            return np.minimum((u[None, :] >= self.cum[i]).sum(0), 3).astype(np.uint8)
+        w, cols = self.widths[i], np.arange(self.widths[i])
+        while True:  # rejection sampling, 8 candidates at a time
+            b = _draw(self.rng.random((8, w)), self.cum[i])
+            ok = np.flatnonzero(self.log_odds[i][b, cols].sum(1) >= self.thresholds[i])
+            if ok.size:
+                return b[ok[0]]
 
     def _plan(self):
         """Instances of one sequence: list of [start, end, strand, motif, role]."""
@@ -794,6 +860,7 @@ def simulate(out_dir, params: SimulationParams | None = None, **overrides) -> Si
         else:
             p_json["motifs"] = [m.name for m in params.motifs]
         p_json["grammar"] = [asdict(r) for r in rules]
+        _, thr = instance_thresholds(motifs, params.gc, params.min_instance_quantile, params.seed)
         summary = {
             "params": p_json,
             "seed": params.seed,
@@ -806,8 +873,9 @@ def simulate(out_dir, params: SimulationParams | None = None, **overrides) -> Si
                     "width": m.width,
                     "source": m.source,
                     "url": m.url,
+                    "min_instance_score_bits": None if thr is None else float(thr[k]),
                 }
-                for m in motifs
+                for k, m in enumerate(motifs)
             ],
             "motif_notes": notes,
             "tasks": [
