@@ -188,84 +188,391 @@ def _consensus(P: np.ndarray) -> str:
 
 
 # --------------------------------------------------------------------------- kernels
-@njit(cache=True, inline="always")
-def _median(row, w, lo, hi, n_bins, cnt, sm, halfway):
-    # memelite's binned median: bin by value, stop at the bin where the weighted
-    # count reaches half, return the mean of the values in that bin.
+# Layout, per query of width nq (the scratch arrays are per thread, allocated once per call):
+#   G[r, u]      column score of query column r against distinct target column u (float64)
+#   gR[u, k]     its bin minus the median bin, query columns reversed (k = nq - 1 - r), so that
+#                the diagonal sums of an alignment are contiguous vector additions (int16)
+#   f[r, x]      the null of query column r: weight of target columns in bin x
+# The null of a span of query columns is built by convolving its columns' nulls, one row of
+# spans (fixed start) at a time, into buffers that stay zero outside their support.
+
+_PAD = 4  # zero padding on both sides of the convolution buffers
+
+
+@njit(cache=True)
+def _score_block(Q, Q_norm, Qz, q0, nq, r0, U, U_norm, Uz, dist, G, mins, maxs):
+    # G[r] = column scores of query column q0 + r against every distinct target column, for
+    # the four rows r0..r0+3 (clipped to nq; a repeated row is computed twice), in one sweep
+    # over the targets; mins/maxs[r] their range, taken per chunk while it is in cache.
+    n_u = U.shape[1]
+    r1 = min(r0 + 1, nq - 1)
+    r2 = min(r0 + 2, nq - 1)
+    r3 = min(r0 + 3, nq - 1)
+    g0 = G[r0]
+    g1 = G[r1]
+    g2 = G[r2]
+    g3 = G[r3]
+    c0 = q0 + r0
+    c1 = q0 + r1
+    c2 = q0 + r2
+    c3 = q0 + r3
+    L = np.empty((2, 64))
+    lo0 = lo1 = lo2 = lo3 = 9999999.9
+    hi0 = hi1 = hi2 = hi3 = -9999999.9
+    for jc in range(0, n_u, 512):
+        je = min(jc + 512, n_u)
+        if dist == 1:
+            # -sqrt(|q|^2 + |u|^2 - 2 q.u), in memelite's order of operations
+            n0 = Q_norm[c0]
+            n1 = Q_norm[c1]
+            n2 = Q_norm[c2]
+            n3 = Q_norm[c3]
+            a0, a1, a2, a3 = 2 * Q[0, c0], 2 * Q[1, c0], 2 * Q[2, c0], 2 * Q[3, c0]
+            b0, b1, b2, b3 = 2 * Q[0, c1], 2 * Q[1, c1], 2 * Q[2, c1], 2 * Q[3, c1]
+            d0, d1, d2, d3 = 2 * Q[0, c2], 2 * Q[1, c2], 2 * Q[2, c2], 2 * Q[3, c2]
+            e0, e1, e2, e3 = 2 * Q[0, c3], 2 * Q[1, c3], 2 * Q[2, c3], 2 * Q[3, c3]
+            u0 = U[0, jc:je]
+            u1 = U[1, jc:je]
+            u2 = U[2, jc:je]
+            u3 = U[3, jc:je]
+            un = U_norm[jc:je]
+            h0 = g0[jc:je]
+            h1 = g1[jc:je]
+            h2 = g2[jc:je]
+            h3 = g3[jc:je]
+            for j in range(je - jc):
+                y0 = u0[j]
+                y1 = u1[j]
+                y2 = u2[j]
+                y3 = u3[j]
+                yn = un[j]
+                z = n0 + yn
+                z -= a0 * y0
+                z -= a1 * y1
+                z -= a2 * y2
+                z -= a3 * y3
+                h0[j] = -math.sqrt(z) if z > 0 else 0.0
+                z = n1 + yn
+                z -= b0 * y0
+                z -= b1 * y1
+                z -= b2 * y2
+                z -= b3 * y3
+                h1[j] = -math.sqrt(z) if z > 0 else 0.0
+                z = n2 + yn
+                z -= d0 * y0
+                z -= d1 * y1
+                z -= d2 * y2
+                z -= d3 * y3
+                h2[j] = -math.sqrt(z) if z > 0 else 0.0
+                z = n3 + yn
+                z -= e0 * y0
+                z -= e1 * y1
+                z -= e2 * y2
+                z -= e3 * y3
+                h3[j] = -math.sqrt(z) if z > 0 else 0.0
+        else:
+            a0, a1, a2, a3 = Qz[0, c0], Qz[1, c0], Qz[2, c0], Qz[3, c0]
+            b0, b1, b2, b3 = Qz[0, c1], Qz[1, c1], Qz[2, c1], Qz[3, c1]
+            d0, d1, d2, d3 = Qz[0, c2], Qz[1, c2], Qz[2, c2], Qz[3, c2]
+            e0, e1, e2, e3 = Qz[0, c3], Qz[1, c3], Qz[2, c3], Qz[3, c3]
+            u0 = Uz[0, jc:je]
+            u1 = Uz[1, jc:je]
+            u2 = Uz[2, jc:je]
+            u3 = Uz[3, jc:je]
+            h0 = g0[jc:je]
+            h1 = g1[jc:je]
+            h2 = g2[jc:je]
+            h3 = g3[jc:je]
+            for j in range(je - jc):
+                y0 = u0[j]
+                y1 = u1[j]
+                y2 = u2[j]
+                y3 = u3[j]
+                s = a0 * y0 + a1 * y1 + a2 * y2 + a3 * y3
+                h0[j] = min(1.0, max(-1.0, s))
+                s = b0 * y0 + b1 * y1 + b2 * y2 + b3 * y3
+                h1[j] = min(1.0, max(-1.0, s))
+                s = d0 * y0 + d1 * y1 + d2 * y2 + d3 * y3
+                h2[j] = min(1.0, max(-1.0, s))
+                s = e0 * y0 + e1 * y1 + e2 * y2 + e3 * y3
+                h3[j] = min(1.0, max(-1.0, s))
+        lo, hi = _min_max(g0[jc:je], L)
+        lo0 = min(lo0, lo)
+        hi0 = max(hi0, hi)
+        lo, hi = _min_max(g1[jc:je], L)
+        lo1 = min(lo1, lo)
+        hi1 = max(hi1, hi)
+        lo, hi = _min_max(g2[jc:je], L)
+        lo2 = min(lo2, lo)
+        hi2 = max(hi2, hi)
+        lo, hi = _min_max(g3[jc:je], L)
+        lo3 = min(lo3, lo)
+        hi3 = max(hi3, hi)
+    mins[r0] = lo0
+    maxs[r0] = hi0
+    mins[r1] = lo1
+    maxs[r1] = hi1
+    mins[r2] = lo2
+    maxs[r2] = hi2
+    mins[r3] = lo3
+    maxs[r3] = hi3
+
+
+@njit(cache=True)
+def _min_max(row, L):
+    # (min, max) of row. Values are finite, so the order is free: elementwise into 64 lanes
+    # (L[0] and L[1], scratch), which vectorizes where a running min does not.
+    lo = L[0]
+    hi = L[1]
+    lo[:] = 9999999.9
+    hi[:] = -9999999.9
+    n = row.shape[0]
+    n64 = n - n % 64
+    for j0 in range(0, n64, 64):
+        blk = row[j0:j0 + 64]
+        for t in range(64):
+            v = blk[t]
+            lo[t] = v if v < lo[t] else lo[t]
+            hi[t] = v if v > hi[t] else hi[t]
+    a = 9999999.9
+    b = -9999999.9
+    for t in range(64):
+        a = min(a, lo[t])
+        b = max(b, hi[t])
+    for j in range(n64, n):
+        a = min(a, row[j])
+        b = max(b, row[j])
+    return a, b
+
+
+@njit(cache=True, fastmath={"reassoc", "nnan", "nsz"})
+def _sum_in_bin(row, counts, zb, b):
+    # sum of row * counts over the elements in bin b (any order of addition)
+    s = 0.0
+    for j in range(row.shape[0]):
+        s += row[j] * counts[j] if zb[j] == b else 0.0
+    return s
+
+
+@njit(cache=True)
+def _histogram4(zb, counts, h4):
+    # h4[0] + h4[1] + h4[2] + h4[3] = weighted histogram of zb; four interleaved partial
+    # histograms so that runs of equal bins do not wait on each other's stores
+    n = zb.shape[0]
+    n4 = n - n % 4
+    h0 = h4[0]
+    h1 = h4[1]
+    h2 = h4[2]
+    h3 = h4[3]
+    for j in range(0, n4, 4):
+        h0[np.uint64(zb[j])] += counts[j]
+        h1[np.uint64(zb[j + 1])] += counts[j + 1]
+        h2[np.uint64(zb[j + 2])] += counts[j + 2]
+        h3[np.uint64(zb[j + 3])] += counts[j + 3]
+    for j in range(n4, n):
+        h0[np.uint64(zb[j])] += counts[j]
+
+
+@njit(cache=True)
+def _binned_median(row, counts, lo, hi, n_bins, cnt4, zb, halfway):
+    # memelite's binned median: bin by value, stop at the bin where the weighted count
+    # reaches half, return the mean of the values in that bin.
     rng = hi - lo
     if rng == 0:
         return lo
-    cnt[:] = 0
-    sm[:] = 0.0
-    for j in range(row.shape[0]):
-        z = int((row[j] - lo) / rng * (n_bins - 1))
-        cnt[z] += w[j]
-        sm[z] += row[j] * w[j]
-    c = 0.0
+    n = row.shape[0]
+    for j in range(n):
+        zb[j] = int((row[j] - lo) / rng * (n_bins - 1))
+    cnt4[:, :n_bins] = 0
+    _histogram4(zb, counts, cnt4)
+    c = 0
     for b in range(n_bins):
-        c += cnt[b]
+        cb = cnt4[0, b] + cnt4[1, b] + cnt4[2, b] + cnt4[3, b]
+        c += cb
         if c >= halfway:
-            return sm[b] / cnt[b]
+            return _sum_in_bin(row, counts, zb, b) / cb
     return lo
 
+
+@njit(cache=True)
+def _bin_row(g, m, bin_scale, n_bins, off, counts, total, zb, h4, fr, gR, k):
+    # Bin one row of scores (shifted by m), its histogram fr and its column k of gR.
+    n = g.shape[0]
+    for j in range(n):
+        x = int(math.floor((g[j] - m) * bin_scale + 0.5))
+        zb[j] = min(max(x, 0), n_bins)
+    h4[:, :n_bins + 1] = 0
+    _histogram4(zb, counts, h4)
+    for x in range(n_bins + 1):
+        fr[x] = (h4[0, x] + h4[1, x] + h4[2, x] + h4[3, x]) / total
+    for j in range(n):
+        gR[j, k] = zb[j] - off
+
+
+@njit(cache=True, fastmath={"contract"})
+def _convolve(cur, lo, hi, fr, flo, fhi, out):
+    # out[q] += sum_b fr[b] * cur[q - b] for the supports cur[lo..hi], fr[flo..fhi]; all
+    # indices shifted by _PAD. cur is zero outside [lo, hi] (and fr beyond fhi up to fhi + 3),
+    # so four terms per pass can read past either end, and out stays zero outside
+    # [lo + flo, hi + fhi] (zeros are added there).
+    n = hi - lo + 4
+    for b0 in range(flo, fhi + 1, 4):
+        c0 = fr[b0]
+        c1 = fr[b0 + 1]
+        c2 = fr[b0 + 2]
+        c3 = fr[b0 + 3]
+        if c0 == 0.0 and c1 == 0.0 and c2 == 0.0 and c3 == 0.0:
+            continue
+        o = out[_PAD + lo + b0:_PAD + lo + b0 + n]
+        a0 = cur[_PAD + lo:_PAD + lo + n]
+        a1 = cur[_PAD + lo - 1:_PAD + lo - 1 + n]
+        a2 = cur[_PAD + lo - 2:_PAD + lo - 2 + n]
+        a3 = cur[_PAD + lo - 3:_PAD + lo - 3 + n]
+        for k in range(n):
+            o[k] = o[k] + c0 * a0[k] + c1 * a1[k] + c2 * a2[k] + c3 * a3[k]
+
+
+@njit(cache=True)
+def _fold(A, a_one, sv, s_lo, s_hi):
+    # A := P(max(X, Y) >= s) = A + sv - A sv, for survivals A (1 below a_one) and sv (1 below
+    # s_lo, 0 above s_hi). Returns A's new "1 below" bound.
+    e = max(a_one, s_lo)
+    if s_hi >= e:
+        A1 = A[e:s_hi + 1]
+        sv1 = sv[e:s_hi + 1]
+        for s in range(s_hi + 1 - e):
+            a = A1[s]
+            x = sv1[s]
+            A1[s] = a + x - a * x
+    return e
+
+
+@njit(cache=True)
+def _fold_pow(A, a_one, sv, s_lo, s_hi, mult):
+    # _fold with sv replaced by the survival of the best of `mult` independent copies.
+    e = max(a_one, s_lo)
+    for s in range(e, s_hi + 1):
+        x = sv[s]
+        px = 1.0 if x >= 1.0 else -math.expm1(mult * math.log1p(-x))
+        a = A[s]
+        A[s] = a + px - a * px
+    return e
+
+
+@njit(cache=True)
+def _null(f, f_lo, f_hi, nq, n_bins, off, widths, wi_of_len, cur, nxt, sv, I, I_one, I_hi,
+          PS, PS_one, PS_hi, R):
+    # Survival S_t(s) = P(best complete score over the nq + t - 1 alignments with a target of
+    # width t >= s), into I[wi] (1 below I_one[wi]), for every width t = widths[wi].
+    n_w = widths.shape[0]
+    n_len = nq * n_bins + 1
+    for wi in range(n_w):
+        I[wi, :n_len] = 0.0
+        I_one[wi] = 0
+        I_hi[wi] = 0
+    n_wide = 0
+    for wi in range(n_w):
+        if widths[wi] > nq:
+            n_wide += 1
+    for i in range(nq):
+        lo = f_lo[i]
+        hi = f_hi[i]
+        for b in range(lo, hi + 1):
+            cur[_PAD + b] = f[i, b]
+        for j in range(i, nq):
+            if j > i:
+                flo = f_lo[j]
+                fhi = f_hi[j]
+                _convolve(cur, lo, hi, f[j], flo, fhi, nxt)
+                for b in range(lo, hi + 1):
+                    cur[_PAD + b] = 0.0
+                cur, nxt = nxt, cur
+                lo += flo
+                hi += fhi
+            m = j - i + 1
+            wi = wi_of_len[m]
+            pre = i == 0 and m < nq
+            suf = j == nq - 1 and m < nq
+            full = m == nq
+            if wi < 0 and not pre and not suf and not (full and n_wide > 0):
+                continue
+            c = off * (nq - m)
+            s_lo = c + lo
+            s_hi = c + hi
+            # survival of this span's complete score, summed from the top for relative
+            # precision in the tail
+            acc = 0.0
+            for b in range(hi, lo - 1, -1):
+                acc += cur[_PAD + b]
+                sv[c + b] = min(acc, 1.0)
+            if wi >= 0:
+                I_one[wi] = _fold(I[wi], I_one[wi], sv, s_lo, s_hi)
+                I_hi[wi] = max(I_hi[wi], s_hi)
+            if full:
+                for w2 in range(n_w):
+                    t = widths[w2]
+                    if t > nq:
+                        I_one[w2] = _fold_pow(I[w2], I_one[w2], sv, s_lo, s_hi, t - nq + 1)
+                        I_hi[w2] = max(I_hi[w2], s_hi)
+            if pre or suf:
+                side = 0 if pre else 1
+                P = PS[side, m]
+                for s in range(s_lo, s_hi + 1):
+                    P[s] = sv[s]
+                PS_one[side, m] = s_lo
+                PS_hi[side, m] = s_hi
+        for b in range(lo, hi + 1):
+            cur[_PAD + b] = 0.0
+    # overhanging alignments: a target of width t also meets the prefixes and suffixes of
+    # the query of every length k < min(t, nq); R folds those of length <= k
+    R[:n_len] = 0.0
+    r_one = 0
+    r_hi = 0
+    for k in range(1, nq):
+        for side in range(2):
+            r_one = _fold(R, r_one, PS[side, k], PS_one[side, k], PS_hi[side, k])
+            r_hi = max(r_hi, PS_hi[side, k])
+        for wi in range(n_w):
+            if min(widths[wi], nq) - 1 == k:
+                I_one[wi] = _fold(I[wi], I_one[wi], R, r_one, r_hi)
+                I_hi[wi] = max(I_hi[wi], r_hi)
+
+
 @njit(cache=True, parallel=True)
-def _run(Q, Q_norm, Qz, q_starts, q_lens, U, U_norm, Uz, u_counts, t_cols, t_starts,
-         t_lens, t_widx, widths, n_fwd, both, dist, min_overlap, n_bins, n_median_bins,
-         out_p, out_score, out_raw, out_off, out_ov, out_strand):
+def _run(Q, Q_norm, Qz, q_starts, q_lens, U, U_norm, Uz, u_counts, t_cols, Tp, Tp_norm, Tzp,
+         t_starts,
+         t_lens, t_widx, widths, n_fwd, dist, min_overlap, n_bins, n_median_bins,
+         Gs, gRs, zbs, cnts, fs, curs, nxts, svs, Is, I_ones, I_his, PSs, PS_ones, PS_his, Rs,
+         Ds, gPs, out_p, out_score, out_raw, out_off, out_ov, out_strand):
     n_u = U.shape[1]
     n_t = t_lens.shape[0]
     n_w = widths.shape[0]
-    total = 0.0
+    total = 0
     for j in range(n_u):
         total += u_counts[j]
     halfway = total / 2
-    wts = np.empty(n_u)
-    for j in range(n_u):
-        wts[j] = u_counts[j] / total
+    wi_of_len = np.full(max(q_lens.max(), widths.max()) + 1, -1, dtype=np.int64)
+    for wi in range(n_w):
+        wi_of_len[widths[wi]] = wi
     for qi in prange(q_lens.shape[0]):
+        tid = numba.get_thread_id()
         nq = q_lens[qi]
         q0 = q_starts[qi]
-        G = np.empty((nq, n_u))
+        G = Gs[tid]
+        gR = gRs[tid]
+        zb = zbs[tid]
+        cnt = cnts[tid]
+        f = fs[tid]
+        D = Ds[tid]
         meds = np.empty(nq)
         mins = np.empty(nq)
         maxs = np.empty(nq)
-        cnt = np.empty(n_median_bins)
-        sm = np.empty(n_median_bins)
         # 1. column scores, their range and median
-        for r in range(nq):
-            c = q0 + r
-            if dist == 1:
-                xn = Q_norm[c]
-                x0 = 2 * Q[0, c]
-                x1 = 2 * Q[1, c]
-                x2 = 2 * Q[2, c]
-                x3 = 2 * Q[3, c]
-                for j in range(n_u):
-                    z = xn + U_norm[j]
-                    z -= x0 * U[0, j]
-                    z -= x1 * U[1, j]
-                    z -= x2 * U[2, j]
-                    z -= x3 * U[3, j]
-                    G[r, j] = -math.sqrt(z) if z > 0 else 0.0
-            else:
-                a0 = Qz[0, c]
-                a1 = Qz[1, c]
-                a2 = Qz[2, c]
-                a3 = Qz[3, c]
-                for j in range(n_u):
-                    s = a0 * Uz[0, j] + a1 * Uz[1, j] + a2 * Uz[2, j] + a3 * Uz[3, j]
-                    G[r, j] = min(1.0, max(-1.0, s))
-            lo = 9999999.9
-            hi = -9999999.9
-            for j in range(n_u):
-                v = G[r, j]
-                if v < lo:
-                    lo = v
-                if v > hi:
-                    hi = v
-            mins[r] = lo
-            maxs[r] = hi
-            meds[r] = _median(G[r], u_counts, lo, hi, n_median_bins, cnt, sm, halfway)
+        for r0 in range(0, nq, 4):
+            _score_block(Q, Q_norm, Qz, q0, nq, r0, U, U_norm, Uz, dist, G, mins, maxs)
+            for r in range(r0, min(r0 + 4, nq)):
+                meds[r] = _binned_median(G[r], u_counts, mins[r], maxs[r], n_median_bins, cnt,
+                                         zb, halfway)
         # 2. shift by the median, scale onto integer bins (memelite's scheme)
         z_min = 9999999.9
         z_max = -9999999.9
@@ -278,92 +585,50 @@ def _run(Q, Q_norm, Qz, q_starts, q_lens, U, U_norm, Uz, u_counts, t_cols, t_sta
         if bin_scale < 1:
             bin_scale = 1
         off = -i_min * bin_scale
-        gam = np.empty((nq, n_u), dtype=np.int32)
-        f = np.zeros((nq, n_bins + 1))
         f_lo = np.empty(nq, dtype=np.int64)
         f_hi = np.empty(nq, dtype=np.int64)
         for r in range(nq):
-            m = meds[r] + i_min
-            for j in range(n_u):
-                x = int(math.floor((G[r, j] - m) * bin_scale + 0.5))
-                if x < 0:
-                    x = 0
-                elif x > n_bins:
-                    x = n_bins
-                gam[r, j] = x - off
-                f[r, x] += wts[j]
+            fr = f[r]
+            fr[:] = 0.0
+            _bin_row(G[r], meds[r] + i_min, bin_scale, n_bins, off, u_counts, total, zb, cnt, fr,
+                     gR, nq - 1 - r)
             f_lo[r] = n_bins
             f_hi[r] = 0
             for b in range(n_bins + 1):
-                if f[r, b] != 0:
+                if fr[b] != 0:
                     if b < f_lo[r]:
                         f_lo[r] = b
                     f_hi[r] = b
         # 3. null: survival of the best of all alignments, per target width
-        n_len = nq * n_bins + 2
-        S = np.zeros((n_w, n_len))
-        cur = np.zeros(n_len)
-        nxt = np.zeros(n_len)
-        sv = np.zeros(n_len)
-        for i in range(nq):
-            cur[:] = 0.0
-            lo = f_lo[i]
-            hi = f_hi[i]
-            for b in range(lo, hi + 1):
-                cur[b] = f[i, b]
-            for j in range(i, nq):
-                if j > i:
-                    flo = f_lo[j]
-                    fhi = f_hi[j]
-                    for b in range(lo + flo, hi + fhi + 1):
-                        nxt[b] = 0.0
-                    for k in range(lo, hi + 1):
-                        a = cur[k]
-                        if a == 0.0:
-                            continue
-                        for b in range(flo, fhi + 1):
-                            nxt[k + b] += a * f[j, b]
-                    for b in range(lo, hi + 1):
-                        cur[b] = 0.0
-                    lo = lo + flo
-                    hi = hi + fhi
-                    for b in range(lo, hi + 1):
-                        cur[b] = nxt[b]
-                m = j - i + 1
-                c = off * (nq - m)
-                # survival of this span's complete score: P(X >= s)
-                acc = 0.0
-                for b in range(hi, lo - 1, -1):
-                    acc += cur[b]
-                    sv[c + b] = min(acc, 1.0)
-                s_lo = c + lo
-                s_hi = c + hi
-                for wi in range(n_w):
-                    t = widths[wi]
-                    mult = 0
-                    if m == t and t <= nq:
-                        mult = 1
-                    elif m == nq and t > nq:
-                        mult = t - nq + 1
-                    elif m < t and m < nq and (i == 0 or j == nq - 1):
-                        mult = 1
-                    if mult == 0:
-                        continue
-                    Sw = S[wi]
-                    for b in range(0, s_lo):
-                        Sw[b] = 1.0
-                    if mult == 1:
-                        for b in range(s_lo, s_hi + 1):
-                            Sw[b] = Sw[b] + sv[b] - Sw[b] * sv[b]
-                    else:
-                        for b in range(s_lo, s_hi + 1):
-                            x = sv[b]
-                            px = 1.0 if x >= 1.0 else -math.expm1(mult * math.log1p(-x))
-                            Sw[b] = Sw[b] + px - Sw[b] * px
-        # 4. best alignment of every target (and strand), its p-value
+        I = Is[tid]
+        I_one = I_ones[tid]
+        _null(f, f_lo, f_hi, nq, n_bins, off, widths, wi_of_len, curs[tid], nxts[tid],
+              svs[tid], I, I_one, I_his[tid], PSs[tid], PS_ones[tid], PS_his[tid], Rs[tid])
+        n_len = nq * n_bins + 1
+        # 4. best alignment of every target (and strand), its p-value. D[o + nq - 1] is the
+        # sum of the binned scores (minus the median bin) of the alignment at offset o.
+        gP = gPs[tid]
+        for pos in range(t_cols.shape[0]):
+            src = gR[t_cols[pos]]
+            dst = gP[pos]
+            for k in range(nq):
+                dst[k] = src[k]
         for ti in range(n_t):
             t = t_lens[ti]
             t0 = t_starts[ti]
+            nd = nq + t - 1
+            # four partial sums in turn, so that consecutive rows, whose ranges overlap, do
+            # not wait on each other's stores
+            for d in range(nd):
+                D[0, d] = 0
+                D[1, d] = 0
+                D[2, d] = 0
+                D[3, d] = 0
+            for p in range(t):
+                row = gP[t0 + p]
+                dst = D[p & 3, p:p + nq]
+                for k in range(nq):
+                    dst[k] += row[k]
             mo = min(min_overlap, nq, t)
             best = -(1 << 40)
             best_o = 0
@@ -374,24 +639,36 @@ def _run(Q, Q_norm, Qz, q_starts, q_lens, U, U_norm, Uz, u_counts, t_cols, t_sta
                 ov = b - a
                 if ov < mo:
                     continue
-                s = nq * off
-                for cc in range(a, b):
-                    s += gam[cc, t_cols[t0 + cc + o]]
+                d = o + nq - 1
+                s = nq * off + D[0, d] + D[1, d] + D[2, d] + D[3, d]
                 if s > best or (s == best and ov > best_ov):
                     best = s
                     best_o = o
                     best_ov = ov
-            if best <= 0:
+            wi = t_widx[ti]
+            if best <= 0 or best < I_one[wi]:
                 p = 1.0
             elif best >= n_len:
                 p = 0.0
             else:
-                p = S[t_widx[ti], best]
+                p = I[wi, best]
             p = min(max(p, 0.0), 1.0)
             raw = 0.0
             a = max(0, -best_o)
             for cc in range(a, a + best_ov):
-                raw += G[cc, t_cols[t0 + cc + best_o]]
+                c = q0 + cc
+                pos = t0 + cc + best_o
+                if dist == 1:
+                    z = Q_norm[c] + Tp_norm[pos]
+                    z -= 2 * Q[0, c] * Tp[pos, 0]
+                    z -= 2 * Q[1, c] * Tp[pos, 1]
+                    z -= 2 * Q[2, c] * Tp[pos, 2]
+                    z -= 2 * Q[3, c] * Tp[pos, 3]
+                    raw += -math.sqrt(z) if z > 0 else 0.0
+                else:
+                    x = (Qz[0, c] * Tzp[pos, 0] + Qz[1, c] * Tzp[pos, 1]
+                         + Qz[2, c] * Tzp[pos, 2] + Qz[3, c] * Tzp[pos, 3])
+                    raw += min(1.0, max(-1.0, x))
             k = ti % n_fwd
             strand = ti // n_fwd
             if strand == 0:
@@ -466,7 +743,7 @@ def _tomtom_arrays(Qs, Ts, *, dist, min_overlap, both_strands, n_score_bins, n_m
     U = np.ascontiguousarray(T[:, idx])
     U_norm = np.ascontiguousarray(T_norm[idx])
     Q_norm = (Q**2).sum(axis=0)
-    widths = np.unique(t_lens)
+    widths = np.unique(t_lens).astype(np.int64)
     t_widx = np.searchsorted(widths, t_lens).astype(np.int64)
     n_fwd = len(Ts)
     shape = (len(Qs), n_fwd)
@@ -477,10 +754,43 @@ def _tomtom_arrays(Qs, Ts, *, dist, min_overlap, both_strands, n_score_bins, n_m
     if n_jobs is not None and n_jobs > 0:
         numba.set_num_threads(min(int(n_jobs), numba.config.NUMBA_NUM_THREADS))
     try:
-        _run(Q, Q_norm, _zscore_columns(Q), q_starts, q_lens, U, U_norm, _zscore_columns(U),
-            counts.astype(np.float64), inv, t_starts, t_lens, t_widx, widths.astype(np.int64),
-            n_fwd, int(both_strands), _DIST_CODE[dist], int(min_overlap), int(n_score_bins),
-            int(n_median_bins), *out)
+        # per-thread scratch, allocated here once (numpy asks for huge pages on big arrays)
+        n_thr = numba.get_num_threads()
+        nq_max = int(q_lens.max())
+        n_u = U.shape[1]
+        n_len = nq_max * n_score_bins + 1
+        n_buf = n_len + 2 * _PAD + 8
+        n_w = len(widths)
+        scratch = (
+            np.empty((n_thr, nq_max, n_u)),                        # G
+            np.empty((n_thr, n_u, nq_max), dtype=np.int16),        # gR
+            np.empty((n_thr, n_u), dtype=np.int32),                # zb
+            np.empty((n_thr, 4, max(n_median_bins, n_score_bins + 1)), dtype=np.int64),  # cnt
+            np.zeros((n_thr, nq_max, n_score_bins + 1 + _PAD)),    # f
+            np.zeros((n_thr, n_buf)),                              # cur
+            np.zeros((n_thr, n_buf)),                              # nxt
+            np.empty((n_thr, n_len)),                              # sv
+            np.empty((n_thr, n_w, n_len)),                         # I
+            np.empty((n_thr, n_w), dtype=np.int64),                # I_one
+            np.empty((n_thr, n_w), dtype=np.int64),                # I_hi
+            np.empty((n_thr, 2, nq_max, n_len)),                   # PS
+            np.empty((n_thr, 2, nq_max), dtype=np.int64),          # PS_one
+            np.empty((n_thr, 2, nq_max), dtype=np.int64),          # PS_hi
+            np.empty((n_thr, n_len)),                              # R
+            np.empty((n_thr, 4, nq_max + int(t_lens.max())), dtype=np.int32),  # D
+            np.empty((n_thr, len(inv), nq_max), dtype=np.int16),  # gP
+        )
+        # hand out one query at a time: their costs differ
+        chunk = numba.set_parallel_chunksize(1 if n_thr > 1 else 0)
+        try:
+            Uz = _zscore_columns(U)
+            _run(Q, Q_norm, _zscore_columns(Q), q_starts, q_lens, U, U_norm, Uz,
+                 counts.astype(np.int64), inv, np.ascontiguousarray(U[:, inv].T),
+                 np.ascontiguousarray(U_norm[inv]), np.ascontiguousarray(Uz[:, inv].T), t_starts, t_lens, t_widx, widths, n_fwd,
+                 _DIST_CODE[dist], int(min_overlap), int(n_score_bins), int(n_median_bins),
+                 *scratch, *out)
+        finally:
+            numba.set_parallel_chunksize(chunk)
     finally:
         numba.set_num_threads(old)
     return out
