@@ -196,7 +196,7 @@ def _consensus(P: np.ndarray) -> str:
 # The null of a span of query columns is built by convolving its columns' nulls, one row of
 # spans (fixed start) at a time, into buffers that stay zero outside their support.
 
-_PAD = 4  # zero padding on both sides of the convolution buffers
+_PAD = 8  # zero padding on both sides of the convolution buffers
 
 
 @njit(cache=True)
@@ -395,41 +395,62 @@ def _binned_median(row, counts, lo, hi, n_bins, cnt4, zb, halfway):
 
 
 @njit(cache=True)
-def _bin_row(g, m, bin_scale, n_bins, off, counts, total, zb, h4, fr, gR, k):
-    # Bin one row of scores (shifted by m), its histogram fr and its column k of gR.
+def _bin_row(g, m, bin_scale, n_bins, off, counts, total, zb, h4, fr, xr):
+    # Bin one row of scores (shifted by m): its histogram fr, and xr = bin - off.
     n = g.shape[0]
     for j in range(n):
         x = int(math.floor((g[j] - m) * bin_scale + 0.5))
-        zb[j] = min(max(x, 0), n_bins)
+        x = min(max(x, 0), n_bins)
+        zb[j] = x
+        xr[j] = x - off
     h4[:, :n_bins + 1] = 0
     _histogram4(zb, counts, h4)
     for x in range(n_bins + 1):
         fr[x] = (h4[0, x] + h4[1, x] + h4[2, x] + h4[3, x]) / total
-    for j in range(n):
-        gR[j, k] = zb[j] - off
+
+
+@njit(cache=True)
+def _transpose_rows(xb, nq, gR):
+    # gR[u, nq - 1 - r] = xb[r, u], in blocks of 64 columns that stay in cache
+    n_u = xb.shape[1]
+    for j0 in range(0, n_u, 64):
+        nb = min(64, n_u - j0)
+        blk = gR[j0:j0 + nb]
+        for r in range(nq):
+            k = nq - 1 - r
+            src = xb[r, j0:j0 + nb]
+            for jj in range(nb):
+                blk[jj, k] = src[jj]
 
 
 @njit(cache=True, fastmath={"contract"})
 def _convolve(cur, lo, hi, fr, flo, fhi, out):
     # out[q] += sum_b fr[b] * cur[q - b] for the supports cur[lo..hi], fr[flo..fhi]; all
-    # indices shifted by _PAD. cur is zero outside [lo, hi] (and fr beyond fhi up to fhi + 3),
-    # so four terms per pass can read past either end, and out stays zero outside
+    # indices shifted by _PAD. cur is zero outside [lo, hi] (and fr beyond fhi up to fhi + 7),
+    # so eight terms per pass can read past either end, and out stays zero outside
     # [lo + flo, hi + fhi] (zeros are added there).
-    n = hi - lo + 4
-    for b0 in range(flo, fhi + 1, 4):
+    n = hi - lo + 8
+    for b0 in range(flo, fhi + 1, 8):
         c0 = fr[b0]
         c1 = fr[b0 + 1]
         c2 = fr[b0 + 2]
         c3 = fr[b0 + 3]
-        if c0 == 0.0 and c1 == 0.0 and c2 == 0.0 and c3 == 0.0:
-            continue
+        c4 = fr[b0 + 4]
+        c5 = fr[b0 + 5]
+        c6 = fr[b0 + 6]
+        c7 = fr[b0 + 7]
         o = out[_PAD + lo + b0:_PAD + lo + b0 + n]
         a0 = cur[_PAD + lo:_PAD + lo + n]
         a1 = cur[_PAD + lo - 1:_PAD + lo - 1 + n]
         a2 = cur[_PAD + lo - 2:_PAD + lo - 2 + n]
         a3 = cur[_PAD + lo - 3:_PAD + lo - 3 + n]
+        a4 = cur[_PAD + lo - 4:_PAD + lo - 4 + n]
+        a5 = cur[_PAD + lo - 5:_PAD + lo - 5 + n]
+        a6 = cur[_PAD + lo - 6:_PAD + lo - 6 + n]
+        a7 = cur[_PAD + lo - 7:_PAD + lo - 7 + n]
         for k in range(n):
-            o[k] = o[k] + c0 * a0[k] + c1 * a1[k] + c2 * a2[k] + c3 * a3[k]
+            o[k] = (o[k] + c0 * a0[k] + c1 * a1[k] + c2 * a2[k] + c3 * a3[k] + c4 * a4[k]
+                    + c5 * a5[k] + c6 * a6[k] + c7 * a7[k])
 
 
 @njit(cache=True)
@@ -538,12 +559,56 @@ def _null(f, f_lo, f_hi, nq, n_bins, off, widths, wi_of_len, cur, nxt, sv, I, I_
                 I_hi[wi] = max(I_hi[wi], r_hi)
 
 
+@njit(cache=True)
+def _best_alignment(gP, t0, t, nq, min_overlap, D):
+    # Best alignment of the query (gP rows t0..t0+t-1: the target's columns) with a target of
+    # width t: (sum of binned scores minus the median bin, offset, overlap). Ties go to the
+    # larger overlap, then to the smaller offset. Offset o aligns query column r with target
+    # column r + o; its sum is D[o + nq - 1].
+    nd = nq + t - 1
+    # four partial sums in turn, so that consecutive rows, whose ranges overlap, do not wait
+    # on each other's stores
+    D0 = D[0, :nd]
+    D1 = D[1, :nd]
+    D2 = D[2, :nd]
+    D3 = D[3, :nd]
+    D0[:] = 0
+    D1[:] = 0
+    D2[:] = 0
+    D3[:] = 0
+    for p in range(t):
+        row = gP[t0 + p]
+        dst = D[p & 3, p:p + nq]
+        for k in range(nq):
+            dst[k] += row[k]
+    for d in range(nd):
+        D0[d] = D0[d] + D1[d] + D2[d] + D3[d]
+    # offsets with at least mo columns overlapping: o in [mo - nq, t - mo]
+    mo = min(min_overlap, nq, t)
+    d_lo = mo - 1
+    d_hi = t - mo + nq - 1
+    Dv = D0[d_lo:d_hi + 1]
+    mx = Dv[0]
+    for d in range(Dv.shape[0]):
+        mx = max(mx, Dv[d])
+    best_o = 0
+    best_ov = -1
+    for d in range(Dv.shape[0]):
+        if Dv[d] == mx:
+            o = d + d_lo - (nq - 1)
+            ov = min(nq, t - o) - max(0, -o)
+            if ov > best_ov:
+                best_o = o
+                best_ov = ov
+    return np.int64(mx), best_o, best_ov
+
+
 @njit(cache=True, parallel=True)
 def _run(Q, Q_norm, Qz, q_starts, q_lens, U, U_norm, Uz, u_counts, t_cols, Tp, Tp_norm, Tzp,
          t_starts,
          t_lens, t_widx, widths, n_fwd, dist, min_overlap, n_bins, n_median_bins,
          Gs, gRs, zbs, cnts, fs, curs, nxts, svs, Is, I_ones, I_his, PSs, PS_ones, PS_his, Rs,
-         Ds, gPs, out_p, out_score, out_raw, out_off, out_ov, out_strand):
+         Ds, gPs, xbs, out_p, out_score, out_raw, out_off, out_ov, out_strand):
     n_u = U.shape[1]
     n_t = t_lens.shape[0]
     n_w = widths.shape[0]
@@ -560,6 +625,7 @@ def _run(Q, Q_norm, Qz, q_starts, q_lens, U, U_norm, Uz, u_counts, t_cols, Tp, T
         q0 = q_starts[qi]
         G = Gs[tid]
         gR = gRs[tid]
+        xb = xbs[tid]
         zb = zbs[tid]
         cnt = cnts[tid]
         f = fs[tid]
@@ -591,7 +657,7 @@ def _run(Q, Q_norm, Qz, q_starts, q_lens, U, U_norm, Uz, u_counts, t_cols, Tp, T
             fr = f[r]
             fr[:] = 0.0
             _bin_row(G[r], meds[r] + i_min, bin_scale, n_bins, off, u_counts, total, zb, cnt, fr,
-                     gR, nq - 1 - r)
+                     xb[r])
             f_lo[r] = n_bins
             f_hi[r] = 0
             for b in range(n_bins + 1):
@@ -607,6 +673,7 @@ def _run(Q, Q_norm, Qz, q_starts, q_lens, U, U_norm, Uz, u_counts, t_cols, Tp, T
         n_len = nq * n_bins + 1
         # 4. best alignment of every target (and strand), its p-value. D[o + nq - 1] is the
         # sum of the binned scores (minus the median bin) of the alignment at offset o.
+        _transpose_rows(xb, nq, gR)
         gP = gPs[tid]
         for pos in range(t_cols.shape[0]):
             src = gR[t_cols[pos]]
@@ -616,35 +683,8 @@ def _run(Q, Q_norm, Qz, q_starts, q_lens, U, U_norm, Uz, u_counts, t_cols, Tp, T
         for ti in range(n_t):
             t = t_lens[ti]
             t0 = t_starts[ti]
-            nd = nq + t - 1
-            # four partial sums in turn, so that consecutive rows, whose ranges overlap, do
-            # not wait on each other's stores
-            for d in range(nd):
-                D[0, d] = 0
-                D[1, d] = 0
-                D[2, d] = 0
-                D[3, d] = 0
-            for p in range(t):
-                row = gP[t0 + p]
-                dst = D[p & 3, p:p + nq]
-                for k in range(nq):
-                    dst[k] += row[k]
-            mo = min(min_overlap, nq, t)
-            best = -(1 << 40)
-            best_o = 0
-            best_ov = 0
-            for o in range(-(nq - 1), t):
-                a = max(0, -o)
-                b = min(nq, t - o)
-                ov = b - a
-                if ov < mo:
-                    continue
-                d = o + nq - 1
-                s = nq * off + D[0, d] + D[1, d] + D[2, d] + D[3, d]
-                if s > best or (s == best and ov > best_ov):
-                    best = s
-                    best_o = o
-                    best_ov = ov
+            best, best_o, best_ov = _best_alignment(gP, t0, t, nq, min_overlap, D)
+            best += nq * off
             wi = t_widx[ti]
             if best <= 0 or best < I_one[wi]:
                 p = 1.0
@@ -759,7 +799,7 @@ def _tomtom_arrays(Qs, Ts, *, dist, min_overlap, both_strands, n_score_bins, n_m
         nq_max = int(q_lens.max())
         n_u = U.shape[1]
         n_len = nq_max * n_score_bins + 1
-        n_buf = n_len + 2 * _PAD + 8
+        n_buf = n_len + 2 * _PAD + 16
         n_w = len(widths)
         scratch = (
             np.empty((n_thr, nq_max, n_u)),                        # G
@@ -779,6 +819,7 @@ def _tomtom_arrays(Qs, Ts, *, dist, min_overlap, both_strands, n_score_bins, n_m
             np.empty((n_thr, n_len)),                              # R
             np.empty((n_thr, 4, nq_max + int(t_lens.max())), dtype=np.int32),  # D
             np.empty((n_thr, len(inv), nq_max), dtype=np.int16),  # gP
+            np.empty((n_thr, nq_max, n_u), dtype=np.int16),        # xb
         )
         # hand out one query at a time: their costs differ
         chunk = numba.set_parallel_chunksize(1 if n_thr > 1 else 0)
