@@ -454,6 +454,55 @@ def _convolve(cur, lo, hi, fr, flo, fhi, out):
 
 
 @njit(cache=True)
+def _survival(pdf, sv):
+    # sv[b] = min(1, sum(pdf[b:])), summed from the top for relative precision in the tail.
+    # The window is cut in four parts whose sums run as independent chains; the totals of
+    # the parts above are then added to each part.
+    n = pdf.shape[0]
+    q = n // 4
+    if q < 16:
+        acc = 0.0
+        for b in range(n - 1, -1, -1):
+            acc += pdf[b]
+            sv[b] = min(acc, 1.0)
+        return
+    r = n - 4 * q
+    a3 = 0.0
+    for b in range(n - 1, n - 1 - r, -1):
+        a3 += pdf[b]
+        sv[b] = a3
+    p0 = pdf[0:q]
+    p1 = pdf[q:2 * q]
+    p2 = pdf[2 * q:3 * q]
+    p3 = pdf[3 * q:4 * q]
+    s0 = sv[0:q]
+    s1 = sv[q:2 * q]
+    s2 = sv[2 * q:3 * q]
+    s3 = sv[3 * q:4 * q]
+    a0 = 0.0
+    a1 = 0.0
+    a2 = 0.0
+    for k in range(q - 1, -1, -1):
+        a0 += p0[k]
+        a1 += p1[k]
+        a2 += p2[k]
+        a3 += p3[k]
+        s0[k] = a0
+        s1[k] = a1
+        s2[k] = a2
+        s3[k] = a3
+    t2 = a3
+    t1 = a2 + t2
+    t0 = a1 + t1
+    for k in range(q):
+        s0[k] = min(s0[k] + t0, 1.0)
+        s1[k] = min(s1[k] + t1, 1.0)
+        s2[k] = min(s2[k] + t2, 1.0)
+    for b in range(3 * q, n):
+        sv[b] = min(sv[b], 1.0)
+
+
+@njit(cache=True)
 def _fold(A, a_one, sv, s_lo, s_hi):
     # A := P(max(X, Y) >= s) = A + sv - A sv, for survivals A (1 below a_one) and sv (1 below
     # s_lo, 0 above s_hi). Returns A's new "1 below" bound.
@@ -520,12 +569,7 @@ def _null(f, f_lo, f_hi, nq, n_bins, off, widths, wi_of_len, cur, nxt, sv, I, I_
             c = off * (nq - m)
             s_lo = c + lo
             s_hi = c + hi
-            # survival of this span's complete score, summed from the top for relative
-            # precision in the tail
-            acc = 0.0
-            for b in range(hi, lo - 1, -1):
-                acc += cur[_PAD + b]
-                sv[c + b] = min(acc, 1.0)
+            _survival(cur[_PAD + lo:_PAD + hi + 1], sv[c + lo:c + hi + 1])
             if wi >= 0:
                 I_one[wi] = _fold(I[wi], I_one[wi], sv, s_lo, s_hi)
                 I_hi[wi] = max(I_hi[wi], s_hi)
