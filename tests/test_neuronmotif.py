@@ -346,3 +346,78 @@ def test_cli_decouple_run(tmp_path, capsys):
     assert (d / "neuron0001" / "done.json").exists() and (d / "gallery.html").exists()
     assert not (d / "neuron0000").exists()
     assert "4 CRMs" in capsys.readouterr().out
+
+
+def small_cnn() -> nn.Sequential:
+    """Random two-layer CNN with four layer-2 neurons (RF 12: sampled by the GA)."""
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Conv1d(4, 8, 5), nn.ReLU(), nn.MaxPool1d(2),
+                         nn.Conv1d(8, 4, 4), nn.ReLU(), nn.Flatten())
+
+
+def _layer_outputs(ldir, neurons):
+    out = {}
+    for c in neurons:
+        d = ldir / f"neuron{c:04d}"
+        info = json.loads((d / "done.json").read_text())
+        info.pop("seconds")
+        with np.load(d / "sample.npz") as z:
+            arrays = {k: z[k] for k in z.files}
+        out[c] = (info, arrays, (d / "crms.meme").read_text())
+    return out
+
+
+def test_decouple_layer_parallel_matches_serial(tmp_path):
+    # Regression: n_jobs=2 used to die with BrokenProcessPool at the default sampling
+    # budget. 2,000 sequences x 33 GA iterations and 3 levels of k-means per neuron, in
+    # spawned workers; the outputs must equal the n_jobs=1 ones seed for seed.
+    kw = dict(motif_nb="auto", targets=None, progress=False, population=2000)
+    serial = decouple_layer(small_cnn(), 2, "0-3", tmp_path / "serial", n_jobs=1, **kw)
+    par = decouple_layer(small_cnn(), 2, "0-3", tmp_path / "par", n_jobs=2, **kw)
+    assert (par["n_iter"] > 10).all() and (par["n_seqs"] > 1000).all()
+    cols = ["neuron", "n_crms", "n_seqs", "max_act", "n_forwards", "n_iter", "motif_nb"]
+    assert par[cols].equals(serial[cols])
+    a = _layer_outputs(tmp_path / "serial" / "layer2", range(4))
+    b = _layer_outputs(tmp_path / "par" / "layer2", range(4))
+    for c in range(4):
+        assert a[c][0] == b[c][0], c
+        assert all(np.array_equal(a[c][1][k], b[c][1][k]) for k in a[c][1]), c
+        assert a[c][2] == b[c][2], c
+    assert not list((tmp_path / "par").rglob("running.pid"))
+    # resumable per neuron: a lost neuron is redone alone, the others are kept
+    d0 = tmp_path / "par" / "layer2" / "neuron0000"
+    (d0 / "done.json").unlink()
+    mtime = (tmp_path / "par" / "layer2" / "neuron0001" / "done.json").stat().st_mtime_ns
+    again = decouple_layer(small_cnn(), 2, "0-3", tmp_path / "par", n_jobs=2, **kw)
+    assert (tmp_path / "par" / "layer2" / "neuron0001" / "done.json").stat().st_mtime_ns == mtime
+    assert again[cols].equals(serial[cols])
+    assert _layer_outputs(tmp_path / "par" / "layer2", [0])[0][0] == a[0][0]
+
+
+class _DieInWorker(nn.ReLU):
+    """A ReLU that kills the process it runs in, unless that is the test process."""
+
+    def __init__(self, parent: int):
+        super().__init__()
+        self.parent = parent
+
+    def forward(self, x):
+        import os
+        import signal
+
+        if os.getpid() != self.parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return super().forward(x)
+
+
+def test_decouple_layer_worker_death_names_neurons(tmp_path):
+    import os
+
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv1d(4, 8, 5), _DieInWorker(os.getpid()), nn.MaxPool1d(2),
+                        nn.Conv1d(8, 4, 4))
+    with pytest.raises(RuntimeError, match=r"neuron [0-3].*SIGKILL.*out-of-memory") as e:
+        decouple_layer(net, 2, "0-3", tmp_path, n_jobs=2, targets=None, progress=False,
+                       population=200, max_iter=2)
+    assert "unfinished" in str(e.value)
+    assert not list(tmp_path.rglob("running.pid"))

@@ -215,16 +215,114 @@ def write_neuron(res: NeuronResult, out: Path, *, targets="jaspar", q_thresh: fl
     return summary
 
 
-def _worker_init(n_threads: int) -> None:
+_THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+               "NUMBA_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+_WORKER: dict = {}  # per worker process: the stack and the shared job settings
+
+
+def _limit_threads(n_threads: int) -> None:
+    """Cap every thread pool of this process (torch, BLAS, OpenMP, numba) at ``n_threads``.
+
+    Environment variables cover the libraries loaded later (scikit-learn's OpenMP runtime,
+    numba); threadpoolctl the BLAS/OpenMP runtimes already loaded (numpy's OpenBLAS).
+    """
+    for k in _THREAD_ENV:
+        os.environ[k] = str(n_threads)
     import torch
 
     torch.set_num_threads(n_threads)
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(n_threads)
+    except Exception:  # pragma: no cover - optional
+        pass
+    if "numba" in __import__("sys").modules:
+        try:
+            import numba
+
+            numba.set_num_threads(min(n_threads, numba.config.NUMBA_NUM_THREADS))
+        except Exception:  # pragma: no cover
+            pass
+
+
+def _worker_init(n_threads: int, payload: bytes) -> None:
+    import faulthandler
+    import pickle
+
+    faulthandler.enable()  # a segfault prints the worker's Python stack on stderr
+    _limit_threads(n_threads)
+    _WORKER.update(pickle.loads(payload))
 
 
 def _run_one(args) -> dict:
     stack, layer, c, out, kw, targets, q_thresh, logos = args
     res = decouple(stack, layer=layer, neuron=c, **kw)
     return write_neuron(res, out, targets=targets, q_thresh=q_thresh, logos=logos)
+
+
+def _run_in_worker(c: int, out: Path) -> dict:
+    w = _WORKER
+    out.mkdir(parents=True, exist_ok=True)
+    _atomic_text(out / _RUNNING, str(os.getpid()))
+    try:
+        kw = dict(w["kw"], random_state=w["random_state"] + c)
+        return _run_one((w["stack"], w["layer"], c, out, kw, w["targets"], w["q_thresh"],
+                         w["logos"]))
+    finally:
+        (out / _RUNNING).unlink(missing_ok=True)
+
+
+_RUNNING = "running.pid"
+
+
+def _warm_tomtom(targets) -> None:
+    """Compile (or load from numba's cache) Tomtom's kernels once in the parent.
+
+    Workers then only read the cache instead of each compiling for ~40 s and writing the
+    same cache files at the same time.
+    """
+    if targets is None:
+        return
+    try:
+        from motifscope.tomtom import tomtom
+
+        ppm = np.full((4, 6), 0.1)
+        ppm[np.arange(6) % 4, np.arange(6)] = 0.7
+        tomtom([ppm], [ppm, ppm[::-1, ::-1].copy()], thresh=None, n_jobs=1)
+    except Exception:  # the workers report Tomtom problems as notes
+        pass
+
+
+def _crash_report(procs: dict, ldir: Path, pending: dict) -> str:
+    """Which neurons were running in the worker(s) that died, and how they died."""
+    import signal
+
+    lines = []
+    for pid, proc in procs.items():
+        proc.join(10)  # the pool's manager thread may not have reaped it yet
+        code = proc.exitcode
+        if code in (0, None):
+            continue
+        if code < 0:
+            try:
+                how = f"killed by {signal.Signals(-code).name}"
+            except ValueError:
+                how = f"killed by signal {-code}"
+            if code == -signal.SIGKILL:
+                how += " (usually the out-of-memory killer: see dmesg)"
+            elif code == -signal.SIGSEGV:
+                how += " (segmentation fault; its stack is above on stderr)"
+            elif code == -signal.SIGTERM:
+                how = "stopped by the pool after another worker died"
+        else:
+            how = f"exited with status {code}"
+        running = [c for c in pending
+                   if (ldir / f"neuron{c:04d}" / _RUNNING).exists()
+                   and (ldir / f"neuron{c:04d}" / _RUNNING).read_text().strip() == str(pid)]
+        who = ("neuron " + ", ".join(map(str, running))) if running else "no neuron yet"
+        lines.append(f"worker {pid} ({who}) {how}")
+    return "; ".join(lines) or "a worker process died"
 
 
 def decouple_layer(model, layer: int, neurons=None, out_dir=".", *, motif_nb="auto",
@@ -247,7 +345,13 @@ def decouple_layer(model, layer: int, neurons=None, out_dir=".", *, motif_nb="au
     motif_nb : int or "auto"
     random_state : int
     n_jobs : int
-        Worker processes (neurons in parallel); torch threads are shared among them.
+        Worker processes (neurons in parallel, ``spawn`` start method). The cores that
+        torch may use are shared among them: each worker caps its torch, BLAS, OpenMP and
+        numba thread pools at ``torch.get_num_threads() // n_jobs`` (at least 1). Each
+        worker's peak memory is about that of one ``n_jobs=1`` run (~1 GB for a
+        ``deepsea_demo`` layer-2 neuron at the default budget). If a worker dies (killed
+        by the out-of-memory killer, a crash), a ``RuntimeError`` names the neurons it
+        was running and how it died; finished neurons are kept for ``resume``.
     targets : "jaspar", path to a MEME file, list of Motif or None
         Database for the Tomtom lookup of sub-motifs (skipped with a note when it
         cannot be loaded).
@@ -266,9 +370,6 @@ def decouple_layer(model, layer: int, neurons=None, out_dir=".", *, motif_nb="au
     pandas.DataFrame
         One row per neuron (``summary.tsv``).
     """
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
     import pandas as pd
     from tqdm.auto import tqdm
 
@@ -291,26 +392,18 @@ def decouple_layer(model, layer: int, neurons=None, out_dir=".", *, motif_nb="au
             seed_motifs = layer_motifs_by_enumeration(stack, 1)
     todo = [c for c in chans
             if not (resume and (ldir / f"neuron{c:04d}" / "done.json").exists())]
-    jobs = []
-    for c in todo:
-        kw = dict(kwargs, motif_nb=motif_nb, random_state=random_state + c,
-                  seed_motifs=seed_motifs, progress=progress and n_jobs == 1)
-        jobs.append((stack, layer, c, ldir / f"neuron{c:04d}", kw, targets, q_thresh, logos))
-    bar = tqdm(total=len(jobs), disable=not progress, desc=f"layer {layer}")
+    kw = dict(kwargs, motif_nb=motif_nb, seed_motifs=seed_motifs,
+              progress=progress and n_jobs == 1)
+    bar = tqdm(total=len(todo), disable=not progress, desc=f"layer {layer}")
     t0 = time.perf_counter()
-    if n_jobs == 1 or len(jobs) <= 1:
-        for j in jobs:
-            _run_one(j)
+    if n_jobs == 1 or len(todo) <= 1:
+        for c in todo:
+            _run_one((stack, layer, c, ldir / f"neuron{c:04d}",
+                      dict(kw, random_state=random_state + c), targets, q_thresh, logos))
             bar.update(1)
     else:
-        import torch
-
-        threads = max(1, torch.get_num_threads() // n_jobs)
-        with ProcessPoolExecutor(n_jobs, mp_context=mp.get_context("spawn"),
-                                 initializer=_worker_init, initargs=(threads,)) as ex:
-            for f in as_completed([ex.submit(_run_one, j) for j in jobs]):
-                f.result()
-                bar.update(1)
+        _run_parallel(stack, layer, todo, ldir, kw, random_state, targets, q_thresh, logos,
+                      min(n_jobs, len(todo)), bar)
     bar.close()
     summaries = []
     for c in chans:
@@ -329,6 +422,84 @@ def decouple_layer(model, layer: int, neurons=None, out_dir=".", *, motif_nb="au
     render_gallery(ldir, summaries)
     df.attrs["seconds"] = time.perf_counter() - t0
     return df
+
+
+def _run_parallel(stack, layer, todo, ldir, kw, random_state, targets, q_thresh, logos,
+                  n_jobs, bar) -> None:
+    """Decouple ``todo`` in ``n_jobs`` spawned processes (see :func:`decouple_layer`)."""
+    import multiprocessing as mp
+    import pickle
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    import torch
+
+    # Every worker gets its share of the cores for *all* its thread pools: torch, but also
+    # the BLAS and OpenMP pools of k-means and numba's Tomtom threads, which otherwise each
+    # start one thread per core in every worker.
+    threads = max(1, torch.get_num_threads() // n_jobs)
+    db, _ = _targets(targets)  # read the motif database once, not once per worker
+    _warm_tomtom(db)
+    # Plain pickle: tensors travel by value (not as torch shared-memory file descriptors),
+    # once per worker rather than once per neuron.
+    payload = pickle.dumps({
+        "stack": ConvStack(_detached(stack)), "layer": layer, "kw": kw,
+        "random_state": random_state, "targets": targets if db is None else db,
+        "q_thresh": q_thresh, "logos": logos,
+    }, protocol=pickle.HIGHEST_PROTOCOL)
+    ex = ProcessPoolExecutor(n_jobs, mp_context=mp.get_context("spawn"),
+                             initializer=_worker_init, initargs=(threads, payload))
+    futs = {}
+    try:
+        for c in todo:
+            futs[ex.submit(_run_in_worker, c, ldir / f"neuron{c:04d}")] = c
+        procs = dict(getattr(ex, "_processes", None) or {})
+        for f in as_completed(futs):
+            try:
+                f.result()
+            except BrokenProcessPool:
+                procs.update(getattr(ex, "_processes", None) or {})
+                done = [c for c in todo
+                        if (ldir / f"neuron{c:04d}" / "done.json").exists()]
+                left = [c for c in todo if c not in done]
+                raise RuntimeError(
+                    f"layer {layer}: a decoupling worker died: "
+                    f"{_crash_report(procs, ldir, left)}. Neurons {left} are unfinished "
+                    f"({len(done)} finished are kept; run again to resume, with fewer "
+                    "n_jobs or n_jobs=1 if memory is short)"
+                ) from None
+            bar.update(1)
+    finally:
+        ex.shutdown(wait=True, cancel_futures=True)
+        for c in todo:
+            (ldir / f"neuron{c:04d}" / _RUNNING).unlink(missing_ok=True)
+
+
+def _detached(stack: ConvStack):
+    """A copy of the stack's modules on the CPU, without gradients, hooks or training state."""
+    import copy
+
+    import torch
+
+    stages = []
+    for st in stack.stages:
+        st = copy.copy(st)
+        st.conv = copy.deepcopy(st.conv).cpu().requires_grad_(False)
+        if st.bn is not None:
+            st.bn = copy.deepcopy(st.bn).cpu().requires_grad_(False)
+        st.ops = [op if isinstance(op, tuple) else copy.deepcopy(op).cpu() for op in st.ops]
+        for m in [st.conv, st.bn] + [op for op in st.ops if isinstance(op, torch.nn.Module)]:
+            if m is not None:
+                m._forward_hooks.clear()
+                m._forward_pre_hooks.clear()
+                m._backward_hooks.clear()
+                for p in m.parameters():
+                    p.grad = None
+        stages.append(st)
+    out = object.__new__(ConvStack)
+    out.__dict__.update(stack.__dict__)
+    out.stages = stages
+    return out
 
 
 def _write_allppm(ldir: Path, summaries: list) -> None:
