@@ -182,6 +182,34 @@ def _checked_ppm(m: Motif, name: str) -> np.ndarray:
     return P
 
 
+def _resolve_ppms(source, name: str, kind: str):
+    """(names, alt names, PPMs) of a motif source, as :func:`resolve_motifs` and
+    :class:`~motifscope.motifs.Motif` give them. Plain arrays (a list of ``(4, w)`` arrays or
+    an ``(n, 4, w)`` stack) are checked and normalised all at once rather than through one
+    Motif each; anything else, or arrays that fail a check, go through
+    :func:`resolve_motifs`, which raises the error."""
+    arrays = None
+    if isinstance(source, np.ndarray) and source.ndim == 3:
+        arrays = list(source)
+    elif isinstance(source, (list, tuple)) and len(source) > 0 \
+            and all(type(a) is np.ndarray and a.ndim == 2 for a in source):
+        arrays = source
+    if arrays is not None and len(arrays) > 0 \
+            and all(a.shape[0] == 4 and a.shape[1] >= 1 for a in arrays):
+        A = np.concatenate([np.asarray(a, dtype=np.float64) for a in arrays], axis=1)
+        s = A.sum(0)
+        if np.isfinite(A).all() and not (A < 0).any() and not (np.abs(s - 1) > 1e-3).any():
+            # Motif's normalisation, column by column as there
+            s = A.sum(0, keepdims=True)
+            P = np.where(s > 0, A / np.where(s > 0, s, 1), 0.25)
+            cuts = np.cumsum([a.shape[1] for a in arrays])[:-1]
+            return ([f"motif_{i}" for i in range(len(arrays))], [None] * len(arrays),
+                    np.split(P, cuts, axis=1))
+    ms = resolve_motifs(source, name)
+    return ([m.name for m in ms], [m.alt_name for m in ms],
+            [_checked_ppm(m, kind) for m in ms])
+
+
 def _consensus(P: np.ndarray) -> str:
     # MEME's get_cons: the most probable letter of each column.
     return "".join(np.array(list("ACGT"))[P.argmax(0)])
@@ -647,12 +675,20 @@ def _best_alignment(gP, t0, t, nq, min_overlap, D):
     return np.int64(mx), best_o, best_ov
 
 
+@njit(cache=True)
+def _permute(row, o):
+    # row[:] = row[o]
+    tmp = row[o]
+    row[:] = tmp
+
+
 @njit(cache=True, parallel=True)
 def _run(Q, Q_norm, Qz, q_starts, q_lens, U, U_norm, Uz, u_counts, t_cols, Tp, Tp_norm, Tzp,
          t_starts,
          t_lens, t_widx, widths, n_fwd, dist, min_overlap, n_bins, n_median_bins,
          Gs, gRs, zbs, cnts, fs, curs, nxts, svs, Is, I_ones, I_his, PSs, PS_ones, PS_his, Rs,
-         Ds, gPs, xbs, out_p, out_score, out_raw, out_off, out_ov, out_strand):
+         Ds, gPs, xbs, sort_rows, order, out_p, out_score, out_raw, out_off, out_ov,
+         out_strand):
     n_u = U.shape[1]
     n_t = t_lens.shape[0]
     n_w = widths.shape[0]
@@ -772,6 +808,16 @@ def _run(Q, Q_norm, Qz, q_starts, q_lens, U, U_norm, Uz, u_counts, t_cols, Tp, T
                     out_off[qi, k] = best_o
                     out_ov[qi, k] = best_ov
                     out_strand[qi, k] = 1
+        if sort_rows:
+            # this query's targets by increasing p-value (stable: ties by target index)
+            o = np.argsort(out_p[qi], kind="mergesort")
+            order[qi] = o
+            _permute(out_p[qi], o)
+            _permute(out_score[qi], o)
+            _permute(out_raw[qi], o)
+            _permute(out_off[qi], o)
+            _permute(out_ov[qi], o)
+            _permute(out_strand[qi], o)
     return 0
 
 
@@ -785,22 +831,25 @@ def _zscore_columns(P: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(out)
 
 
-def _bh(p: np.ndarray) -> np.ndarray:
-    """Benjamini-Hochberg q-values of each row of ``p`` (shape ``(n_queries, n_targets)``)."""
+def _bh(p: np.ndarray, return_sorted: bool = False):
+    """Benjamini-Hochberg q-values of each row of ``p`` (shape ``(n_queries, n_targets)``);
+    with ``return_sorted`` also the stable argsort of each row and p and q in that order."""
     n = p.shape[1]
     order = np.argsort(p, axis=1, kind="stable")
     ps = np.take_along_axis(p, order, axis=1)
     q = ps * n / np.arange(1, n + 1)
-    q = np.minimum.accumulate(q[:, ::-1], axis=1)[:, ::-1]
-    out = np.empty_like(q)
-    np.put_along_axis(out, order, np.minimum(q, 1.0), axis=1)
-    return out
+    qs = np.minimum(np.minimum.accumulate(q[:, ::-1], axis=1)[:, ::-1], 1.0)
+    out = np.empty_like(qs)
+    np.put_along_axis(out, order, qs, axis=1)
+    return (out, order, ps, qs) if return_sorted else out
 
 
 def _tomtom_arrays(Qs, Ts, *, dist, min_overlap, both_strands, n_score_bins, n_median_bins,
-                   n_target_bins, n_jobs):
+                   n_target_bins, n_jobs, sort_rows=False):
     """Run the kernel; arrays of shape (n_queries, n_targets): p, score, raw, offset,
-    overlap, strand (0 = +, 1 = -)."""
+    overlap, strand (0 = +, 1 = -). With ``sort_rows`` each query's row is in the order of
+    increasing p-value (ties by target index), and that order (the target indices) follows
+    as a seventh array."""
 
     Q = np.ascontiguousarray(np.concatenate(Qs, axis=1))
     q_lens = np.array([q.shape[1] for q in Qs], dtype=np.int64)
@@ -834,6 +883,7 @@ def _tomtom_arrays(Qs, Ts, *, dist, min_overlap, both_strands, n_score_bins, n_m
     out = [np.zeros(shape), np.zeros(shape, dtype=np.int64), np.zeros(shape),
            np.zeros(shape, dtype=np.int64), np.zeros(shape, dtype=np.int64),
            np.zeros(shape, dtype=np.int64)]
+    order = np.zeros(shape if sort_rows else (0, 0), dtype=np.int64)
     old = numba.get_num_threads()
     if n_jobs is not None and n_jobs > 0:
         numba.set_num_threads(min(int(n_jobs), numba.config.NUMBA_NUM_THREADS))
@@ -873,12 +923,12 @@ def _tomtom_arrays(Qs, Ts, *, dist, min_overlap, both_strands, n_score_bins, n_m
                  counts.astype(np.int64), inv, np.ascontiguousarray(U[:, inv].T),
                  np.ascontiguousarray(U_norm[inv]), np.ascontiguousarray(Uz[:, inv].T), t_starts, t_lens, t_widx, widths, n_fwd,
                  _DIST_CODE[dist], int(min_overlap), int(n_score_bins), int(n_median_bins),
-                 *scratch, *out)
+                 *scratch, bool(sort_rows), order, *out)
         finally:
             numba.set_parallel_chunksize(chunk)
     finally:
         numba.set_num_threads(old)
-    return out
+    return out + [order] if sort_rows else out
 
 
 # --------------------------------------------------------------------------- public API
@@ -977,56 +1027,73 @@ def tomtom(
     if int(n_score_bins) < 2 or int(n_median_bins) < 2:
         raise InputError("n_score_bins and n_median_bins must be at least 2")
 
-    qm = resolve_motifs(queries, "queries")
-    tm = resolve_motifs(targets, "targets")
-    Qs = [_checked_ppm(m, "query") for m in qm]
-    Ts = [_checked_ppm(m, "target") for m in tm]
+    q_names, q_alts, Qs = _resolve_ppms(queries, "queries", "query")
+    t_names, t_alts, Ts = _resolve_ppms(targets, "targets", "target")
     if max(q.shape[1] for q in Qs) * int(n_score_bins) > 2**30:
         raise InputError("query motifs are too wide for n_score_bins")
 
-    p, _, raw, off, ov, strand = _tomtom_arrays(
+    # each query's row comes sorted by increasing p-value (ties by target index), with the
+    # target indices in `order`: the rows of the table in their final order
+    ps, _, raw, off, ov, strand, order = _tomtom_arrays(
         Qs, Ts, dist=dist, min_overlap=int(min_overlap), both_strands=both_strands,
         n_score_bins=int(n_score_bins), n_median_bins=int(n_median_bins),
-        n_target_bins=n_target_bins, n_jobs=n_jobs,
+        n_target_bins=n_target_bins, n_jobs=n_jobs, sort_rows=True,
     )
-    p = np.clip(p, 0.0, 1.0)
-    e = p * len(Ts)
-    q = _bh(p)
+    ps = np.clip(ps, 0.0, 1.0)
+    n_q, n_t = ps.shape
+    es = ps * n_t
+    # Benjamini-Hochberg per query, on the sorted p-values
+    qs = ps * n_t / np.arange(1, n_t + 1)
+    qs = np.minimum(np.minimum.accumulate(qs[:, ::-1], axis=1)[:, ::-1], 1.0)
     if thresh is None:
-        keep = np.ones_like(p, dtype=bool)
+        keep = None
     else:
-        keep = (e <= thresh) if evalue else (q <= thresh)
-    qi, ti = np.nonzero(keep)
-    order = np.lexsort((ti, p[qi, ti], qi))
-    qi, ti = qi[order], ti[order]
+        keep = ((es <= thresh) if evalue else (qs <= thresh)).ravel()
 
-    q_cons = [_consensus(P) for P in Qs]
-    t_cons = {}
+    def rows(a):
+        # a (n_queries, n_targets), already in the order of the rows, flattened and filtered
+        a = a.ravel()
+        return a if keep is None else a[keep]
 
-    def tcons(t, s):
-        key = (t, s)
-        if key not in t_cons:
-            t_cons[key] = _consensus(Ts[t][::-1, ::-1] if s else Ts[t])
-        return t_cons[key]
+    qi = np.repeat(np.arange(n_q), n_t)
+    ti = order.ravel()
+    if keep is not None:
+        qi = qi[keep]
+        ti = ti[keep]
+    st = rows(strand)
+    # consensus of each target strand that is reported, computed once
+    tkey = ti + n_t * st
+    seen = np.zeros(2 * n_t, dtype=bool)
+    seen[tkey] = True
+    ukeys = np.flatnonzero(seen)
+    slot = np.cumsum(seen) - 1
+    ucons = [_consensus(Ts[k % n_t][::-1, ::-1] if k >= n_t else Ts[k % n_t]) for k in ukeys]
 
-    st = strand[qi, ti]
+    def col(values, idx):
+        # values[idx] with the dtype pandas infers for the list of values, without a Python
+        # loop over the rows
+        if len(idx) == 0:
+            return [values[i] for i in idx]
+        return pd.Series(values).array.take(np.asarray(idx, dtype=np.intp))
+
     df = pd.DataFrame(
         {
-            "query": [qm[i].name for i in qi],
-            "query_alt": [qm[i].alt_name for i in qi],
-            "target": [tm[t].name for t in ti],
-            "target_name": [tm[t].alt_name for t in ti],
-            "offset": off[qi, ti].astype(np.int64),
-            "orientation": np.where(st == 1, "-", "+"),
-            "overlap": ov[qi, ti].astype(np.int64),
-            "query_consensus": [q_cons[i] for i in qi],
-            "target_consensus": [tcons(t, s) for t, s in zip(ti, st)],
-            "score": raw[qi, ti],
-            "p_value": p[qi, ti],
-            "e_value": e[qi, ti],
-            "q_value": q[qi, ti],
+            "query": col(q_names, qi),
+            "query_alt": col(q_alts, qi),
+            "target": col(t_names, ti),
+            "target_name": col(t_alts, ti),
+            "offset": rows(off).astype(np.int64),
+            "orientation": col(["+", "-"], st) if len(st) else np.where(st == 1, "-", "+"),
+            "overlap": rows(ov).astype(np.int64),
+            "query_consensus": col([_consensus(P) for P in Qs], qi),
+            "target_consensus": col(ucons, slot[tkey]),
+            "score": rows(raw),
+            "p_value": rows(ps),
+            "e_value": rows(es),
+            "q_value": rows(qs),
         },
         columns=_COLUMNS,
+        copy=False,
     )
     df.attrs.update(
         dist=dist, min_overlap=int(min_overlap), thresh=thresh, evalue=bool(evalue),
