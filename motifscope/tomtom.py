@@ -438,17 +438,25 @@ def _bin_row(g, m, bin_scale, n_bins, off, counts, total, zb, h4, fr, xr):
 
 
 @njit(cache=True)
-def _transpose_rows(xb, nq, gR):
-    # gR[u, nq - 1 - r] = xb[r, u], in blocks of 64 columns that stay in cache
+def _transpose_rows(xb, nq, nq4, zero, gR64):
+    # gR[u, nq4 - 1 - r] = xb[r, u] (columns nq4 - nq... of gR hold query column nq - 1...;
+    # the first nq4 - nq are padding), where gR64 is gR viewed as uint64: four int16 of a
+    # row are packed into one store. In blocks of 64 target columns that stay in cache.
     n_u = xb.shape[1]
     for j0 in range(0, n_u, 64):
         nb = min(64, n_u - j0)
-        blk = gR[j0:j0 + nb]
-        for r in range(nq):
-            k = nq - 1 - r
-            src = xb[r, j0:j0 + nb]
+        for g in range(nq4 // 4):
+            r = nq4 - 1 - 4 * g
+            x0 = xb[r, j0:j0 + nb] if r < nq else zero[:nb]
+            x1 = xb[r - 1, j0:j0 + nb] if r - 1 < nq else zero[:nb]
+            x2 = xb[r - 2, j0:j0 + nb] if r - 2 < nq else zero[:nb]
+            x3 = xb[r - 3, j0:j0 + nb] if r - 3 < nq else zero[:nb]
+            dst = gR64[j0:j0 + nb, g]
             for jj in range(nb):
-                blk[jj, k] = src[jj]
+                dst[jj] = (np.uint64(np.uint16(x0[jj]))
+                           | (np.uint64(np.uint16(x1[jj])) << np.uint64(16))
+                           | (np.uint64(np.uint16(x2[jj])) << np.uint64(32))
+                           | (np.uint64(np.uint16(x3[jj])) << np.uint64(48)))
 
 
 @njit(cache=True, fastmath={"contract"})
@@ -632,7 +640,7 @@ def _null(f, f_lo, f_hi, nq, n_bins, off, widths, wi_of_len, cur, nxt, sv, I, I_
 
 
 @njit(cache=True)
-def _best_alignment(gP, t0, t, nq, min_overlap, D):
+def _best_alignment(gP, t0, t, nq, pad, min_overlap, D):
     # Best alignment of the query (gP rows t0..t0+t-1: the target's columns) with a target of
     # width t: (sum of binned scores minus the median bin, offset, overlap). Ties go to the
     # larger overlap, then to the smaller offset. Offset o aligns query column r with target
@@ -649,7 +657,7 @@ def _best_alignment(gP, t0, t, nq, min_overlap, D):
     D2[:] = 0
     D3[:] = 0
     for p in range(t):
-        row = gP[t0 + p]
+        row = gP[t0 + p, pad:pad + nq]
         dst = D[p & 3, p:p + nq]
         for k in range(nq):
             dst[k] += row[k]
@@ -687,7 +695,7 @@ def _run(Q, Q_norm, Qz, q_starts, q_lens, U, U_norm, Uz, u_counts, t_cols, Tp, T
          t_starts,
          t_lens, t_widx, widths, n_fwd, dist, min_overlap, n_bins, n_median_bins,
          Gs, gRs, zbs, cnts, fs, curs, nxts, svs, Is, I_ones, I_his, PSs, PS_ones, PS_his, Rs,
-         Ds, gPs, xbs, sort_rows, order, out_p, out_score, out_raw, out_off, out_ov,
+         Ds, gPs, xbs, gR64s, zero, sort_rows, order, out_p, out_score, out_raw, out_off, out_ov,
          out_strand):
     n_u = U.shape[1]
     n_t = t_lens.shape[0]
@@ -753,17 +761,18 @@ def _run(Q, Q_norm, Qz, q_starts, q_lens, U, U_norm, Uz, u_counts, t_cols, Tp, T
         n_len = nq * n_bins + 1
         # 4. best alignment of every target (and strand), its p-value. D[o + nq - 1] is the
         # sum of the binned scores (minus the median bin) of the alignment at offset o.
-        _transpose_rows(xb, nq, gR)
+        nq4 = (nq + 3) // 4 * 4
+        _transpose_rows(xb, nq, nq4, zero, gR64s[tid])
         gP = gPs[tid]
         for pos in range(t_cols.shape[0]):
             src = gR[t_cols[pos]]
             dst = gP[pos]
-            for k in range(nq):
+            for k in range(nq4):
                 dst[k] = src[k]
         for ti in range(n_t):
             t = t_lens[ti]
             t0 = t_starts[ti]
-            best, best_o, best_ov = _best_alignment(gP, t0, t, nq, min_overlap, D)
+            best, best_o, best_ov = _best_alignment(gP, t0, t, nq, nq4 - nq, min_overlap, D)
             best += nq * off
             wi = t_widx[ti]
             if best <= 0 or best < I_one[wi]:
@@ -870,8 +879,17 @@ def _tomtom_arrays(Qs, Ts, *, dist, min_overlap, both_strands, n_score_bins, n_m
         _, idx, inv, counts = np.unique(key, return_index=True, return_inverse=True,
                                         return_counts=True)
     else:
-        _, idx, inv, counts = np.unique(np.ascontiguousarray(T.T), axis=0, return_index=True,
-                                        return_inverse=True, return_counts=True)
+        # distinct columns (what np.unique(T.T, axis=0) gives, by a stable lexsort)
+        perm = np.lexsort(T[::-1])
+        Ts_ = T[:, perm]
+        new = np.empty(T.shape[1], dtype=bool)
+        new[0] = True
+        new[1:] = (Ts_[:, 1:] != Ts_[:, :-1]).any(axis=0)
+        idx = perm[new]
+        grp = np.cumsum(new) - 1
+        inv = np.empty(T.shape[1], dtype=np.int64)
+        inv[perm] = grp
+        counts = np.diff(np.append(np.flatnonzero(new), T.shape[1]))
     inv = np.asarray(inv).ravel().astype(np.int64)
     U = np.ascontiguousarray(T[:, idx])
     U_norm = np.ascontiguousarray(T_norm[idx])
@@ -891,13 +909,15 @@ def _tomtom_arrays(Qs, Ts, *, dist, min_overlap, both_strands, n_score_bins, n_m
         # per-thread scratch, allocated here once (numpy asks for huge pages on big arrays)
         n_thr = numba.get_num_threads()
         nq_max = int(q_lens.max())
+        nq_max4 = (nq_max + 3) // 4 * 4
+        gR = np.zeros((n_thr, U.shape[1], nq_max4), dtype=np.int16)
         n_u = U.shape[1]
         n_len = nq_max * n_score_bins + 1
         n_buf = n_len + 2 * _PAD + 16
         n_w = len(widths)
         scratch = (
             np.empty((n_thr, nq_max, n_u)),                        # G
-            np.empty((n_thr, n_u, nq_max), dtype=np.int16),        # gR
+            gR,                                                    # gR
             np.empty((n_thr, n_u), dtype=np.int32),                # zb
             np.empty((n_thr, 4, max(n_median_bins, n_score_bins + 1)), dtype=np.int64),  # cnt
             np.zeros((n_thr, nq_max, n_score_bins + 1 + _PAD)),    # f
@@ -912,8 +932,10 @@ def _tomtom_arrays(Qs, Ts, *, dist, min_overlap, both_strands, n_score_bins, n_m
             np.empty((n_thr, 2, nq_max), dtype=np.int64),          # PS_hi
             np.empty((n_thr, n_len)),                              # R
             np.empty((n_thr, 4, nq_max + int(t_lens.max())), dtype=np.int32),  # D
-            np.empty((n_thr, len(inv), nq_max), dtype=np.int16),  # gP
+            np.empty((n_thr, len(inv), nq_max4), dtype=np.int16),  # gP
             np.empty((n_thr, nq_max, n_u), dtype=np.int16),        # xb
+            gR.view(np.uint64),                                    # gR64, the same memory
+            np.zeros(64, dtype=np.int16),                          # zero
         )
         # hand out one query at a time: their costs differ
         chunk = numba.set_parallel_chunksize(1 if n_thr > 1 else 0)
