@@ -919,7 +919,7 @@ def _tomtom_arrays(Qs, Ts, *, dist, min_overlap, both_strands, n_score_bins, n_m
             np.empty((n_thr, nq_max, n_u)),                        # G
             gR,                                                    # gR
             np.empty((n_thr, n_u), dtype=np.int32),                # zb
-            np.empty((n_thr, 4, max(n_median_bins, n_score_bins + 1)), dtype=np.int64),  # cnt
+            np.empty((n_thr, 4, max(n_median_bins, n_score_bins + 1)), dtype=np.int32),  # cnt
             np.zeros((n_thr, nq_max, n_score_bins + 1 + _PAD)),    # f
             np.zeros((n_thr, n_buf)),                              # cur
             np.zeros((n_thr, n_buf)),                              # nxt
@@ -942,7 +942,7 @@ def _tomtom_arrays(Qs, Ts, *, dist, min_overlap, both_strands, n_score_bins, n_m
         try:
             Uz = _zscore_columns(U)
             _run(Q, Q_norm, _zscore_columns(Q), q_starts, q_lens, U, U_norm, Uz,
-                 counts.astype(np.int64), inv, np.ascontiguousarray(U[:, inv].T),
+                 counts.astype(np.int32), inv, np.ascontiguousarray(U[:, inv].T),
                  np.ascontiguousarray(U_norm[inv]), np.ascontiguousarray(Uz[:, inv].T), t_starts, t_lens, t_widx, widths, n_fwd,
                  _DIST_CODE[dist], int(min_overlap), int(n_score_bins), int(n_median_bins),
                  *scratch, bool(sort_rows), order, *out)
