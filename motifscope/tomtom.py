@@ -215,6 +215,16 @@ def _consensus(P: np.ndarray) -> str:
     return "".join(np.array(list("ACGT"))[P.argmax(0)])
 
 
+def _consensi(Ps) -> list[str]:
+    """:func:`_consensus` of each PPM in ``Ps``, all at once."""
+    if len(Ps) == 0:
+        return []
+    idx = np.concatenate(Ps, axis=1).argmax(0)
+    text = np.frombuffer(b"ACGT", dtype="S1")[idx].tobytes().decode("ascii")
+    ends = np.cumsum([P.shape[1] for P in Ps])
+    return [text[e - P.shape[1]:e] for e, P in zip(ends.tolist(), Ps)]
+
+
 # --------------------------------------------------------------------------- kernels
 # Layout, per query of width nq (the scratch arrays are per thread, allocated once per call):
 #   G[r, u]      column score of query column r against distinct target column u (float64)
@@ -1089,7 +1099,7 @@ def tomtom(
     seen[tkey] = True
     ukeys = np.flatnonzero(seen)
     slot = np.cumsum(seen) - 1
-    ucons = [_consensus(Ts[k % n_t][::-1, ::-1] if k >= n_t else Ts[k % n_t]) for k in ukeys]
+    ucons = _consensi([Ts[k % n_t][::-1, ::-1] if k >= n_t else Ts[k % n_t] for k in ukeys])
 
     def col(values, idx):
         # values[idx] with the dtype pandas infers for the list of values, without a Python
@@ -1104,10 +1114,10 @@ def tomtom(
             "query_alt": col(q_alts, qi),
             "target": col(t_names, ti),
             "target_name": col(t_alts, ti),
-            "offset": rows(off).astype(np.int64),
+            "offset": rows(off).astype(np.int64, copy=False),
             "orientation": col(["+", "-"], st) if len(st) else np.where(st == 1, "-", "+"),
-            "overlap": rows(ov).astype(np.int64),
-            "query_consensus": col([_consensus(P) for P in Qs], qi),
+            "overlap": rows(ov).astype(np.int64, copy=False),
+            "query_consensus": col(_consensi(Qs), qi),
             "target_consensus": col(ucons, slot[tkey]),
             "score": rows(raw),
             "p_value": rows(ps),
