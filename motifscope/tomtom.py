@@ -228,9 +228,11 @@ def _consensi(Ps) -> list[str]:
 # --------------------------------------------------------------------------- kernels
 # Layout, per query of width nq (the scratch arrays are per thread, allocated once per call):
 #   G[r, u]      column score of query column r against distinct target column u (float64)
-#   gR[u, k]     its bin minus the median bin, query columns reversed (k = nq - 1 - r), so that
-#                the diagonal sums of an alignment are contiguous vector additions (int16)
-#   f[r, x]      the null of query column r: weight of target columns in bin x
+#   gR[u, k]     its bin minus the median bin (int16), query columns reversed and padded to a
+#                multiple of four (k = nq4 - 1 - r, nq4 = 4 * ceil(nq / 4)), so that the
+#                diagonal sums of an alignment are contiguous vector additions; gP holds the
+#                same rows in the order of the target positions
+#   f[r, x]      the null of query column r: share of target columns in bin x
 # The null of a span of query columns is built by convolving its columns' nulls, one row of
 # spans (fixed start) at a time, into buffers that stay zero outside their support.
 
@@ -433,40 +435,55 @@ def _binned_median(row, counts, lo, hi, n_bins, cnt4, zb, halfway):
 
 
 @njit(cache=True)
-def _bin_row(g, m, bin_scale, n_bins, off, counts, total, zb, h4, fr, xr):
-    # Bin one row of scores (shifted by m): its histogram fr, and xr = bin - off.
-    n = g.shape[0]
-    for j in range(n):
-        x = int(math.floor((g[j] - m) * bin_scale + 0.5))
-        x = min(max(x, 0), n_bins)
-        zb[j] = x
-        xr[j] = x - off
+def _bin_rows4(G, nq, nq4, g, meds, bin_scale, n_bins, off, counts, total, zb4, h4, f, gR64):
+    # Bin the rows r = nq4 - 1 - 4g - i (i = 0..3; r >= nq is padding, binned as 0) of the
+    # scores, each shifted by its median: their histograms f[r] and, packed four int16 per
+    # uint64, their columns of gR (bin - off). One sweep over the
+    # targets in chunks of 64.
+    n_u = G.shape[1]
     h4[:, :n_bins + 1] = 0
-    _histogram4(zb, counts, h4)
-    for x in range(n_bins + 1):
-        fr[x] = (h4[0, x] + h4[1, x] + h4[2, x] + h4[3, x]) / total
-
-
-@njit(cache=True)
-def _transpose_rows(xb, nq, nq4, zero, gR64):
-    # gR[u, nq4 - 1 - r] = xb[r, u] (columns nq4 - nq... of gR hold query column nq - 1...;
-    # the first nq4 - nq are padding), where gR64 is gR viewed as uint64: four int16 of a
-    # row are packed into one store. In blocks of 64 target columns that stay in cache.
-    n_u = xb.shape[1]
+    rows = np.empty(4, dtype=np.int64)
+    valid = np.empty(4, dtype=np.bool_)
+    for i in range(4):
+        rows[i] = nq4 - 1 - 4 * g - i
+        valid[i] = rows[i] < nq
     for j0 in range(0, n_u, 64):
         nb = min(64, n_u - j0)
-        for g in range(nq4 // 4):
-            r = nq4 - 1 - 4 * g
-            x0 = xb[r, j0:j0 + nb] if r < nq else zero[:nb]
-            x1 = xb[r - 1, j0:j0 + nb] if r - 1 < nq else zero[:nb]
-            x2 = xb[r - 2, j0:j0 + nb] if r - 2 < nq else zero[:nb]
-            x3 = xb[r - 3, j0:j0 + nb] if r - 3 < nq else zero[:nb]
-            dst = gR64[j0:j0 + nb, g]
-            for jj in range(nb):
-                dst[jj] = (np.uint64(np.uint16(x0[jj]))
-                           | (np.uint64(np.uint16(x1[jj])) << np.uint64(16))
-                           | (np.uint64(np.uint16(x2[jj])) << np.uint64(32))
-                           | (np.uint64(np.uint16(x3[jj])) << np.uint64(48)))
+        for i in range(4):
+            z = zb4[i]
+            if valid[i]:
+                r = rows[i]
+                m = meds[r]
+                gr = G[r, j0:j0 + nb]
+                for jj in range(nb):
+                    x = int(math.floor((gr[jj] - m) * bin_scale + 0.5))
+                    z[jj] = min(max(x, 0), n_bins)
+            else:
+                for jj in range(nb):
+                    z[jj] = off
+        c = counts[j0:j0 + nb]
+        for i in range(4):
+            if valid[i]:
+                h = h4[i]
+                z = zb4[i]
+                for jj in range(nb):
+                    h[np.uint64(z[jj])] += c[jj]
+        z0 = zb4[0]
+        z1 = zb4[1]
+        z2 = zb4[2]
+        z3 = zb4[3]
+        dst = gR64[j0:j0 + nb, g]
+        for jj in range(nb):
+            dst[jj] = (np.uint64(np.uint16(z0[jj] - off))
+                       | (np.uint64(np.uint16(z1[jj] - off)) << np.uint64(16))
+                       | (np.uint64(np.uint16(z2[jj] - off)) << np.uint64(32))
+                       | (np.uint64(np.uint16(z3[jj] - off)) << np.uint64(48)))
+    for i in range(4):
+        if valid[i]:
+            fr = f[rows[i]]
+            fr[:] = 0.0
+            for x in range(n_bins + 1):
+                fr[x] = h4[i, x] / total
 
 
 @njit(cache=True, fastmath={"contract"})
@@ -705,7 +722,7 @@ def _run(Q, Q_norm, Qz, q_starts, q_lens, U, U_norm, Uz, u_counts, t_cols, Tp, T
          t_starts,
          t_lens, t_widx, widths, n_fwd, dist, min_overlap, n_bins, n_median_bins,
          Gs, gRs, zbs, cnts, fs, curs, nxts, svs, Is, I_ones, I_his, PSs, PS_ones, PS_his, Rs,
-         Ds, gPs, xbs, gR64s, zero, sort_rows, order, out_p, out_score, out_raw, out_off, out_ov,
+         Ds, gPs, zb4s, gR64s, sort_rows, order, out_p, out_score, out_raw, out_off, out_ov,
          out_strand):
     n_u = U.shape[1]
     n_t = t_lens.shape[0]
@@ -723,7 +740,6 @@ def _run(Q, Q_norm, Qz, q_starts, q_lens, U, U_norm, Uz, u_counts, t_cols, Tp, T
         q0 = q_starts[qi]
         G = Gs[tid]
         gR = gRs[tid]
-        xb = xbs[tid]
         zb = zbs[tid]
         cnt = cnts[tid]
         f = fs[tid]
@@ -751,11 +767,15 @@ def _run(Q, Q_norm, Qz, q_starts, q_lens, U, U_norm, Uz, u_counts, t_cols, Tp, T
         off = -i_min * bin_scale
         f_lo = np.empty(nq, dtype=np.int64)
         f_hi = np.empty(nq, dtype=np.int64)
+        nq4 = (nq + 3) // 4 * 4
+        shifted = np.empty(nq)
+        for r in range(nq):
+            shifted[r] = meds[r] + i_min
+        for g in range(nq4 // 4):
+            _bin_rows4(G, nq, nq4, g, shifted, bin_scale, n_bins, off, u_counts, total, zb4s[tid],
+                       cnt, f, gR64s[tid])
         for r in range(nq):
             fr = f[r]
-            fr[:] = 0.0
-            _bin_row(G[r], meds[r] + i_min, bin_scale, n_bins, off, u_counts, total, zb, cnt, fr,
-                     xb[r])
             f_lo[r] = n_bins
             f_hi[r] = 0
             for b in range(n_bins + 1):
@@ -771,8 +791,6 @@ def _run(Q, Q_norm, Qz, q_starts, q_lens, U, U_norm, Uz, u_counts, t_cols, Tp, T
         n_len = nq * n_bins + 1
         # 4. best alignment of every target (and strand), its p-value. D[o + nq - 1] is the
         # sum of the binned scores (minus the median bin) of the alignment at offset o.
-        nq4 = (nq + 3) // 4 * 4
-        _transpose_rows(xb, nq, nq4, zero, gR64s[tid])
         gP = gPs[tid]
         for pos in range(t_cols.shape[0]):
             src = gR[t_cols[pos]]
@@ -943,9 +961,8 @@ def _tomtom_arrays(Qs, Ts, *, dist, min_overlap, both_strands, n_score_bins, n_m
             np.empty((n_thr, n_len)),                              # R
             np.empty((n_thr, 4, nq_max + int(t_lens.max())), dtype=np.int32),  # D
             np.empty((n_thr, len(inv), nq_max4), dtype=np.int16),  # gP
-            np.empty((n_thr, nq_max, n_u), dtype=np.int16),        # xb
+            np.empty((n_thr, 4, 64), dtype=np.int32),              # zb4
             gR.view(np.uint64),                                    # gR64, the same memory
-            np.zeros(64, dtype=np.int16),                          # zero
         )
         # hand out one query at a time: their costs differ
         chunk = numba.set_parallel_chunksize(1 if n_thr > 1 else 0)
