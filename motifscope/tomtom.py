@@ -395,43 +395,58 @@ def _sum_in_bin(row, counts, zb, b):
 
 
 @njit(cache=True)
-def _histogram4(zb, counts, h4):
-    # h4[0] + h4[1] + h4[2] + h4[3] = weighted histogram of zb; four interleaved partial
-    # histograms so that runs of equal bins do not wait on each other's stores
-    n = zb.shape[0]
-    n4 = n - n % 4
-    h0 = h4[0]
-    h1 = h4[1]
-    h2 = h4[2]
-    h3 = h4[3]
-    for j in range(0, n4, 4):
-        h0[np.uint64(zb[j])] += counts[j]
-        h1[np.uint64(zb[j + 1])] += counts[j + 1]
-        h2[np.uint64(zb[j + 2])] += counts[j + 2]
-        h3[np.uint64(zb[j + 3])] += counts[j + 3]
-    for j in range(n4, n):
-        h0[np.uint64(zb[j])] += counts[j]
-
-
-@njit(cache=True)
-def _binned_median(row, counts, lo, hi, n_bins, cnt4, zb, halfway):
-    # memelite's binned median: bin by value, stop at the bin where the weighted count
-    # reaches half, return the mean of the values in that bin.
-    rng = hi - lo
-    if rng == 0:
-        return lo
-    n = row.shape[0]
-    for j in range(n):
-        zb[j] = int((row[j] - lo) / rng * (n_bins - 1))
-    cnt4[:, :n_bins] = 0
-    _histogram4(zb, counts, cnt4)
-    c = 0
-    for b in range(n_bins):
-        cb = cnt4[0, b] + cnt4[1, b] + cnt4[2, b] + cnt4[3, b]
-        c += cb
-        if c >= halfway:
-            return _sum_in_bin(row, counts, zb, b) / cb
-    return lo
+def _binned_medians4(G, r0, nr, mins, maxs, counts, n_bins, cnt4, zb4, halfway, meds):
+    # memelite's binned median of each of the nr <= 4 rows r0.. of G: bin by value (n_bins
+    # bins over the row's range), stop at the bin where the weighted count reaches half, take
+    # the mean of the values in that bin; a row without range has its value as median. The
+    # four histograms are filled in one sweep over the targets (each count loaded once).
+    n = G.shape[1]
+    act = np.zeros(4, dtype=np.bool_)
+    for i in range(nr):
+        r = r0 + i
+        lo = mins[r]
+        rng = maxs[r] - lo
+        meds[r] = lo
+        if rng == 0:
+            continue
+        act[i] = True
+        row = G[r]
+        z = zb4[i]
+        for j in range(n):
+            z[j] = int((row[j] - lo) / rng * (n_bins - 1))
+        cnt4[i, :n_bins] = 0
+    if act[0] and act[1] and act[2] and act[3]:
+        c0 = cnt4[0]
+        c1 = cnt4[1]
+        c2 = cnt4[2]
+        c3 = cnt4[3]
+        z0 = zb4[0]
+        z1 = zb4[1]
+        z2 = zb4[2]
+        z3 = zb4[3]
+        for j in range(n):
+            c = counts[j]
+            c0[np.uint64(z0[j])] += c
+            c1[np.uint64(z1[j])] += c
+            c2[np.uint64(z2[j])] += c
+            c3[np.uint64(z3[j])] += c
+    else:
+        for i in range(nr):
+            if act[i]:
+                ci = cnt4[i]
+                z = zb4[i]
+                for j in range(n):
+                    ci[np.uint64(z[j])] += counts[j]
+    for i in range(nr):
+        if not act[i]:
+            continue
+        acc = 0
+        for b in range(n_bins):
+            cb = cnt4[i, b]
+            acc += cb
+            if acc >= halfway:
+                meds[r0 + i] = _sum_in_bin(G[r0 + i], counts, zb4[i], b) / cb
+                break
 
 
 @njit(cache=True)
@@ -750,9 +765,8 @@ def _run(Q, Q_norm, Qz, q_starts, q_lens, U, U_norm, Uz, u_counts, t_cols, Tp, T
         # 1. column scores, their range and median
         for r0 in range(0, nq, 4):
             _score_block(Q, Q_norm, Qz, q0, nq, r0, U, U_norm, Uz, dist, G, mins, maxs)
-            for r in range(r0, min(r0 + 4, nq)):
-                meds[r] = _binned_median(G[r], u_counts, mins[r], maxs[r], n_median_bins, cnt,
-                                         zb, halfway)
+            _binned_medians4(G, r0, min(4, nq - r0), mins, maxs, u_counts, n_median_bins, cnt,
+                             zb, halfway, meds)
         # 2. shift by the median, scale onto integer bins (memelite's scheme)
         z_min = 9999999.9
         z_max = -9999999.9
@@ -946,7 +960,7 @@ def _tomtom_arrays(Qs, Ts, *, dist, min_overlap, both_strands, n_score_bins, n_m
         scratch = (
             np.empty((n_thr, nq_max, n_u)),                        # G
             gR,                                                    # gR
-            np.empty((n_thr, n_u), dtype=np.int32),                # zb
+            np.empty((n_thr, 4, n_u), dtype=np.int32),             # zb
             np.empty((n_thr, 4, max(n_median_bins, n_score_bins + 1)), dtype=np.int32),  # cnt
             np.zeros((n_thr, nq_max, n_score_bins + 1 + _PAD)),    # f
             np.zeros((n_thr, n_buf)),                              # cur
