@@ -115,7 +115,15 @@ def _kmeans(F: np.ndarray, w: np.ndarray, k: int, n_init: int, seed: int) -> np.
     if sc > 0:
         F /= sc
     km = KMeans(n_clusters=k, n_init=n_init, random_state=seed, algorithm="lloyd")
-    return km.fit_predict(F, sample_weight=w)
+    # scikit-learn's Lloyd iterations sum per-thread partial centres, so their result
+    # depends on the OpenMP thread count; one thread keeps a seed's clusters the same
+    # whatever the machine and decouple_layer's n_jobs (processes give the parallelism).
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - a scikit-learn dependency
+        return km.fit_predict(F, sample_weight=w)
+    with threadpool_limits(1, user_api="openmp"):
+        return km.fit_predict(F, sample_weight=w)
 
 
 def demix(stack: ConvStack, layer: int, neuron: int, seqs: np.ndarray, acts: np.ndarray, *,
