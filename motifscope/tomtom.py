@@ -1105,9 +1105,12 @@ def tomtom(
     ps = np.clip(ps, 0.0, 1.0)
     n_q, n_t = ps.shape
     es = ps * n_t
-    # Benjamini-Hochberg per query, on the sorted p-values
-    qs = ps * n_t / np.arange(1, n_t + 1)
-    qs = np.minimum(np.minimum.accumulate(qs[:, ::-1], axis=1)[:, ::-1], 1.0)
+    # Benjamini-Hochberg per query, on the sorted p-values (in place: these arrays are large)
+    qs = np.multiply(ps, n_t)
+    qs /= np.arange(1, n_t + 1)
+    rev = qs[:, ::-1]
+    np.minimum.accumulate(rev, axis=1, out=rev)
+    np.minimum(qs, 1.0, out=qs)
     if thresh is None:
         keep = None
     else:
@@ -1124,13 +1127,9 @@ def tomtom(
         qi = qi[keep]
         ti = ti[keep]
     st = rows(strand)
-    # consensus of each target strand that is reported, computed once
+    # consensus of every target strand (index t, or n_t + t for the reverse complement)
+    t_cons = _consensi(list(Ts) + [T[::-1, ::-1] for T in Ts])
     tkey = ti + n_t * st
-    seen = np.zeros(2 * n_t, dtype=bool)
-    seen[tkey] = True
-    ukeys = np.flatnonzero(seen)
-    slot = np.cumsum(seen) - 1
-    ucons = _consensi([Ts[k % n_t][::-1, ::-1] if k >= n_t else Ts[k % n_t] for k in ukeys])
 
     def col(values, idx):
         # values[idx] with the dtype pandas infers for the list of values, without a Python
@@ -1149,7 +1148,7 @@ def tomtom(
             "orientation": col(["+", "-"], st) if len(st) else np.where(st == 1, "-", "+"),
             "overlap": rows(ov).astype(np.int64, copy=False),
             "query_consensus": col(_consensi(Qs), qi),
-            "target_consensus": col(ucons, slot[tkey]),
+            "target_consensus": col(t_cons, tkey),
             "score": rows(raw),
             "p_value": rows(ps),
             "e_value": rows(es),
