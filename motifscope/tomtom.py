@@ -506,7 +506,8 @@ def _convolve(cur, lo, hi, fr, flo, fhi, out):
     # out[q] += sum_b fr[b] * cur[q - b] for the supports cur[lo..hi], fr[flo..fhi]; all
     # indices shifted by _PAD. cur is zero outside [lo, hi] (and fr beyond fhi up to fhi + 7),
     # so eight terms per pass can read past either end, and out stays zero outside
-    # [lo + flo, hi + fhi] (zeros are added there).
+    # [lo + flo, hi + fhi] (zeros are added there). Unsigned indices spare numba's
+    # negative-index checks, so the loop vectorizes.
     n = hi - lo + 8
     for b0 in range(flo, fhi + 1, 8):
         c0 = fr[b0]
@@ -517,18 +518,16 @@ def _convolve(cur, lo, hi, fr, flo, fhi, out):
         c5 = fr[b0 + 5]
         c6 = fr[b0 + 6]
         c7 = fr[b0 + 7]
-        o = out[_PAD + lo + b0:_PAD + lo + b0 + n]
-        a0 = cur[_PAD + lo:_PAD + lo + n]
-        a1 = cur[_PAD + lo - 1:_PAD + lo - 1 + n]
-        a2 = cur[_PAD + lo - 2:_PAD + lo - 2 + n]
-        a3 = cur[_PAD + lo - 3:_PAD + lo - 3 + n]
-        a4 = cur[_PAD + lo - 4:_PAD + lo - 4 + n]
-        a5 = cur[_PAD + lo - 5:_PAD + lo - 5 + n]
-        a6 = cur[_PAD + lo - 6:_PAD + lo - 6 + n]
-        a7 = cur[_PAD + lo - 7:_PAD + lo - 7 + n]
+        ob = np.uint64(_PAD + lo + b0)
+        ab = np.uint64(_PAD + lo)
         for k in range(n):
-            o[k] = (o[k] + c0 * a0[k] + c1 * a1[k] + c2 * a2[k] + c3 * a3[k] + c4 * a4[k]
-                    + c5 * a5[k] + c6 * a6[k] + c7 * a7[k])
+            kk = np.uint64(k)
+            a = ab + kk
+            o = ob + kk
+            out[o] = (out[o] + c0 * cur[a] + c1 * cur[a - np.uint64(1)]
+                      + c2 * cur[a - np.uint64(2)] + c3 * cur[a - np.uint64(3)]
+                      + c4 * cur[a - np.uint64(4)] + c5 * cur[a - np.uint64(5)]
+                      + c6 * cur[a - np.uint64(6)] + c7 * cur[a - np.uint64(7)])
 
 
 @njit(cache=True)
