@@ -624,15 +624,13 @@ def _null(f, f_lo, f_hi, nq, n_bins, off, widths, wi_of_len, cur, nxt, sv, I, I_
     for i in range(nq):
         lo = f_lo[i]
         hi = f_hi[i]
-        for b in range(lo, hi + 1):
-            cur[_PAD + b] = f[i, b]
+        cur[_PAD + lo:_PAD + hi + 1] = f[i, lo:hi + 1]
         for j in range(i, nq):
             if j > i:
                 flo = f_lo[j]
                 fhi = f_hi[j]
                 _convolve(cur, lo, hi, f[j], flo, fhi, nxt)
-                for b in range(lo, hi + 1):
-                    cur[_PAD + b] = 0.0
+                cur[_PAD + lo:_PAD + hi + 1] = 0.0
                 cur, nxt = nxt, cur
                 lo += flo
                 hi += fhi
@@ -658,13 +656,10 @@ def _null(f, f_lo, f_hi, nq, n_bins, off, widths, wi_of_len, cur, nxt, sv, I, I_
                         I_hi[w2] = max(I_hi[w2], s_hi)
             if pre or suf:
                 side = 0 if pre else 1
-                P = PS[side, m]
-                for s in range(s_lo, s_hi + 1):
-                    P[s] = sv[s]
+                PS[side, m, s_lo:s_hi + 1] = sv[s_lo:s_hi + 1]
                 PS_one[side, m] = s_lo
                 PS_hi[side, m] = s_hi
-        for b in range(lo, hi + 1):
-            cur[_PAD + b] = 0.0
+        cur[_PAD + lo:_PAD + hi + 1] = 0.0
     # overhanging alignments: a target of width t also meets the prefixes and suffixes of
     # the query of every length k < min(t, nq); R folds those of length <= k
     R[:n_len] = 0.0
