@@ -1,7 +1,7 @@
 """DeepLIFT-SHAP speed: motifscope vs tangermeme, same models, same references, one run.
 
     python benchmarks/bench_attribution.py [--n 64] [--refs 20] [--threads 2]
-        [--models deepsea,danq] [--batch-size 8] [--json out.json]
+        [--models deepsea,danq] [--batch-size 8] [--json out.json] [--device cuda]
 
 For each model (full-size ``zoo.build("deepsea")`` / ``zoo.build("danq")``, random weights,
 eval mode, target 7) it times, on the same ``n`` random 1000-bp sequences and the same
@@ -48,24 +48,37 @@ def _random_one_hot(n, length, seed=0):
     return torch.nn.functional.one_hot(idx, 4).permute(0, 2, 1).float()
 
 
-def bench_model(name, n, n_refs, batch_size, results, repeat=1, lstm_rules=("ig", "linear")):
+def _sync(device):
+    if str(device).startswith("cuda"):
+        torch.cuda.synchronize()
+
+
+def bench_model(name, n, n_refs, batch_size, results, repeat=1, lstm_rules=("ig", "linear"),
+                device="cpu"):
     from motifscope import zoo
     from motifscope.attribution import deeplift_shap
     from motifscope.sequence import dinucleotide_shuffle
 
     torch.manual_seed(0)
-    model = zoo.build(name).eval()
+    model = zoo.build(name).eval().to(device)
     X = _random_one_hot(n, model.seq_len)
     refs = dinucleotide_shuffle(X, n=n_refs, random_state=0).float()
     target = 7
+    Xd = X.to(device)
+
+    def forward_all():
+        out = [model(Xd[i:i + 64]) for i in range(0, n, 64)]
+        _sync(device)
+        return out
 
     with torch.no_grad():
-        model(X[:8])
-        t_fwd, _ = _time(lambda: [model(X[i:i + 64]) for i in range(0, n, 64)], 3)
+        model(Xd[:8])
+        t_fwd, _ = _time(forward_all, 3)
     fwd_per_seq = t_fwd / n
     floor = (2 * n_refs + 1) * fwd_per_seq * n
-    print(f"\n== {name}: {n} x {model.seq_len} bp, {n_refs} references, "
-          f"{torch.get_num_threads()} threads ==")
+    where = (torch.cuda.get_device_name() if str(device).startswith("cuda")
+             else f"{torch.get_num_threads()} threads")
+    print(f"\n== {name}: {n} x {model.seq_len} bp, {n_refs} references, {where} ==")
     print(f"plain forward: {n / t_fwd:8.1f} seq/s   FLOP-floor time for DeepLIFT-SHAP: "
           f"{floor:.1f} s")
 
@@ -78,11 +91,11 @@ def bench_model(name, n, n_refs, batch_size, results, repeat=1, lstm_rules=("ig"
     for rule in rules:
         t_ours, res = _time(lambda: deeplift_shap(
             model, X, target=target, references=refs, batch_size=batch_size,
-            lstm_rule=rule, return_delta=True, warn_threshold=None), repeat)
+            lstm_rule=rule, return_delta=True, warn_threshold=None, device=device), repeat)
         ours = res.attributions
         dy = None
         rel_delta = float(res.deltas.abs().mean())
-        row = {"model": name, "n": n, "refs": n_refs, "lstm_rule": rule,
+        row = {"model": name, "device": str(device), "n": n, "refs": n_refs, "lstm_rule": rule,
                "ours_s": t_ours, "ours_seq_per_s": n / t_ours,
                "forward_seq_per_s": n / t_fwd, "floor_s": floor,
                "fraction_of_floor": floor / t_ours, "mean_abs_delta": rel_delta,
@@ -101,8 +114,10 @@ def bench_model(name, n, n_refs, batch_size, results, repeat=1, lstm_rules=("ig"
                 warnings.simplefilter("ignore")
                 t_tm, tm = _time(lambda: deep_lift_shap(
                     model, X, target=target, references=refs, batch_size=32,
-                    additional_nonlinear_ops=extra, warning_threshold=1e9), repeat)
-            diff = float((ours - tm).abs().max())
+                    additional_nonlinear_ops=extra, warning_threshold=1e9, device=device),
+                    repeat)
+            tm = tm.cpu()
+            diff = float((ours.cpu() - tm).abs().max())
             scale = float(tm.abs().max())
             row.update({"tangermeme_s": t_tm, "tangermeme_seq_per_s": n / t_tm,
                         "speedup": t_tm / t_ours, "max_abs_diff": diff,
@@ -124,12 +139,13 @@ def main(argv=None):
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--lstm-rules", default="ig,linear", help="DanQ rules to time")
     ap.add_argument("--json", default=None)
+    ap.add_argument("--device", default="cpu")
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
     results = []
     for name in a.models.split(","):
         bench_model(name.strip(), a.n, a.refs, a.batch_size, results, a.repeat,
-                    tuple(a.lstm_rules.split(",")))
+                    tuple(a.lstm_rules.split(",")), a.device)
     if a.json:
         with open(a.json, "w") as fh:
             json.dump(results, fh, indent=2)
