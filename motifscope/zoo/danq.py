@@ -20,7 +20,14 @@ import torch
 from torch import nn
 
 from motifscope.errors import ConfigError, MotifscopeWarning
-from motifscope.zoo.layers import BiLSTM, ZooModel, keras_init_, pool_out_len, scale_width
+from motifscope.zoo.layers import (
+    BiLSTM,
+    ZooModel,
+    conv_relu,
+    keras_init_,
+    pool_out_len,
+    scale_width,
+)
 from motifscope.zoo.registry import register
 
 __all__ = ["DanQ", "jaspar_init_", "JASPAR_RC_INDICES"]
@@ -129,6 +136,10 @@ class DanQ(ZooModel):
         Units of the hidden dense layer (925).
     dropout : sequence of two floats or float
         Dropout after the pool and after the BiLSTM (0.2, 0.5).
+    batchnorm : bool
+        Insert a ``BatchNorm1d`` between the convolution and its ReLU (not in the
+        published model; it lets the small demo models learn weak motifs within a few
+        epochs).
     lstm_bias : {"keras", "torch"}
         Single Keras bias per gate set (default) or PyTorch's two.
     jaspar_init : bool
@@ -149,7 +160,7 @@ class DanQ(ZooModel):
     def __init__(self, name: str = "danq", seq_len: int = 1000, n_targets: int = 919, *,
                  conv_channels: int = 320, kernel_size: int = 26, pool: int = 13,
                  lstm_units: int = 320, hidden: int = 925, dropout=(0.2, 0.5),
-                 lstm_bias: str = "keras", jaspar_init: bool = False,
+                 batchnorm: bool = False, lstm_bias: str = "keras", jaspar_init: bool = False,
                  jaspar_orientation: str = "original", jaspar_seed: int | None = None,
                  init: str = "keras", width: float = 1.0, l2: float = 0.0,
                  activity_l1: float = 0.0, max_norm: float | None = None):
@@ -164,7 +175,7 @@ class DanQ(ZooModel):
         if self.seq_len - kernel_size + 1 < 1 or length < 1:
             raise ConfigError(f"model '{name}': seq_len={seq_len} is too short")
         self.features = nn.Sequential(
-            nn.Conv1d(4, c, kernel_size), nn.ReLU(), nn.MaxPool1d(pool, pool), nn.Dropout(d1))
+            *conv_relu(4, c, kernel_size, batchnorm), nn.MaxPool1d(pool, pool), nn.Dropout(d1))
         self.feature_len = length
         self.bilstm = BiLSTM(c, h_lstm, lstm_bias=lstm_bias)
         self.lstm_dropout = nn.Dropout(d2)

@@ -24,6 +24,7 @@ from torch import nn
 from motifscope.errors import ConfigError
 from motifscope.zoo.layers import (
     ZooModel,
+    conv_relu,
     keras_init_,
     per_layer,
     pool_out_len,
@@ -65,6 +66,10 @@ class DeepSEA(ZooModel):
         ``"same"`` reproduces TensorFlow's SAME convolutions and pools (DeepATT).
     activity_on : {"hidden", "logits"}
         Which activations the activity-L1 penalty applies to.
+    batchnorm : bool
+        Insert a ``BatchNorm1d`` between each convolution and its ReLU (not in the
+        published models; it lets the small demo models learn weak motifs within a few
+        epochs).
     init : {"torch", "keras"}
         PyTorch default initialisation, or Keras' (glorot-uniform, zero biases).
     width : float
@@ -80,7 +85,8 @@ class DeepSEA(ZooModel):
     def __init__(self, name: str = "deepsea", seq_len: int = 1000, n_targets: int = 919, *,
                  conv_channels=(320, 480, 960), kernel_size=8, pools=(4, 4, 1),
                  dropout=(0.2, 0.2, 0.5), hidden: int = 925, padding: str = "valid",
-                 activity_on: str = "hidden", init: str = "torch", width: float = 1.0,
+                 activity_on: str = "hidden", batchnorm: bool = False, init: str = "torch",
+                 width: float = 1.0,
                  l2: float = 0.0, activity_l1: float = 0.0, max_norm: float | None = None):
         super().__init__(name, seq_len, n_targets, l2=l2, activity_l1=activity_l1,
                          max_norm=max_norm)
@@ -107,7 +113,7 @@ class DeepSEA(ZooModel):
                 raise ConfigError(
                     f"model '{name}': seq_len={seq_len} is too short for conv {i + 1} (k={k})"
                 )
-            layers += [nn.Conv1d(c_in, c, k), nn.ReLU()]
+            layers += conv_relu(c_in, c, k, batchnorm)
             if p > 1:
                 if padding == "same":
                     # Zero padding equals TF's ignored (-inf) cells here: the pool's input

@@ -43,6 +43,7 @@ __all__ = [
     "keras_init_",
     "scale_width",
     "per_layer",
+    "conv_relu",
     "KERAS_BN_EPS",
     "KERAS_BN_MOMENTUM",
 ]
@@ -109,6 +110,31 @@ def per_layer(value, n: int, field: str) -> list:
     if len(value) != n:
         raise ConfigError(f"architecture field '{field}' has {len(value)} values, expected {n}")
     return value
+
+
+def conv_relu(c_in: int, c_out: int, kernel_size: int, batchnorm: bool = False) -> list[nn.Module]:
+    """A convolution and its ReLU, with an optional ``BatchNorm1d`` between them.
+
+    Parameters
+    ----------
+    c_in, c_out : int
+        Input and output channels.
+    kernel_size : int
+        Kernel width (valid convolution).
+    batchnorm : bool
+        Insert ``BatchNorm1d(c_out)`` (PyTorch defaults) after the convolution.
+
+    Returns
+    -------
+    list of torch.nn.Module
+        ``[Conv1d, ReLU]`` or ``[Conv1d, BatchNorm1d, ReLU]``, fresh instances (hook-based
+        attribution needs one module per activation).
+    """
+    mods: list[nn.Module] = [nn.Conv1d(c_in, c_out, kernel_size)]
+    if batchnorm:
+        mods.append(nn.BatchNorm1d(c_out))
+    mods.append(nn.ReLU())
+    return mods
 
 
 def pool_out_len(length: int, pool: int) -> int:
