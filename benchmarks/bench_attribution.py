@@ -53,6 +53,17 @@ def _sync(device):
         torch.cuda.synchronize()
 
 
+def _sum_delta(model, X, refs, attr, target, device):
+    """``max |sum(attr) - (f(x) - mean_r f(ref_r))|`` per sequence: summation-to-delta."""
+    n, R = refs.shape[:2]
+    with torch.no_grad():
+        fx = torch.cat([model(X[i:i + 64].to(device))[:, target].cpu() for i in range(0, n, 64)])
+        flat = refs.reshape(n * R, *refs.shape[2:])
+        fr = torch.cat([model(flat[i:i + 256].to(device))[:, target].cpu()
+                        for i in range(0, n * R, 256)]).reshape(n, R)
+    return float((attr.cpu().sum((1, 2)) - (fx - fr.mean(1))).abs().max())
+
+
 def bench_model(name, n, n_refs, batch_size, results, repeat=1, lstm_rules=("ig", "linear"),
                 device="cpu"):
     from motifscope import zoo
@@ -110,7 +121,11 @@ def bench_model(name, n, n_refs, batch_size, results, repeat=1, lstm_rules=("ig"
                 from motifscope.zoo import BiLSTM
 
                 extra = {BiLSTM: integrated_gradients_op(8)}
-            with warnings.catch_warnings():
+            # tangermeme leaves cuDNN on, whose RNN backward refuses eval mode
+            # ("cudnn RNN backward can only be called in training mode"); motifscope turns
+            # cuDNN off for models with RNNs, and the peer gets the same here.
+            no_cudnn = str(device).startswith("cuda") and name.startswith("danq")
+            with warnings.catch_warnings(), torch.backends.cudnn.flags(enabled=not no_cudnn):
                 warnings.simplefilter("ignore")
                 t_tm, tm = _time(lambda: deep_lift_shap(
                     model, X, target=target, references=refs, batch_size=32,
@@ -119,12 +134,15 @@ def bench_model(name, n, n_refs, batch_size, results, repeat=1, lstm_rules=("ig"
             tm = tm.cpu()
             diff = float((ours.cpu() - tm).abs().max())
             scale = float(tm.abs().max())
+            tm_delta = _sum_delta(model, X, refs, tm, target, device)
             row.update({"tangermeme_s": t_tm, "tangermeme_seq_per_s": n / t_tm,
                         "speedup": t_tm / t_ours, "max_abs_diff": diff,
-                        "max_rel_diff": diff / max(scale, 1e-30)})
+                        "max_rel_diff": diff / max(scale, 1e-30),
+                        "tangermeme_max_abs_delta": tm_delta})
             print(f"tangermeme deep_lift_shap{' + IG op' if extra else ''}: {t_tm:7.1f} s  "
                   f"{n / t_tm:6.3f} seq/s   speed-up x{t_tm / t_ours:.2f}   "
-                  f"max|diff| {diff:.2e} (relative {diff / max(scale, 1e-30):.2e})")
+                  f"max|diff| {diff:.2e} (relative {diff / max(scale, 1e-30):.2e})  "
+                  f"its max|delta| {tm_delta:.2e}")
         results.append(row)
         del dy
 
@@ -142,6 +160,10 @@ def main(argv=None):
     ap.add_argument("--device", default="cpu")
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
+    # Full float32 on GPUs too: TF32 convolutions/matmuls (cuDNN's default) would put
+    # ~1e-3 relative noise into both implementations' attributions.
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cudnn.benchmark = True  # per-shape algorithm choice, for both
     results = []
     for name in a.models.split(","):
         bench_model(name.strip(), a.n, a.refs, a.batch_size, results, a.repeat,

@@ -12,7 +12,8 @@ samples at the measured rate.
 
 On CUDA (``--device cuda``) steps are timed between ``torch.cuda.synchronize()`` calls,
 the matmul rate is measured on the GPU (float32, TF32 off, unless ``--tf32``), and
-``--amp`` runs the forward pass under bfloat16 autocast (``motifscope train --amp`` uses
+``--amp`` runs the forward pass under bfloat16 autocast, with the floor taken from a
+bfloat16 matmul (``motifscope train --amp`` uses
 float16 with a gradient scaler; both run on the same tensor cores).
 
 Usage::
@@ -40,11 +41,13 @@ def _sync(device: str) -> None:
         torch.cuda.synchronize()
 
 
-def matmul_gflops(n: int = 2048, repeats: int = 5, device: str = "cpu") -> float:
-    """Best-of-``repeats`` GFLOP/s of an ``n × n`` float32 matmul on ``device``."""
+def matmul_gflops(n: int = 2048, repeats: int = 5, device: str = "cpu",
+                  dtype: torch.dtype = torch.float32) -> float:
+    """Best-of-``repeats`` GFLOP/s of an ``n × n`` matmul of ``dtype`` on ``device``."""
     if device.startswith("cuda"):
         n = max(n, 8192)  # a 2048 matmul does not fill a GPU
-    a, b = torch.randn(n, n, device=device), torch.randn(n, n, device=device)
+    a = torch.randn(n, n, device=device, dtype=dtype)
+    b = torch.randn(n, n, device=device, dtype=dtype)
     a @ b
     _sync(device)
     best = float("inf")
@@ -128,19 +131,20 @@ def main(argv=None) -> None:
     dev = args.device
     torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = args.tf32
     names = args.models or [n for n in zoo.names() if not n.endswith("_demo")]
-    rate0 = matmul_gflops(device=dev)
+    mm_dtype = torch.bfloat16 if args.amp else torch.float32
+    rate0 = matmul_gflops(device=dev, dtype=mm_dtype)
     where = torch.cuda.get_device_name() if dev.startswith("cuda") else \
         f"{torch.get_num_threads()} CPU threads"
     print(f"torch {torch.__version__}, {where}, batch {args.batch}"
           f"{', bf16 autocast' if args.amp else ''}{', TF32' if args.tf32 else ''}; "
-          f"float32 matmul: {rate0:.1f} GFLOP/s")
+          f"{str(mm_dtype)[6:]} matmul: {rate0:.1f} GFLOP/s")
     rows = []
     for n in names:
         try:
             rows.append(bench_model(n, args.batch, args.steps, dev, args.amp))
         except Exception as e:  # report and go on: one model's failure keeps the others' figures
             print(f"{n}: failed: {type(e).__name__}: {e}")
-    rate1 = matmul_gflops(device=dev)
+    rate1 = matmul_gflops(device=dev, dtype=mm_dtype)
     rate = max(rate0, rate1)
     print(f"matmul after the runs: {rate1:.1f} GFLOP/s (floor uses the best, {rate:.1f})\n")
     hdr = (f"{'model':<16}{'params':>12}{'fwd GFLOP/seq':>15}{'step s':>9}{'samples/s':>11}"
