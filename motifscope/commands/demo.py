@@ -13,7 +13,8 @@ from motifscope.commands import app
 def demo_cmd(
     out: Path = typer.Option(Path("motifscope-demo"), "--out", help="Output folder."),
     seed: int = typer.Option(0, "--seed", help="Seed of the simulation, training and analyses."),
-    epochs: int = typer.Option(8, "--epochs", help="Maximum training epochs per model."),
+    epochs: int = typer.Option(None, "--epochs", help="Maximum training epochs per model "
+                                                      "(default: each model card's)."),
     quick: bool = typer.Option(False, "--quick", help="Tiny configuration (about a minute)."),
 ):
     """Simulate planted-motif data, train three demo models, run every analysis, write a report."""
