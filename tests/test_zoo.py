@@ -227,6 +227,21 @@ def test_small_forward_shape_and_conv_stack(name):
     assert len(ids) == len(set(ids))
 
 
+@pytest.mark.parametrize("name", ["deepsea", "danq", "deepatt"])
+def test_batchnorm_option_sits_between_conv_and_relu(name):
+    plain = meta_build(name)
+    assert not any(isinstance(mod, nn.BatchNorm1d) for mod in plain.modules())
+    m = small(name, batchnorm=True)
+    stack = m.conv_stack()
+    convs = [i for i, s in enumerate(stack) if isinstance(s, nn.Conv1d)]
+    for i in convs:
+        assert isinstance(stack[i + 1], nn.BatchNorm1d) and isinstance(stack[i + 2], nn.ReLU)
+        assert stack[i + 1].num_features == stack[i].out_channels
+    # 2 affine parameters per channel, nothing else
+    n_bn = sum(2 * stack[i].out_channels for i in convs)
+    assert m.n_parameters() == small(name).n_parameters() + n_bn
+
+
 FEATURE_MAPS = {  # (channels, length) of the conv stack's output at the published length
     "deepsea": (960, 53), "deepsea_nm": (960, 53), "deepsea_deepatt": (960, 63),
     "danq": (320, 75), "danq_jaspar": (1024, 64), "deepatt": (1024, 64),
