@@ -167,6 +167,8 @@ class _Call:
 
     def local_grad(self, g):
         """Ordinary vector–Jacobian product at ``x`` (the fallback)."""
+        if type(self.site.module) is nn.ReLU:  # closed form: no second pass through the module
+            return (self.inp > 0).to(g.dtype).mul_(g)
         z = self.inp.detach().requires_grad_(True)
         with torch.enable_grad(), self.site.engine.paused():
             y = first_output(self.site.module(z))
@@ -264,7 +266,9 @@ class _RuleFn(torch.autograd.Function):
     @staticmethod
     def forward(ctx, inp, call):
         ctx.call = call
-        return call.out.clone()
+        # an alias, not a copy: nothing writes into module outputs (prepared_model turns
+        # in-place activations off) and the rule only reads call.out
+        return call.out.detach()
 
     @staticmethod
     def backward(ctx, g):
@@ -351,11 +355,13 @@ class _Engine:
         """Rows of the current reference group from a tensor of all ``b·R`` reference rows.
 
         Sequence ``i`` of the chunk is repeated ``G`` times in the sequences' pass (rows
-        ``i·G .. i·G+G-1``); they meet references ``r .. r+G-1`` of sequence ``i``.
+        ``i·G .. i·G+G-1``); they meet references ``r .. r+G-1`` of sequence ``i``. The
+        references' pass runs group-major (group, sequence, member), so a group is one
+        contiguous block of rows: a view, not a copy.
         """
-        b = t.shape[0] // self.R
-        g = t.view(b, self.R, *t.shape[1:])[:, self.r:self.r + self.G]
-        return g.reshape(b * self.G, *t.shape[1:])
+        n = t.shape[0] // (self.R // self.G)
+        k = self.r // self.G
+        return t[k * n:(k + 1) * n]
 
     @contextlib.contextmanager
     def paused(self):
@@ -444,16 +450,18 @@ def _run(model, Xt, refs, *, target, batch_size, device, lstm_rule, ig_steps, ru
             b = x.shape[0]
             rf = refs[i:i + bs].to(dev)
             engine.reset()
-            engine.phase = "ref"
-            with torch.no_grad():
-                yr = model(rf.reshape(b * R, 4, L))
-                fn = fn or resolve_target(target, 1 if yr.ndim == 1 else int(yr[0].numel()))
-                fr = fn(yr).view(b, R).float()
-            del yr
             # each sequence is repeated G times so that one backward pass serves G
             # references (bigger GEMMs and LSTM steps; G forward rows instead of 1)
             G = _group_size(R, b, ref_group)
             engine.G = G
+            engine.phase = "ref"
+            with torch.no_grad():
+                # group-major rows: (R/G groups, b sequences, G members), see group()
+                rows = rf.reshape(b, R // G, G, 4, L).transpose(0, 1).reshape(b * R, 4, L)
+                yr = model(rows)
+                fn = fn or resolve_target(target, 1 if yr.ndim == 1 else int(yr[0].numel()))
+                fr = fn(yr).float().view(R // G, b, G).transpose(0, 1).reshape(b, R)
+            del yr, rows
             engine.phase = "x"
             xg = x.repeat_interleave(G, 0).requires_grad_(True)
             with torch.enable_grad():
