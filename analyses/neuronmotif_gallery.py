@@ -8,7 +8,11 @@ per-layer galleries and prints which planted motifs were recovered (q < 0.05).
 Usage::
 
     python analyses/neuronmotif_gallery.py RUN_DIR --sim SIM_DIR [--layers 2 3]
-        [--neurons 0-31] [--jobs 2] [--motif-nb auto] [--out DIR]
+        [--neurons 0-31 | --top 12] [--jobs 2] [--motif-nb auto] [--out DIR]
+        [--population 300] [--max-forwards 25000]
+
+``--top K`` takes, per layer, the K channels with the largest summed absolute incoming
+weights (the likeliest to carry motifs), as ``motifscope demo`` does.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from pathlib import Path
 
 def main(argv=None) -> int:
     import pandas as pd
+    import torch
 
     import motifscope
     from motifscope.meme import read_meme
@@ -30,6 +35,10 @@ def main(argv=None) -> int:
     ap.add_argument("--sim", type=Path, required=True, help="simulation folder (motifs.meme)")
     ap.add_argument("--layers", type=int, nargs="+", default=[2, 3])
     ap.add_argument("--neurons", default="all")
+    ap.add_argument("--top", type=int, default=None,
+                    help="the K most strongly connected channels of each layer")
+    ap.add_argument("--population", type=int, default=None)
+    ap.add_argument("--max-forwards", type=int, default=None)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--motif-nb", default="auto")
     ap.add_argument("--seed", type=int, default=0)
@@ -43,9 +52,16 @@ def main(argv=None) -> int:
     out = a.out or a.run / "analyses" / "neuronmotif"
     motif_nb = a.motif_nb if a.motif_nb == "auto" else int(a.motif_nb)
     rows = []
+    convs = [m for m in model.conv_stack() if isinstance(m, torch.nn.Conv1d)]
+    budget = {k: v for k, v in (("population", a.population), ("max_forwards", a.max_forwards))
+              if v is not None}
     for layer in a.layers:
-        df = decouple_layer(model, layer, a.neurons, out, motif_nb=motif_nb,
-                            random_state=a.seed, n_jobs=a.jobs, targets=planted_file)
+        neurons = a.neurons
+        if a.top:
+            w = convs[layer - 1].weight.detach().abs().sum(dim=(1, 2))
+            neurons = sorted(int(i) for i in w.argsort(descending=True)[:a.top])
+        df = decouple_layer(model, layer, neurons, out, motif_nb=motif_nb,
+                            random_state=a.seed, n_jobs=a.jobs, targets=planted_file, **budget)
         hits = []
         for c in df["neuron"]:
             f = out / f"layer{layer}" / f"neuron{c:04d}" / "tomtom.tsv"
