@@ -107,9 +107,9 @@ def test_demo_card_inherits_architecture_but_not_published_numbers():
     c = zoo.card("deepsea_demo")
     assert c["base"] == "deepsea" and c["family"] == "deepsea"
     assert c["architecture"]["padding"] == "valid"  # inherited
-    assert c["architecture"]["kernel_size"] == [11, 9, 5]  # overridden
+    assert c["architecture"]["kernel_size"] == [15, 9, 5]  # overridden
     assert c["architecture"]["batchnorm"] is True  # a field the published card lacks
-    assert c["architecture"]["conv_channels"] == [64, 96, 128]  # overridden
+    assert c["architecture"]["conv_channels"] == [128, 96, 128]  # overridden
     assert math.isnan(c["published"]["av_auroc"])
     assert c["training"]["optimizer"] == "adam" and "momentum" not in c["training"]
 
