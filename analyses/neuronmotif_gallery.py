@@ -24,11 +24,10 @@ from pathlib import Path
 
 def main(argv=None) -> int:
     import pandas as pd
-    import torch
 
     import motifscope
     from motifscope.meme import read_meme
-    from motifscope.neuronmotif import decouple_layer
+    from motifscope.neuronmotif import decouple_layer, strongest_neurons
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("run", type=Path)
@@ -52,14 +51,10 @@ def main(argv=None) -> int:
     out = a.out or a.run / "analyses" / "neuronmotif"
     motif_nb = a.motif_nb if a.motif_nb == "auto" else int(a.motif_nb)
     rows = []
-    convs = [m for m in model.conv_stack() if isinstance(m, torch.nn.Conv1d)]
     budget = {k: v for k, v in (("population", a.population), ("max_forwards", a.max_forwards))
               if v is not None}
     for layer in a.layers:
-        neurons = a.neurons
-        if a.top:
-            w = convs[layer - 1].weight.detach().abs().sum(dim=(1, 2))
-            neurons = sorted(int(i) for i in w.argsort(descending=True)[:a.top])
+        neurons = strongest_neurons(model, layer, a.top) if a.top else a.neurons
         df = decouple_layer(model, layer, neurons, out, motif_nb=motif_nb,
                             random_state=a.seed, n_jobs=a.jobs, targets=planted_file, **budget)
         hits = []

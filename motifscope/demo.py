@@ -400,16 +400,6 @@ def analyse_run(run_dir, sim_dir, *, quick: bool = False, seed: int = 0, verbose
     return card
 
 
-def _epochs_run(run) -> int:
-    """Epochs the run's ``history.csv`` records."""
-    import pandas as pd
-
-    try:
-        return len(pd.read_csv(Path(run) / "history.csv"))
-    except (OSError, ValueError):
-        return 0
-
-
 def _oracle_auroc(X, y, planted, tasks, presence) -> float:
     """Mean test AUROC of the planted PWMs themselves (best window, both strands).
 
@@ -439,15 +429,11 @@ def _neuronmotif_stage(model, out, planted, *, quick, seed) -> dict:
     """Decouple a few layer-2 neurons and match their motifs to the planted set."""
     import pandas as pd
 
-    from motifscope.neuronmotif import decouple_layer
+    from motifscope.neuronmotif import decouple_layer, strongest_neurons
     from motifscope.report import write_section
 
     out.mkdir(parents=True, exist_ok=True)
-    n_neurons = 2 if quick else 3
-    # the most strongly connected layer-2 channels are the likeliest to carry motifs
-    convs = [m for m in model.conv_stack() if isinstance(m, __import__("torch").nn.Conv1d)]
-    w = convs[1].weight.detach().abs().sum(dim=(1, 2))
-    neurons = sorted(int(i) for i in w.argsort(descending=True)[:n_neurons])
+    neurons = strongest_neurons(model, 2, 2 if quick else 3)
     summary = decouple_layer(model, 2, neurons, out, targets=planted, random_state=seed,
                              n_jobs=1, population=200 if quick else 300,
                              max_forwards=10_000 if quick else 25_000, progress=False)
@@ -519,6 +505,7 @@ def run_demo(out_dir="motifscope-demo", *, seed: int = 0, models=DEMO_MODELS, le
     """
     from motifscope.data.simulate import simulate
     from motifscope.report import render_index, render_report
+    from motifscope.rundir import read_history
     from motifscope.train import train_run
 
     t_all = time.perf_counter()
@@ -549,7 +536,7 @@ def run_demo(out_dir="motifscope-demo", *, seed: int = 0, models=DEMO_MODELS, le
             render_report(run, run / "report", title=f"{m} on simulated data")
         scorecard[m] = card
         entries.append({"title": m, "href": f"runs/{m}/report/index.html",
-                        "summary": f"trained {_epochs_run(run)} epochs on {n_train} simulated sequences",
+                        "summary": f"trained {len(read_history(run))} epochs on {n_train} simulated sequences",
                         "metrics": {k: v for k, v in card.items()}})
     import pandas as pd
 

@@ -12,7 +12,7 @@ from torch import nn
 from motifscope.errors import InputError
 from motifscope.neuronmotif import (
     ConvStack, build_syntax, column_ic, decouple, decouple_layer, parse_neurons,
-    receptive_field, slice_motifs,
+    receptive_field, slice_motifs, strongest_neurons,
 )
 from motifscope.neuronmotif._sample import _digits, activation_ppm, binned_weights, cap_archive
 
@@ -279,6 +279,18 @@ def test_bad_arguments():
     with pytest.raises(InputError):
         parse_neurons("0-9", 4)
 
+
+
+def test_strongest_neurons_ranks_by_summed_absolute_weights():
+    net = nn.Sequential(nn.Conv1d(4, 3, 3), nn.ReLU(), nn.Conv1d(3, 5, 2), nn.ReLU())
+    with torch.no_grad():
+        net[2].weight.zero_()
+        for c, v in [(1, -3.0), (3, 2.0), (4, 1.0)]:  # sign must not matter
+            net[2].weight[c] = v
+    assert strongest_neurons(net, 2, 2) == [1, 3]
+    assert strongest_neurons(net, 2, 9) == [0, 1, 2, 3, 4]
+    with pytest.raises(InputError, match="layer 3"):
+        strongest_neurons(net, 3, 1)
 
 # ---- layer outputs, resume, gallery, CLI ---------------------------------------------------
 

@@ -26,7 +26,7 @@ from motifscope.neuronmotif._core import (
 )
 from motifscope.neuronmotif._demix import column_ic
 from motifscope.neuronmotif._layer import (
-    decouple_layer, parse_neurons, render_gallery, write_neuron,
+    decouple_layer, parse_neurons, render_gallery, strongest_neurons, write_neuron,
 )
 from motifscope.neuronmotif._stack import ConvStack, receptive_field
 from motifscope.neuronmotif._syntax import Syntax, build_syntax, segments, slice_motifs
@@ -47,5 +47,6 @@ __all__ = [
     "sample_neuron",
     "segments",
     "slice_motifs",
+    "strongest_neurons",
     "write_neuron",
 ]

@@ -69,6 +69,34 @@ def parse_neurons(spec, n_channels: int) -> list[int]:
     return sorted(set(out))
 
 
+def strongest_neurons(model, layer: int, k: int) -> list[int]:
+    """The ``k`` channels of conv layer ``layer`` with the largest incoming weights.
+
+    Channels are ranked by the summed absolute weights of their convolution kernel; the
+    most strongly connected channels are the likeliest to carry motifs, which makes them a
+    cheap choice of neurons to decouple when the layer is too wide to decouple whole.
+
+    Parameters
+    ----------
+    model : torch.nn.Module or ConvStack
+        Anything :class:`ConvStack` accepts.
+    layer : int
+        Conv layer, counted from 1.
+    k : int
+        Number of channels (all of them if the layer has fewer).
+
+    Returns
+    -------
+    list of int
+        Channel indices, ascending.
+    """
+    stack = ConvStack(model)
+    if not 1 <= layer <= len(stack.stages):
+        raise InputError(f"layer {layer} is out of range 1..{len(stack.stages)}")
+    w = stack.stages[layer - 1].conv.weight.detach().abs().sum(dim=(1, 2))
+    return sorted(int(i) for i in w.argsort(descending=True)[:k])
+
+
 def _targets(targets):
     if targets is None:
         return None, "motif database matching disabled"
