@@ -68,6 +68,7 @@ def bench_model(name, n, n_refs, batch_size, results, repeat=1, lstm_rules=("ig"
                 device="cpu"):
     from motifscope import zoo
     from motifscope.attribution import deeplift_shap
+    from motifscope.attribution._common import _has_rnn
     from motifscope.sequence import dinucleotide_shuffle
 
     torch.manual_seed(0)
@@ -124,7 +125,7 @@ def bench_model(name, n, n_refs, batch_size, results, repeat=1, lstm_rules=("ig"
             # tangermeme leaves cuDNN on, whose RNN backward refuses eval mode
             # ("cudnn RNN backward can only be called in training mode"); motifscope turns
             # cuDNN off for models with RNNs, and the peer gets the same here.
-            no_cudnn = str(device).startswith("cuda") and name.startswith("danq")
+            no_cudnn = str(device).startswith("cuda") and _has_rnn(model)
             with warnings.catch_warnings(), torch.backends.cudnn.flags(enabled=not no_cudnn):
                 warnings.simplefilter("ignore")
                 t_tm, tm = _time(lambda: deep_lift_shap(
