@@ -15,6 +15,7 @@ from motifscope.errors import ConfigError, InputError
 from motifscope.zoo.layers import (
     BiLSTM,
     CategoryAttention,
+    Exp,
     CategoryDense,
     max_norm_,
     tf_same_conv_pad,
@@ -107,9 +108,10 @@ def test_demo_card_inherits_architecture_but_not_published_numbers():
     c = zoo.card("deepsea_demo")
     assert c["base"] == "deepsea" and c["family"] == "deepsea"
     assert c["architecture"]["padding"] == "valid"  # inherited
-    assert c["architecture"]["kernel_size"] == [15, 9, 5]  # overridden
+    assert c["architecture"]["kernel_size"] == [7, 7]  # overridden
     assert c["architecture"]["batchnorm"] is True  # a field the published card lacks
-    assert c["architecture"]["conv_channels"] == [128, 96, 128]  # overridden
+    assert c["architecture"]["first_activation"] == "exp"  # another one
+    assert c["architecture"]["conv_channels"] == [128, 128]  # overridden
     assert math.isnan(c["published"]["av_auroc"])
     assert c["training"]["optimizer"] == "adam" and "momentum" not in c["training"]
 
@@ -220,7 +222,7 @@ def test_small_forward_shape_and_conv_stack(name):
         assert stack == []
         return
     assert isinstance(stack[0], (nn.Conv1d, nn.ConstantPad1d))
-    assert all(isinstance(s, (nn.Conv1d, nn.BatchNorm1d, nn.ReLU, nn.MaxPool1d,
+    assert all(isinstance(s, (nn.Conv1d, nn.BatchNorm1d, nn.ReLU, Exp, nn.MaxPool1d,
                               nn.ConstantPad1d)) for s in stack)
     assert isinstance(m.first_conv, nn.Conv1d) and m.first_conv.in_channels == 4
     torch.testing.assert_close(nn.Sequential(*stack)(x), seen["fm"])
@@ -516,3 +518,16 @@ def test_kmer_lr_counts_equal_naive_python_counts():
     torch.testing.assert_close(z.mean(0), torch.zeros(1364), atol=1e-5, rtol=0)
     assert m(torch.tensor(X)).shape == (2, 2)
     assert n_params(m) == 1364 * 2 + 2
+
+
+def test_first_activation_option():
+    m = zoo.build("deepsea_demo")
+    acts = [type(x) for x in m.features if isinstance(x, (nn.ReLU, Exp))]
+    assert acts == [Exp, nn.ReLU]  # exp only on the first convolution
+    x = torch.zeros(2, 4, 200)
+    x[:, 0] = 1
+    assert torch.isfinite(m.eval()(x)).all()
+    assert isinstance(zoo.build("deepsea", seq_len=200, n_targets=2, width=0.05).features[1],
+                      nn.ReLU)  # published default unchanged
+    with pytest.raises(ConfigError, match="activation 'gelu' is unknown"):
+        zoo.build("deepsea_demo", first_activation="gelu")

@@ -71,6 +71,7 @@ from motifscope.attribution._common import (
     resolve_target,
 )
 from motifscope.errors import InputError, MotifscopeWarning
+from motifscope.zoo.layers import Exp
 
 __all__ = ["deeplift", "deeplift_shap", "hypothetical_contributions", "deeplift_rules"]
 
@@ -80,7 +81,7 @@ _ELEMENTWISE = (
     nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.PReLU, nn.RReLU, nn.ELU, nn.SELU, nn.CELU, nn.GELU,
     nn.SiLU, nn.Mish, nn.Sigmoid, nn.Tanh, nn.Softplus, nn.Softsign, nn.LogSigmoid,
     nn.Hardtanh, nn.Hardsigmoid, nn.Hardswish, nn.Threshold, nn.Tanhshrink, nn.Softshrink,
-    nn.Hardshrink,
+    nn.Hardshrink, Exp,
 )
 _POOLS = (nn.MaxPool1d, nn.AdaptiveMaxPool1d)
 _IG_TYPES = (nn.Softmax, nn.Softmin, nn.LogSoftmax, nn.LayerNorm, nn.GLU)
@@ -489,11 +490,17 @@ def _run(model, Xt, refs, *, target, batch_size, device, lstm_rule, ig_steps, ru
     scale = dy.abs().mean().clamp_min(1e-12)
     rel = float(deltas.abs().mean() / scale)
     if warn_threshold is not None and rel > warn_threshold:
+        approx = [n for n, r in rule_map.items() if r == "ig"]
+        approx += [n for n, m in model.named_modules() if _is_rnn(m) and n not in rule_map]
+        why = (f"the modules without an exact rule ({', '.join(approx[:3])}) are handled by "
+               f"the integrated-gradients rule with ig_steps={ig_steps} or left linear "
+               f"(lstm_rule='linear'); more ig_steps lower the error" if approx else
+               "a nonlinear operation without a DeepLIFT rule (a functional call or an "
+               "unregistered module) is being treated as linear; see deeplift_rules() and "
+               "rules=")
         warnings.warn(
             f"DeepLIFT summation-to-delta errors are {rel:.2%} of the output differences "
-            f"(mean |delta| {float(deltas.abs().mean()):.3g}): a nonlinear operation without "
-            f"a DeepLIFT rule (a functional call or an unregistered module) is being "
-            f"treated as linear; see deeplift_rules() and rules=",
+            f"(mean |delta| {float(deltas.abs().mean()):.3g}): {why}",
             MotifscopeWarning,
             stacklevel=3,
         )

@@ -18,15 +18,16 @@ import torch.nn.functional as F
 from torch import nn
 
 from motifscope.errors import InputError
+from motifscope.zoo.layers import Exp
 
 __all__ = ["ConvStack", "receptive_field", "one_hot_indices"]
 
 _ELEMENTWISE = (
     nn.ReLU, nn.LeakyReLU, nn.ELU, nn.GELU, nn.SiLU, nn.Sigmoid, nn.Tanh, nn.Softplus,
-    nn.Identity, nn.Dropout, nn.BatchNorm1d, nn.PReLU, nn.ReLU6, nn.Hardtanh,
+    nn.Identity, nn.Dropout, nn.BatchNorm1d, nn.PReLU, nn.ReLU6, nn.Hardtanh, Exp,
 )
 _PADS = (nn.ConstantPad1d, nn.ZeroPad1d, nn.ReflectionPad1d, nn.ReplicationPad1d)
-_MONOTONE_FIRST = (nn.ReLU, nn.LeakyReLU, nn.ELU, nn.ReLU6)  # commute with max-pool
+_MONOTONE_FIRST = (nn.ReLU, nn.LeakyReLU, nn.ELU, nn.ReLU6, Exp)  # commute with max-pool
 
 
 def receptive_field(kernels, pools) -> list[int]:

@@ -70,6 +70,10 @@ class DeepSEA(ZooModel):
         Insert a ``BatchNorm1d`` between each convolution and its ReLU (not in the
         published models; it lets the small demo models learn weak motifs within a few
         epochs).
+    first_activation : {"relu", "exp"}
+        Activation of the first convolution; ``"exp"`` is Koo & Ploenzke's (2021)
+        exponential, which gives sharper first-layer motifs and cleaner attributions
+        (not in the published models).
     init : {"torch", "keras"}
         PyTorch default initialisation, or Keras' (glorot-uniform, zero biases).
     width : float
@@ -85,7 +89,8 @@ class DeepSEA(ZooModel):
     def __init__(self, name: str = "deepsea", seq_len: int = 1000, n_targets: int = 919, *,
                  conv_channels=(320, 480, 960), kernel_size=8, pools=(4, 4, 1),
                  dropout=(0.2, 0.2, 0.5), hidden: int = 925, padding: str = "valid",
-                 activity_on: str = "hidden", batchnorm: bool = False, init: str = "torch",
+                 activity_on: str = "hidden", batchnorm: bool = False,
+                 first_activation: str = "relu", init: str = "torch",
                  width: float = 1.0,
                  l2: float = 0.0, activity_l1: float = 0.0, max_norm: float | None = None):
         super().__init__(name, seq_len, n_targets, l2=l2, activity_l1=activity_l1,
@@ -113,7 +118,7 @@ class DeepSEA(ZooModel):
                 raise ConfigError(
                     f"model '{name}': seq_len={seq_len} is too short for conv {i + 1} (k={k})"
                 )
-            layers += conv_relu(c_in, c, k, batchnorm)
+            layers += conv_relu(c_in, c, k, batchnorm, first_activation if i == 0 else "relu")
             if p > 1:
                 if padding == "same":
                     # Zero padding equals TF's ignored (-inf) cells here: the pool's input

@@ -44,6 +44,7 @@ __all__ = [
     "scale_width",
     "per_layer",
     "conv_relu",
+    "Exp",
     "KERAS_BN_EPS",
     "KERAS_BN_MOMENTUM",
 ]
@@ -112,8 +113,25 @@ def per_layer(value, n: int, field: str) -> list:
     return value
 
 
-def conv_relu(c_in: int, c_out: int, kernel_size: int, batchnorm: bool = False) -> list[nn.Module]:
-    """A convolution and its ReLU, with an optional ``BatchNorm1d`` between them.
+class Exp(nn.Module):
+    """Elementwise ``exp``: the first-layer activation of Koo & Ploenzke (2021).
+
+    An exponential first layer makes the first-layer filters learn whole, sharper motifs
+    and the attribution maps of the network less noisy. It is monotone, so it commutes
+    with max-pooling, and DeepLIFT treats it with the Rescale rule like any elementwise
+    activation.
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.exp(x)
+
+
+_ACTIVATIONS = {"relu": nn.ReLU, "exp": Exp}
+
+
+def conv_relu(c_in: int, c_out: int, kernel_size: int, batchnorm: bool = False,
+              activation: str = "relu") -> list[nn.Module]:
+    """A convolution and its activation, with an optional ``BatchNorm1d`` between them.
 
     Parameters
     ----------
@@ -123,17 +141,27 @@ def conv_relu(c_in: int, c_out: int, kernel_size: int, batchnorm: bool = False) 
         Kernel width (valid convolution).
     batchnorm : bool
         Insert ``BatchNorm1d(c_out)`` (PyTorch defaults) after the convolution.
+    activation : {"relu", "exp"}
+        The activation (:class:`Exp` is Koo & Ploenzke's exponential).
 
     Returns
     -------
     list of torch.nn.Module
-        ``[Conv1d, ReLU]`` or ``[Conv1d, BatchNorm1d, ReLU]``, fresh instances (hook-based
+        ``[Conv1d, act]`` or ``[Conv1d, BatchNorm1d, act]``, fresh instances (hook-based
         attribution needs one module per activation).
+
+    Raises
+    ------
+    ConfigError
+        For an unknown ``activation``.
     """
+    if activation not in _ACTIVATIONS:
+        raise ConfigError(f"activation {activation!r} is unknown; expected one of "
+                          f"{sorted(_ACTIVATIONS)}")
     mods: list[nn.Module] = [nn.Conv1d(c_in, c_out, kernel_size)]
     if batchnorm:
         mods.append(nn.BatchNorm1d(c_out))
-    mods.append(nn.ReLU())
+    mods.append(_ACTIVATIONS[activation]())
     return mods
 
 
