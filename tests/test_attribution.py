@@ -8,6 +8,7 @@ equivariance of a strand-symmetric model, batch-size invariance.
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -74,6 +75,24 @@ def test_deeplift_hand_computed():
     assert attr.sum().item() == pytest.approx(5.0, abs=1e-5)  # f(x) - f(ref) = 5.25 - 0.25
     assert res.deltas.abs().max() < 1e-5
     assert res.deltas.shape == (1, 1)
+
+
+def test_deeplift_exp_activation_hand_computed():
+    # per position z = w·x with w = (1, 2, 0, -1); the uniform 0.25 reference gives z = 0.5.
+    # Rescale through exp: each position contributes exp(z_x) - exp(0.5) at its base.
+    from motifscope.zoo.layers import Exp
+
+    conv = nn.Conv1d(4, 1, 1, bias=False)
+    with torch.no_grad():
+        conv.weight.copy_(torch.tensor([1.0, 2.0, 0.0, -1.0]).view(1, 4, 1))
+    model = nn.Sequential(conv, Exp(), nn.Flatten(), nn.Linear(4, 1, bias=False))
+    with torch.no_grad():
+        model[3].weight.fill_(1.0)
+    X = one_hot_encode("ACGT")
+    res = A.deeplift(model, X, target=0, return_delta=True)
+    z = torch.tensor([1.0, 2.0, 0.0, -1.0])
+    torch.testing.assert_close(res.attributions[0].sum(0), z.exp() - math.exp(0.5))
+    assert res.deltas.abs().max() < 1e-5
 
 
 def test_linear_model_oracles():
@@ -144,8 +163,7 @@ def test_deeplift_lstm_rules():
     ig = A.deeplift_shap(model, X, target=0, n_shuffles=3, random_state=0, return_delta=True)
     assert _rel(ig.deltas, model, X, ig.references, 0) < 1e-4
     assert A.deeplift_rules(model)["4.lstm"] == "ig"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", MotifscopeWarning)
+    with pytest.warns(MotifscopeWarning, match=r"\(4\.lstm\) are handled by"):
         lin = A.deeplift_shap(model, X, target=0, n_shuffles=3, random_state=0,
                               return_delta=True, lstm_rule="linear")
     assert "4.lstm" not in A.deeplift_rules(model, lstm_rule="linear")
@@ -332,8 +350,8 @@ def _zoo():
     return zoo
 
 
-@pytest.mark.parametrize("name", ["deepsea", "deepsea_deepatt", "deepsea_nm", "basset",
-                                  "bd10", "dd10"])
+@pytest.mark.parametrize("name", ["deepsea", "deepsea_deepatt", "deepsea_nm", "deepsea_demo",
+                                  "basset", "bd10", "dd10"])
 def test_zoo_cnn_summation_to_delta(name):
     zoo = _zoo()
     torch.manual_seed(0)
