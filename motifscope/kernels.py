@@ -21,11 +21,18 @@ Three ways to turn the ``K`` kernels of a model's first ``nn.Conv1d`` (weight of
     ``w_b = ln(p_b / 0.25)`` (plus any per-column constant). ``weights_transform="shift"``
     uses ``w_b - min_b w_b`` instead (what several dashboards plot); both ignore the bias.
 
+A ``BatchNorm1d`` right after the convolution (in the same ``nn.Sequential``, as in the
+demo cards) is folded into it first (:func:`effective_kernels`): in eval mode it is the
+per-kernel affine map ``γ (z - μ) / σ + β``, so the folded weights and bias give the
+pre-activation the model actually applies its nonlinearity to, and a kernel with ``γ < 0``
+is read with the sign it has in the model.
+
 Activations are ``ReLU(conv1d(x, weight, bias))`` computed **without the layer's
 padding**: only valid windows are scanned, so every site is a real ``k``-mer of the input
 (with ``padding="same"`` the edge windows would contain zero columns and bias the PPM
 towards no base). Since ``ReLU`` is monotone, "maximum activation > 0" is the same as
-"maximum pre-activation > 0" at the same position.
+"maximum pre-activation > 0" at the same position; for another monotone activation
+(the exponential of the demo's DeepSEA) the same rule reads "pre-activation > 0".
 
 Both strands (``both_strands=True``, as FactorNet did): the same scan is also run on the
 reverse complement ``RC(x)``; the site found there is added *as it reads on the minus
@@ -54,7 +61,8 @@ from motifscope._validation import as_tensor, check_one_hot
 from motifscope.errors import InputError
 from motifscope.motifs import Motif
 
-__all__ = ["METHODS", "first_conv", "kernel_counts", "kernels_to_meme", "kernels_to_motifs"]
+__all__ = ["METHODS", "effective_kernels", "first_conv", "kernel_counts", "kernels_to_meme",
+           "kernels_to_motifs"]
 
 METHODS = ("danq", "basset", "weights")
 
@@ -127,6 +135,54 @@ def first_conv(model, layer=None) -> nn.Conv1d:
     return conv
 
 
+def _next_batchnorm(model, conv: nn.Conv1d):
+    """The ``BatchNorm1d`` that directly follows ``conv`` in an ``nn.Sequential``, or None."""
+    if not isinstance(model, nn.Module) or model is conv:
+        return None
+    for seq in model.modules():
+        if not isinstance(seq, nn.Sequential):
+            continue
+        kids = list(seq.children())
+        for i, m in enumerate(kids[:-1]):
+            if m is conv and isinstance(kids[i + 1], nn.BatchNorm1d):
+                return kids[i + 1]
+    return None
+
+
+def effective_kernels(model, layer=None) -> tuple[torch.Tensor, torch.Tensor]:
+    """First-layer weights and bias with a following BatchNorm folded in.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The model, or its first ``nn.Conv1d`` (see :func:`first_conv`).
+    layer : str, torch.nn.Conv1d or None
+        Another convolution to use (see :func:`first_conv`).
+
+    Returns
+    -------
+    W : torch.Tensor of shape (K, 4, k)
+        ``weight · γ / σ`` when the convolution is followed by a ``BatchNorm1d`` (eval-mode
+        statistics, ``σ = sqrt(running_var + eps)``), else the convolution's weight.
+    b : torch.Tensor of shape (K,)
+        ``(bias - μ) γ / σ + β``, or the bias (zeros when the layer has none). Both are
+        detached copies in the layer's dtype and device.
+    """
+    conv = first_conv(model, layer)
+    W = conv.weight.detach().clone()
+    b = torch.zeros(W.shape[0], dtype=W.dtype, device=W.device) if conv.bias is None \
+        else conv.bias.detach().clone()
+    bn = _next_batchnorm(model, conv)
+    if bn is not None and bn.running_mean is not None:
+        scale = torch.rsqrt(bn.running_var.detach().to(W) + bn.eps)
+        if bn.weight is not None:
+            scale = scale * bn.weight.detach().to(W)
+        shift = torch.zeros_like(b) if bn.bias is None else bn.bias.detach().to(W)
+        b = (b - bn.running_mean.detach().to(W)) * scale + shift
+        W = W * scale[:, None, None]
+    return W, b
+
+
 def _rc(x: torch.Tensor) -> torch.Tensor:
     return x.flip(1).flip(2)
 
@@ -185,12 +241,11 @@ def kernel_counts(
     """
     if method not in ("danq", "basset"):
         raise InputError(f"method must be 'danq' or 'basset' for counting, got {method!r}")
-    conv = first_conv(model, layer)
+    W, b = effective_kernels(model, layer)
     check_one_hot(X, "X")
     if batch_size < 1:
         raise InputError(f"batch_size must be >= 1, got {batch_size}")
-    W = conv.weight.detach().to(device)
-    b = None if conv.bias is None else conv.bias.detach().to(device)
+    W, b = W.to(device), b.to(device)
     K, _, k = W.shape
     L = X.shape[2]
     if L < k:
@@ -327,9 +382,9 @@ def kernels_to_motifs(
         )
     if not (isinstance(name_format, (tuple, list)) and len(name_format) == 2):
         raise InputError(f"name_format must be a (name, alt_name) pair, got {name_format!r}")
-    conv = first_conv(model, layer)
-    W = conv.weight.detach().cpu().double()
-    bias = np.zeros(W.shape[0]) if conv.bias is None else conv.bias.detach().cpu().double().numpy()
+    W, bias = effective_kernels(model, layer)
+    W = W.cpu().double()
+    bias = bias.cpu().double().numpy()
     source = f"{type(model).__name__} first convolution ({method})"
     if method == "weights":
         if weights_transform == "softmax":
@@ -353,9 +408,10 @@ def kernels_to_motifs(
     if pseudocount < 0:
         raise InputError(f"pseudocount must be >= 0, got {pseudocount}")
     counts, nsites = kernel_counts(
-        conv,
+        model,
         X,
         method=method,
+        layer=layer,
         both_strands=both_strands,
         batch_size=batch_size,
         device=device,

@@ -143,6 +143,41 @@ def test_weights_softmax_inverts_natural_log_odds():
     np.testing.assert_allclose(s.ppm[:, 0], (col - col.min()) / (col - col.min()).sum())
 
 
+def test_batchnorm_after_first_conv_is_folded():
+    # eval-mode BN is the affine map γ (z - μ) / σ + β per kernel: folding it into the
+    # convolution must reproduce the model's pre-activation, and the counts must be those
+    # of the folded convolution (a γ < 0 kernel fires where the raw one is lowest)
+    from motifscope.kernels import effective_kernels
+
+    rng = np.random.default_rng(4)
+    X = _random_onehot(rng, 17, 30)
+    conv = _conv(5, 6, seed=2)
+    bn = nn.BatchNorm1d(5)
+    with torch.no_grad():
+        bn.running_mean.copy_(torch.tensor([0.5, -1.0, 0.0, 2.0, 0.3], dtype=bn.running_mean.dtype))
+        bn.running_var.copy_(torch.tensor([2.0, 0.5, 1.0, 4.0, 1.5], dtype=bn.running_var.dtype))
+        bn.weight.copy_(torch.tensor([1.5, -2.0, 0.7, 1.0, -0.3], dtype=bn.weight.dtype))
+        bn.bias.copy_(torch.tensor([0.1, 0.2, -3.0, 0.0, 0.5], dtype=bn.bias.dtype))
+    net = nn.Sequential(conv, bn.to(conv.weight.dtype), nn.ReLU(), nn.MaxPool1d(2)).eval()
+    W, b = effective_kernels(net)
+    xt = torch.as_tensor(X, dtype=W.dtype)
+    torch.testing.assert_close(torch.nn.functional.conv1d(xt, W, b), net[1](net[0](xt)))
+    folded = nn.Conv1d(4, 5, 6).to(W.dtype)
+    with torch.no_grad():
+        folded.weight.copy_(W)
+        folded.bias.copy_(b)
+    c, n = kernel_counts(net, X, verbose=False)
+    c0, n0 = _naive_danq(folded, X)
+    np.testing.assert_array_equal(n, n0)
+    np.testing.assert_allclose(c, c0)
+    c_raw, _ = kernel_counts(conv, X, verbose=False)
+    assert not np.allclose(c_raw[1], c[1])  # the γ < 0 kernel reads differently
+    # a bare convolution (no model around it) is taken as it is
+    W2, b2 = effective_kernels(conv)
+    torch.testing.assert_close(W2, conv.weight.detach())
+    torch.testing.assert_close(b2, conv.bias.detach())
+
+
 # ---------------------------------------------------------------------- oracles
 
 
