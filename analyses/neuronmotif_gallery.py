@@ -1,13 +1,13 @@
 """NeuronMotif gallery of a trained demo-size DeepSEA-style CNN, scored against planted motifs.
 
-Decouples the neurons of conv layers 2 and 3 of a run (``motifscope train`` output) into
+Decouples the neurons of conv layers 2 and up of a run (``motifscope train`` output) into
 CRMs, sub-motifs and a motif dictionary, matches them (Tomtom, Pearson, in-process)
 against the motifs planted by ``motifscope simulate`` (``<sim>/motifs.meme``), writes the
 per-layer galleries and prints which planted motifs were recovered (q < 0.05).
 
 Usage::
 
-    python analyses/neuronmotif_gallery.py RUN_DIR --sim SIM_DIR [--layers 2 3]
+    python analyses/neuronmotif_gallery.py RUN_DIR --sim SIM_DIR [--layers 2]
         [--neurons 0-31 | --top 12] [--jobs 2] [--motif-nb auto] [--out DIR]
         [--population 300] [--max-forwards 25000]
 
@@ -32,7 +32,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("run", type=Path)
     ap.add_argument("--sim", type=Path, required=True, help="simulation folder (motifs.meme)")
-    ap.add_argument("--layers", type=int, nargs="+", default=[2, 3])
+    ap.add_argument("--layers", type=int, nargs="+", default=None,
+                    help="conv layers to decouple (default: 2 to the model's last)")
     ap.add_argument("--neurons", default="all")
     ap.add_argument("--top", type=int, default=None,
                     help="the K most strongly connected channels of each layer")
@@ -53,6 +54,10 @@ def main(argv=None) -> int:
     rows = []
     budget = {k: v for k, v in (("population", a.population), ("max_forwards", a.max_forwards))
               if v is not None}
+    if a.layers is None:
+        from motifscope.neuronmotif import ConvStack
+
+        a.layers = list(range(2, ConvStack(model).n_layers + 1)) or [1]
     for layer in a.layers:
         neurons = strongest_neurons(model, layer, a.top) if a.top else a.neurons
         df = decouple_layer(model, layer, neurons, out, motif_nb=motif_nb,
