@@ -39,6 +39,10 @@ def _check_page(page, url, shots, name):
         page.wait_for_selector("div.plot .main-svg", timeout=20_000)
         rendered = page.locator("div.plot .main-svg").count()
         assert rendered >= n_plots, f"{url}: {rendered} of {n_plots} plotly figures rendered"
+    # the report's images are loading="lazy": whether those near the fold have loaded when
+    # "load" fires is a race, so make every image eager and wait until all have settled
+    page.evaluate("document.querySelectorAll('img[loading=lazy]').forEach(i => i.loading = 'eager')")
+    page.wait_for_function("Array.from(document.images).every(i => i.complete)", timeout=20_000)
     broken = page.evaluate(
         "Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)"
     )
