@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import time
 import traceback
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -205,6 +206,7 @@ def analyse_run(run_dir, sim_dir, *, quick: bool = False, seed: int = 0, verbose
     # 3. attribution scored against the planted positions ----------------------------------
     with stage("attribution"):
         from motifscope import attribution as A
+        from motifscope.errors import MotifscopeWarning
 
         ad = adir / "attribution"
         ad.mkdir(parents=True, exist_ok=True)
@@ -220,19 +222,23 @@ def analyse_run(run_dir, sim_dir, *, quick: bool = False, seed: int = 0, verbose
         }
         rows = []
         example = None
-        for t in t_list:
-            idx = np.flatnonzero(yf[:, t] > 0)[:n_seq]
-            if not len(idx):
-                continue
-            Xs = Xf[idx]
-            for mname, fn in methods.items():
-                attr = fn(Xs, t)
-                attr = attr.attributions if hasattr(attr, "attributions") else attr
-                sc = A.score_against_truth(attr, Xs, inst_test, task=t, split=None, rows=idx)
-                rows.append({"method": mname, "task": t, "task_name": tasks.loc[t, "name"],
-                             "auroc": sc["auroc"], "sequences": sc["n_sequences"]})
-                if mname == "deeplift_shap" and example is None:
-                    example = (attr[0].detach().numpy(), Xs[0].numpy(), t, int(idx[0]))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", MotifscopeWarning)
+            for t in t_list:
+                idx = np.flatnonzero(yf[:, t] > 0)[:n_seq]
+                if not len(idx):
+                    continue
+                Xs = Xf[idx]
+                for mname, fn in methods.items():
+                    attr = fn(Xs, t)
+                    attr = attr.attributions if hasattr(attr, "attributions") else attr
+                    sc = A.score_against_truth(attr, Xs, inst_test, task=t, split=None, rows=idx)
+                    rows.append({"method": mname, "task": t, "task_name": tasks.loc[t, "name"],
+                                 "auroc": sc["auroc"], "sequences": sc["n_sequences"]})
+                    if mname == "deeplift_shap" and example is None:
+                        example = (attr[0].detach().numpy(), Xs[0].numpy(), t, int(idx[0]))
+        _report_deltas(caught, name, len(t_list))
+
         import pandas as pd
 
         df = pd.DataFrame(rows)
@@ -398,6 +404,19 @@ def analyse_run(run_dir, sim_dir, *, quick: bool = False, seed: int = 0, verbose
     (adir).mkdir(parents=True, exist_ok=True)
     (adir / "scorecard.json").write_text(json.dumps(card, indent=1, default=float))
     return card
+
+
+def _report_deltas(caught, name: str, n_tasks: int) -> None:
+    """Re-issue recorded warnings, folding the per-task DeepLIFT delta warnings into one."""
+    from motifscope.errors import MotifscopeWarning
+
+    deltas = [w for w in caught if issubclass(w.category, MotifscopeWarning)]
+    for w in caught:
+        if not issubclass(w.category, MotifscopeWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if deltas:
+        warnings.warn(f"{name}: DeepLIFT-SHAP warned on {len(deltas)} of {n_tasks} tasks; the "
+                      f"first: {deltas[0].message}", MotifscopeWarning, stacklevel=2)
 
 
 def _oracle_auroc(X, y, planted, tasks, presence) -> float:

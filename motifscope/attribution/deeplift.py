@@ -491,7 +491,9 @@ def _run(model, Xt, refs, *, target, batch_size, device, lstm_rule, ig_steps, ru
     rel = float(deltas.abs().mean() / scale)
     if warn_threshold is not None and rel > warn_threshold:
         approx = [n for n, r in rule_map.items() if r == "ig"]
-        approx += [n for n, m in model.named_modules() if _is_rnn(m) and n not in rule_map]
+        for n, m in model.named_modules():  # RNNs left linear, not their inner modules
+            if _is_rnn(m) and n not in rule_map and not any(n.startswith(a + ".") for a in approx):
+                approx.append(n)
         why = (f"the modules without an exact rule ({', '.join(approx[:3])}) are handled by "
                f"the integrated-gradients rule with ig_steps={ig_steps} or left linear "
                f"(lstm_rule='linear'); more ig_steps lower the error" if approx else
