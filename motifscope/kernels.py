@@ -174,11 +174,11 @@ def effective_kernels(model, layer=None) -> tuple[torch.Tensor, torch.Tensor]:
         else conv.bias.detach().clone()
     bn = _next_batchnorm(model, conv)
     if bn is not None and bn.running_mean is not None:
-        scale = torch.rsqrt(bn.running_var.detach().to(W) + bn.eps)
-        if bn.weight is not None:
-            scale = scale * bn.weight.detach().to(W)
-        shift = torch.zeros_like(b) if bn.bias is None else bn.bias.detach().to(W)
-        b = (b - bn.running_mean.detach().to(W)) * scale + shift
+        from motifscope.zoo.layers import batchnorm_affine
+
+        with torch.no_grad():
+            scale, shift = (t.to(W) for t in batchnorm_affine(bn))
+        b = b * scale + shift
         W = W * scale[:, None, None]
     return W, b
 

@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from motifscope.errors import InputError
-from motifscope.zoo.layers import Exp
+from motifscope.zoo.layers import Exp, batchnorm_affine
 
 __all__ = ["ConvStack", "receptive_field", "one_hot_indices"]
 
@@ -238,14 +238,8 @@ class ConvStack:
             b = None if b is None else b[channels]
         x = F.conv1d(x, w, b)
         if st.bn is not None:
-            bn = st.bn
-            rm, rv = bn.running_mean, bn.running_var
-            g = bn.weight if bn.affine else torch.ones_like(rm)
-            be = bn.bias if bn.affine else torch.zeros_like(rm)
-            if channels is not None:
-                rm, rv, g, be = rm[channels], rv[channels], g[channels], be[channels]
-            scale = g / torch.sqrt(rv + bn.eps)
-            x = x * scale[:, None] + (be - rm * scale)[:, None]
+            scale, shift = batchnorm_affine(st.bn, channels)
+            x = x * scale[:, None] + shift[:, None]
         return x
 
     @staticmethod

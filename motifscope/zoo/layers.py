@@ -45,6 +45,7 @@ __all__ = [
     "per_layer",
     "conv_relu",
     "Exp",
+    "batchnorm_affine",
     "KERAS_BN_EPS",
     "KERAS_BN_MOMENTUM",
 ]
@@ -163,6 +164,31 @@ def conv_relu(c_in: int, c_out: int, kernel_size: int, batchnorm: bool = False,
         mods.append(nn.BatchNorm1d(c_out))
     mods.append(_ACTIVATIONS[activation]())
     return mods
+
+
+def batchnorm_affine(bn: nn.BatchNorm1d, channels=None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The eval-mode ``BatchNorm1d`` as a per-channel affine map ``y = x · scale + shift``.
+
+    Parameters
+    ----------
+    bn : torch.nn.BatchNorm1d
+        A layer with running statistics.
+    channels : int, slice, sequence of int or None
+        Keep only these channels.
+
+    Returns
+    -------
+    scale, shift : torch.Tensor of shape (C,)
+        ``γ / sqrt(running_var + eps)`` and ``β − running_mean · scale`` (``γ = 1``,
+        ``β = 0`` without affine parameters).
+    """
+    rm, rv = bn.running_mean, bn.running_var
+    g = bn.weight if bn.affine else torch.ones_like(rm)
+    be = bn.bias if bn.affine else torch.zeros_like(rm)
+    if channels is not None:
+        rm, rv, g, be = rm[channels], rv[channels], g[channels], be[channels]
+    scale = g / torch.sqrt(rv + bn.eps)
+    return scale, be - rm * scale
 
 
 def pool_out_len(length: int, pool: int) -> int:
