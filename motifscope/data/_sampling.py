@@ -179,3 +179,10 @@ def _one_hot_agct(idx: np.ndarray) -> np.ndarray:
 
 def _rc_idx(idx: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray((3 - idx)[:, ::-1])
+
+
+def _noise(y: np.ndarray, rate: float, rng: np.random.Generator) -> np.ndarray:
+    if rate <= 0:
+        return y
+    flips = rng.random(y.shape) < rate
+    return (y ^ flips.astype(np.uint8)).astype(np.uint8)

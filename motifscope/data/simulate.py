@@ -80,7 +80,6 @@ held in memory as uint8 (4 bytes per base).
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
 import shutil
@@ -90,7 +89,15 @@ from pathlib import Path
 
 import numpy as np
 
-from motifscope.data._sampling import _Generator, _one_hot_agct, _rc_idx, instance_thresholds
+from motifscope.data._sampling import (
+    _Generator,
+    _noise,
+    _one_hot_agct,
+    _rc_idx,
+    instance_thresholds,
+)
+from motifscope.data._sim_files import _instance_rows, _versions, _write_mat5, _write_mat73_header
+from motifscope.data._sim_motifs import KOO_EDDY_TFS, _motif_index, resolve_motifs
 from motifscope.errors import ConfigError, InputError
 from motifscope.motifs import Motif
 
@@ -105,19 +112,8 @@ __all__ = [
     "read_ground_truth",
 ]
 
-KOO_EDDY_TFS = (
-    "Arid3a", "CEBPB", "FOSL1", "GABPA", "MAFK", "MAX",
-    "MEF2A", "NFYB", "SP1", "SRF", "STAT1", "YY1",
-)  # fmt: skip
-"""The 12 TFs whose JASPAR motifs Koo & Eddy (2019) planted in their synthetic data."""
-
 _SPLIT_CODE = {"train": 0, "valid": 1, "test": 2}
 _CHUNK = 1024
-_MAT5_TEXT = b"MATLAB 5.0 MAT-file, written by motifscope.data.simulate"
-_MAT73_TEXT = (
-    b"MATLAB 7.3 MAT-file, Platform: GLNXA64, written by motifscope.data.simulate, "
-    b"HDF5 schema 1.00 ."
-)
 
 
 @dataclass(frozen=True)
@@ -256,109 +252,6 @@ class SimulationResult:
 # --------------------------------------------------------------------------- motifs
 
 
-def _pick(cands: list[Motif]) -> Motif:
-    # several matrices can share a TF name (e.g. CTCF): take the lowest base ID, which
-    # is JASPAR's canonical profile; each is already its latest version
-    return sorted(cands, key=lambda m: (m.name.split(".")[0], m.name))[0]
-
-
-def resolve_motifs(motifs=KOO_EDDY_TFS, release: str | None = None):
-    """Turn a motif specification into a list of motifs.
-
-    Parameters
-    ----------
-    motifs : sequence of str, list of Motif, str or os.PathLike
-        TF names, motifs, or a MEME file path.
-    release : str or None
-        JASPAR release used for TF names.
-
-    Returns
-    -------
-    list of Motif
-        Resolved motifs. A TF name takes the latest version of its matrix in the CORE
-        vertebrates collection of ``release``; if absent there, any taxonomic group of
-        that release; then older releases, newest first.
-    list of str
-        Notes: one line per name that needed a fallback or was not found (dropped).
-
-    Raises
-    ------
-    ConfigError
-        If nothing is left, names are duplicated, or a MEME file cannot be read.
-    """
-    notes: list[str] = []
-    if isinstance(motifs, (str, os.PathLike)):
-        path = Path(motifs)
-        if not path.exists():
-            raise ConfigError(f"motifs file {path} does not exist; expected a MEME file")
-        from motifscope.meme import read_meme
-
-        out = list(read_meme(path))
-    else:
-        items = list(motifs)
-        if items and all(isinstance(m, Motif) for m in items):
-            out = items
-        elif items and all(isinstance(m, str) for m in items):
-            out, notes = _lookup_names(items, release)
-        else:
-            raise ConfigError(
-                "motifs must be TF names, Motif objects or a MEME file path; "
-                f"got {type(motifs).__name__}"
-            )
-    if not out:
-        raise ConfigError("motifs: no motif to plant")
-    seen = set()
-    for m in out:
-        if m.name in seen:
-            raise ConfigError(f"motifs: the name {m.name!r} appears twice; names must be unique")
-        seen.add(m.name)
-    return out, notes
-
-
-def _lookup_names(names: list[str], release) -> tuple[list[Motif], list[str]]:
-    from motifscope.jaspar import find_by_name, jaspar_motifs, releases
-
-    primary = jaspar_motifs(release, "CORE", "vertebrates")
-    rel_name = primary[0].source if primary else str(release)
-    order = [rel_name] + [r for r in releases() if r < rel_name]
-    out, notes = [], []
-    for name in names:
-        key = name.strip().lower()
-        cands = [m for m in primary if (m.alt_name or "").lower() == key]
-        if cands:
-            out.append(_pick(cands))
-            continue
-        found = None
-        for r in order:  # any taxonomic group of this release, then older releases
-            cands = find_by_name(name, r)
-            if cands:
-                found = _pick(cands)
-                break
-        if found is None:
-            notes.append(f"{name}: not found in any JASPAR release; dropped")
-        else:
-            notes.append(
-                f"{name}: not in {rel_name} CORE vertebrates; used {found.name} from {found.source}"
-            )
-            out.append(found)
-    return out, notes
-
-
-def _motif_index(motifs: list[Motif], key, what: str) -> int:
-    if isinstance(key, (int, np.integer)):
-        if 0 <= int(key) < len(motifs):
-            return int(key)
-        raise ConfigError(f"grammar: {what} index {key} is out of range 0..{len(motifs) - 1}")
-    k = str(key).strip().lower()
-    for i, m in enumerate(motifs):
-        if m.name.lower() == k or (m.alt_name or "").lower() == k:
-            return i
-    raise ConfigError(
-        f"grammar: {what} {key!r} matches no planted motif; expected one of "
-        f"{[m.alt_name or m.name for m in motifs]}"
-    )
-
-
 def _resolve_grammar(params: SimulationParams, motifs: list[Motif]) -> list[GrammarRule]:
     g = params.grammar
     if g is None:
@@ -424,78 +317,6 @@ def _check_params(p: SimulationParams) -> None:
         raise ConfigError(
             f"min_instance_quantile must be in [0, 1), got {p.min_instance_quantile}"
         )
-
-
-# --------------------------------------------------------------------------- writers
-
-
-def _write_mat73_header(path: Path) -> None:
-    text = _MAT73_TEXT.ljust(116, b" ")
-    header = text + b"\x00" * 8 + b"\x00\x02" + b"IM"
-    with open(path, "r+b") as fh:
-        fh.write(header)
-
-
-def _write_mat5(path: Path, arrays: dict) -> None:
-    from scipy.io import savemat
-
-    buf = io.BytesIO()
-    savemat(buf, arrays, do_compression=False, oned_as="column")
-    data = bytearray(buf.getvalue())
-    data[:116] = _MAT5_TEXT.ljust(116, b" ")  # drop scipy's "Created on: <time>"
-    path.write_bytes(bytes(data))
-
-
-def _instance_rows(split, records, offset, L, rc_offset, motifs):
-    rows = []
-    for j, recs in enumerate(records):
-        for (start, end, strand, m, role), sup in recs:
-            tasks = ",".join(str(t) for t in sorted(sup))
-            name, tf = motifs[m].name, motifs[m].alt_name or motifs[m].name
-            rows.append((split, offset + j, start, end, strand, name, tf, role, tasks))
-            if rc_offset is not None:
-                rows.append(
-                    (
-                        split,
-                        rc_offset + offset + j,
-                        L - end,
-                        L - start,
-                        "-" if strand == "+" else "+",
-                        name,
-                        tf,
-                        role,
-                        tasks,
-                    )
-                )
-    return rows
-
-
-def _versions() -> dict:
-    import h5py
-    import scipy
-
-    import motifscope
-
-    out = {
-        "motifscope": motifscope.__version__,
-        "numpy": np.__version__,
-        "h5py": h5py.__version__,
-        "scipy": scipy.__version__,
-    }
-    try:
-        import pyjaspar
-
-        out["pyjaspar"] = pyjaspar.__version__
-    except ImportError:  # pragma: no cover
-        pass
-    return out
-
-
-def _noise(y: np.ndarray, rate: float, rng: np.random.Generator) -> np.ndarray:
-    if rate <= 0:
-        return y
-    flips = rng.random(y.shape) < rate
-    return (y ^ flips.astype(np.uint8)).astype(np.uint8)
 
 
 def simulate(out_dir, params: SimulationParams | None = None, **overrides) -> SimulationResult:
