@@ -26,10 +26,11 @@ from motifscope.neuronmotif._core import (
 )
 from motifscope.neuronmotif._demix import column_ic
 from motifscope.neuronmotif._layer import (
-    decouple_layer, parse_neurons, render_gallery, strongest_neurons, write_neuron,
+    decouple_layer, parse_neurons, render_gallery, strongest_neurons,
 )
 from motifscope.neuronmotif._stack import ConvStack, receptive_field
 from motifscope.neuronmotif._syntax import Syntax, build_syntax, segments, slice_motifs
+from motifscope.neuronmotif._write import write_neuron
 
 __all__ = [
     "ConvStack",
