@@ -67,7 +67,7 @@ def measure(path: str, workers: int, max_seqs: int, batch: int) -> dict:
     """Stream up to ``max_seqs`` sequences; return throughput and peak RSS (this process)."""
     import torch
 
-    from motifscope.data.deepsea import DeepSEADataset
+    from motifscope.data.stream import DeepSEADataset
 
     torch.set_num_threads(1)
     ds = DeepSEADataset(path, batch_size=batch, shuffle=True, seed=0)

@@ -11,7 +11,7 @@ import torch
 
 from motifscope.errors import InputError
 
-__all__ = ["check_one_hot", "check_ppm", "as_tensor"]
+__all__ = ["check_one_hot", "check_ppm", "as_tensor", "row_range"]
 
 
 def as_tensor(X, name: str = "X", dtype=torch.float32) -> torch.Tensor:
@@ -99,3 +99,34 @@ def check_ppm(P, name: str = "ppm", *, atol: float = 1e-3) -> None:
     if bad.any():
         j = int(np.argmax(bad))
         raise InputError(f"{name} column {j} sums to {P[:, j].sum():.4f}, expected 1")
+
+
+def row_range(start, stop, n: int) -> tuple[int, int]:
+    """Check a ``[start, stop)`` row range against a source of ``n`` rows.
+
+    Parameters
+    ----------
+    start : int
+        First row (0-based, not negative).
+    stop : int or None
+        One past the last row; ``None`` means ``n``; values past ``n`` are clipped to ``n``.
+    n : int
+        Rows in the source.
+
+    Returns
+    -------
+    tuple of int
+        ``(start, stop)`` with ``0 <= start <= stop <= n``.
+    """
+    if stop is None:
+        stop = n
+    for name, v in (("start", start), ("stop", stop)):
+        if isinstance(v, bool) or not hasattr(v, "__index__"):
+            raise InputError(f"{name} must be an int, got {type(v).__name__}")
+    start, stop = int(start), int(stop)
+    if start < 0 or stop < 0:
+        raise InputError(f"start={start}, stop={stop}: negative row numbers are not supported")
+    stop = min(stop, n)
+    if start > stop:
+        raise InputError(f"start={start} is after stop={stop} (the file has {n} rows)")
+    return start, stop

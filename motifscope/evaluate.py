@@ -26,12 +26,12 @@ from pathlib import Path
 import numpy as np
 
 from motifscope.errors import InputError
+from motifscope.strands import check_strand_pairs
 
 __all__ = [
     "evaluate",
     "summarize",
     "fast_auroc",
-    "strand_layout",
     "compare_published",
     "plot_comparison",
     "METRIC_COLUMNS",
@@ -72,32 +72,6 @@ def fast_auroc(y_true: np.ndarray, y_score: np.ndarray) -> np.ndarray:
         auc = u / (n_pos * n_neg)
     auc[(n_pos == 0) | (n_neg == 0)] = np.nan
     return auc
-
-
-def strand_layout(X, *, n_check: int = 8) -> bool:
-    """Whether the rows of ``X`` are DeepSEA's two halves (second = RC of the first).
-
-    Parameters
-    ----------
-    X : torch.Tensor or numpy.ndarray of shape (n, 4, L)
-        One-hot sequences.
-    n_check : int
-        Number of row pairs compared (spread over the first half).
-
-    Returns
-    -------
-    bool
-        True when ``n`` is even and every checked row ``n/2 + i`` equals the reverse
-        complement of row ``i``.
-    """
-    n = X.shape[0]
-    if n < 2 or n % 2:
-        return False
-    half = n // 2
-    idx = np.unique(np.linspace(0, half - 1, min(n_check, half)).astype(int))
-    a = np.asarray(X[idx] if not hasattr(X, "numpy") else X[idx].numpy())
-    b = np.asarray(X[idx + half] if not hasattr(X, "numpy") else X[idx + half].numpy())
-    return bool(np.array_equal(a[:, ::-1, ::-1], b))
 
 
 def _normalise_strand(strand_average) -> str | None:
@@ -184,7 +158,7 @@ def evaluate(
         raise InputError(f"y has shape {y.shape}; expected ({X.shape[0]}, n_targets)")
     mode = _normalise_strand(strand_average)
     if mode == "auto":
-        mode = "halves" if strand_layout(X) else "rc"
+        mode = "halves" if check_strand_pairs(X) else "rc"
     pred = predict(model, X, batch_size=batch_size, device=device, progress=progress)
     if mode == "halves":
         if X.shape[0] % 2:

@@ -53,7 +53,6 @@ for _b in "NRYSWKMBDHVnryswkmbdhvU":
     _LUT[ord(_b)] = 4
 _LUT[ord("U")] = 3
 _LUT[ord("u")] = 3
-_EYE5 = np.vstack([np.eye(4, dtype=np.float32), np.zeros((1, 4), np.float32)])
 
 
 def to_indices(seqs: str | Sequence[str]) -> np.ndarray:
@@ -115,11 +114,13 @@ def from_indices(idx) -> torch.Tensor:
     -------
     torch.Tensor of shape (N, 4, L), dtype float32
     """
-    idx = np.asarray(idx.cpu() if isinstance(idx, torch.Tensor) else idx)
-    if idx.ndim != 2:
-        raise InputError(f"idx has shape {idx.shape}; expected (N, L)")
-    idx = np.minimum(idx.astype(np.int64), 4)
-    return torch.from_numpy(np.ascontiguousarray(_EYE5[idx].transpose(0, 2, 1)))
+    t = idx if isinstance(idx, torch.Tensor) else torch.from_numpy(np.ascontiguousarray(idx))
+    if t.ndim != 2:
+        raise InputError(f"idx has shape {tuple(t.shape)}; expected (N, L)")
+    if t.dtype == torch.bool or t.is_floating_point():
+        t = t.long()
+    bases = torch.arange(4, dtype=t.dtype, device=t.device).view(1, 4, 1)
+    return (t.unsqueeze(1) == bases).to(torch.float32)
 
 
 def one_hot_encode(seqs: str | Sequence[str]) -> torch.Tensor:

@@ -997,7 +997,7 @@ def load_data(
 
 
 def _make_stream(path: Path, n: int | None, batch_size: int, seed: int):
-    from motifscope.data.deepsea import DeepSEADataset
+    from motifscope.data.stream import DeepSEADataset
 
     return DeepSEADataset(path, batch_size=int(batch_size), shuffle=True, seed=int(seed),
                           stop=n)

@@ -12,7 +12,8 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 from torch import nn
 
 from motifscope.errors import InputError
-from motifscope.evaluate import evaluate, fast_auroc, strand_layout, summarize
+from motifscope.evaluate import evaluate, fast_auroc, summarize
+from motifscope.strands import check_strand_pairs
 from motifscope.sequence import reverse_complement
 
 
@@ -69,7 +70,7 @@ def test_evaluate_halves_matches_manual():
     assert s["skipped"] == [2] and s["n_scored"] == 2
     assert s["av_auroc"] == pytest.approx(df.auroc[:2].mean())
     # auto detects the layout; "rc" on the forward half gives the same numbers
-    assert strand_layout(X) and not strand_layout(Xf)
+    assert check_strand_pairs(X) and not check_strand_pairs(Xf)
     auto = evaluate(model, X, y)
     assert auto.attrs["strand_average"] == "halves"
     rc = evaluate(model, Xf, yf, strand_average="rc")

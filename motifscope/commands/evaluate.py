@@ -42,15 +42,15 @@ def evaluate_run(run_dir, data, out=None, *, n: int | None = None, strand: str =
     import torch
 
     from motifscope.data.deepsea import read_mat
-    from motifscope.evaluate import (compare_published, evaluate, plot_comparison,
-                                     strand_layout)
+    from motifscope.evaluate import compare_published, evaluate, plot_comparison
+    from motifscope.strands import check_strand_pairs
     from motifscope.rundir import _clean_json, atomic_write_text, load_run
 
     run = load_run(run_dir)
     out = Path(out) if out is not None else run.path / "analyses" / "evaluate"
     X, y = read_mat(data)
     if n is not None and n < X.shape[0]:
-        if strand in ("auto", "halves") and strand_layout(X):
+        if strand in ("auto", "halves") and check_strand_pairs(X):
             half, k = X.shape[0] // 2, max(n // 2, 1)
             idx = np.concatenate([np.arange(k), half + np.arange(k)])
             X, y = X[torch.from_numpy(idx)], y[torch.from_numpy(idx)]

@@ -24,14 +24,14 @@ Orientation of an HDF5 file is decided by the label shape when labels exist (lab
 by the MATLAB header (MATLAB v7.3: ``(L, 4, N)``; plain HDF5: ``(N, 4, L)``).
 
 **Strand pairs.** In the DeepSEA train and test files the second half of the rows holds
-the reverse complements of the first half, in the same order. :func:`average_strands`
-averages predictions over the two halves (as DanQ and DeepATT evaluate);
-:func:`check_strand_pairs` verifies that a file (or an array) obeys the convention.
+the reverse complements of the first half, in the same order; :mod:`motifscope.strands`
+averages predictions over the two halves (as DanQ and DeepATT evaluate) and checks that a
+file or an array follows the convention.
 
-**Training.** :class:`DeepSEADataset` is a :class:`torch.utils.data.IterableDataset`
-that never loads the file whole: it reads contiguous blocks of rows, shuffles block order
-and rows within a buffer of blocks each epoch (seeded; call :meth:`DeepSEADataset.set_epoch`),
-and splits the rows between DDP ranks and DataLoader workers.
+**Training.** :class:`motifscope.data.stream.DeepSEADataset` (its own module) is a
+:class:`torch.utils.data.IterableDataset` over :func:`open_deepsea` that never loads the file
+whole: it reads contiguous blocks of rows, shuffles block order and rows within a buffer of
+blocks each epoch (seeded), and splits the rows between DDP ranks and DataLoader workers.
 """
 
 from __future__ import annotations
@@ -43,22 +43,19 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from motifscope.data._strands import average_strands, check_strand_pairs
+from motifscope._validation import row_range
 from motifscope.errors import DataFormatError, InputError
+from motifscope.sequence import from_indices
 
 __all__ = [
     "read_mat",
     "open_deepsea",
     "DeepSEAFile",
-    "DeepSEADataset",
-    "average_strands",
-    "check_strand_pairs",
 ]
 
 _AGCT_TO_ACGT = (0, 2, 1, 3)  # output channel c reads file channel _AGCT_TO_ACGT[c]
 _READ_CHUNK = 65536  # rows per read when a large range is read whole
 _H5_CACHE = 64 * 1024**2  # HDF5 chunk cache per open file (bytes)
-_BASES = torch.arange(4, dtype=torch.uint8).view(1, 4, 1)
 # ACGT index of each AGCT channel, minus 4, modulo 256 (see _codes)
 _AGCT_WEIGHTS = torch.tensor([(c - 4) % 256 for c in (0, 2, 1, 3)], dtype=torch.uint8).view(1, 4, 1)
 
@@ -101,27 +98,6 @@ def _codes(s: np.ndarray, path, key: str, a: int, lcn: bool) -> np.ndarray:
     # 4 (N) for an all-zero column
     code = (t * _AGCT_WEIGHTS).sum(1, dtype=torch.uint8) + 4
     return (code.t().contiguous() if lcn else code).numpy()
-
-
-def _onehot(idx: np.ndarray) -> torch.Tensor:
-    """One-hot ``float32`` tensor (B, 4, L) from base indices (B, L) (4 = N, all zero)."""
-    t = torch.from_numpy(np.ascontiguousarray(idx))
-    return (t.unsqueeze(1) == _BASES).to(torch.float32)
-
-
-def _slice_bounds(start, stop, n: int) -> tuple[int, int]:
-    if stop is None:
-        stop = n
-    for name, v in (("start", start), ("stop", stop)):
-        if isinstance(v, bool) or not hasattr(v, "__index__"):
-            raise InputError(f"{name} must be an int, got {type(v).__name__}")
-    start, stop = int(start), int(stop)
-    if start < 0 or stop < 0:
-        raise InputError(f"start={start}, stop={stop}: negative row numbers are not supported")
-    stop = min(stop, n)
-    if start > stop:
-        raise InputError(f"start={start} is after stop={stop} (the file has {n} rows)")
-    return start, stop
 
 
 # ------------------------------------------------------------------ the file reader
@@ -407,7 +383,7 @@ class DeepSEAFile:
     def _convert(raw, labels: bool = True):
         idx, y = raw
         Y = torch.from_numpy(y).to(torch.float32) if (labels and y is not None) else None
-        return _onehot(idx), Y
+        return from_indices(idx), Y
 
     def read(self, start: int = 0, stop: int | None = None, *, progress: bool | None = None):
         """Read rows ``start:stop`` (both strands as stored).
@@ -434,7 +410,7 @@ class DeepSEAFile:
             If a value is not 0/1, a position has several bases set, or the file cannot
             be read.
         """
-        a, b = _slice_bounds(start, stop, self.n)
+        a, b = row_range(start, stop, self.n)
         n = b - a
         X = torch.empty((n, 4, self.length), dtype=torch.float32)
         Y = torch.empty((n, self.n_targets), dtype=torch.uint8) if self.has_labels else None
@@ -443,7 +419,7 @@ class DeepSEAFile:
             for s in range(a, b, _READ_CHUNK):
                 e = min(b, s + _READ_CHUNK)
                 idx, y = self._read_raw(s, e)
-                X[s - a : e - a] = _onehot(idx)
+                X[s - a : e - a] = from_indices(idx)
                 if Y is not None:
                     Y[s - a : e - a] = torch.from_numpy(y)
                 bar.update(e - s)
@@ -521,6 +497,3 @@ def read_mat(path, *, start: int = 0, stop: int | None = None, split: str | None
         return f.read(start, stop)
     finally:
         f.close()
-
-# The streaming dataset lives in its own module; it is part of this module's API.
-from motifscope.data.stream import DeepSEADataset  # noqa: E402

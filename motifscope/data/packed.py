@@ -44,8 +44,9 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from motifscope.data.deepsea import _onehot, _slice_bounds
+from motifscope._validation import row_range
 from motifscope.errors import DataFormatError, InputError
+from motifscope.sequence import from_indices
 
 __all__ = ["pack", "PackedFile", "is_packed", "ENCODINGS"]
 
@@ -419,7 +420,7 @@ class PackedFile:
 
     def _convert(self, raw, labels: bool = True):
         seq, nmask, lab = raw
-        X = _onehot(self._decode_indices(seq, nmask))
+        X = from_indices(self._decode_indices(seq, nmask))
         Y = None
         if labels and lab is not None:
             y = np.unpackbits(lab, axis=1, count=self.n_targets, bitorder="little")
@@ -439,7 +440,7 @@ class PackedFile:
         numpy.ndarray of shape (n, L), dtype uint8
             0..3 = A, C, G, T; 4 = N.
         """
-        a, b = _slice_bounds(start, stop, self.n)
+        a, b = row_range(start, stop, self.n)
         seq, nmask, _ = self._read_raw(a, b)
         return np.array(self._decode_indices(seq, nmask), copy=True)
 
@@ -460,7 +461,7 @@ class PackedFile:
         y : torch.Tensor of shape (n, T) or None
             ``uint8`` 0/1 labels, or ``None`` without labels.
         """
-        a, b = _slice_bounds(start, stop, self.n)
+        a, b = row_range(start, stop, self.n)
         n = b - a
         X = torch.empty((n, 4, self.length), dtype=torch.float32)
         Y = torch.empty((n, self.n_targets), dtype=torch.uint8) if self.has_labels else None

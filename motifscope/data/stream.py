@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from motifscope.data.deepsea import _slice_bounds, open_deepsea
+from motifscope._validation import row_range
+from motifscope.data.deepsea import open_deepsea
 from motifscope.errors import DataFormatError, InputError
 
 __all__ = ["DeepSEADataset"]
@@ -127,7 +128,7 @@ class DeepSEADataset(torch.utils.data.IterableDataset):
                 f"{path}: has no label variable (sequences "
                 f"'{getattr(self.source, 'x_key', '?')}'); pass labels=False to stream sequences only"
             )
-        self.start, self.stop = _slice_bounds(start, stop, self.source.n)
+        self.start, self.stop = row_range(start, stop, self.source.n)
         self.batch_size = None if batch_size is None else int(batch_size)
         self.shuffle, self.seed = bool(shuffle), int(seed)
         self.block_size, self.buffer_blocks = int(block_size), int(buffer_blocks)

@@ -16,7 +16,8 @@ import numpy as np
 import torch
 
 from motifscope.neuronmotif._sample import activation_ppm
-from motifscope.neuronmotif._stack import ConvStack, one_hot_indices
+from motifscope.neuronmotif._stack import ConvStack
+from motifscope.sequence import from_indices
 
 __all__ = ["Cluster", "demix", "features", "column_ic"]
 
@@ -101,7 +102,7 @@ def features(stack: ConvStack, seqs: np.ndarray, level: int, *, max_dim: int = 5
     R = _projection(d, max_dim, seed * 1009 + level) if d > max_dim else None
     out = np.empty((len(seqs), d if R is None else max_dim), dtype=np.float32)
     for i in range(0, len(seqs), batch_size):
-        f = stack.forward(one_hot_indices(seqs[i: i + batch_size]), level).flatten(1)
+        f = stack.forward(from_indices(seqs[i: i + batch_size]), level).flatten(1)
         out[i: i + batch_size] = (f if R is None else f @ R).numpy()
     return out
 

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from motifscope.neuronmotif._stack import ConvStack, one_hot_indices
+from motifscope.neuronmotif._stack import ConvStack
+from motifscope.sequence import from_indices
 
 __all__ = ["Sample", "enumerate_all", "genetic_sample", "cap_archive", "binned_weights",
            "activation_ppm", "seed_table"]
@@ -80,7 +81,7 @@ def enumerate_all(stack: ConvStack, layer: int, channels, *, batch_size: int = 1
     for i in tqdm(range(0, n, batch_size), disable=not progress, desc=f"enumerate 4^{rf}",
                   leave=False):
         codes = np.arange(i, min(n, i + batch_size), dtype=np.int64)
-        x = one_hot_indices(_digits(codes, rf))
+        x = from_indices(_digits(codes, rf))
         acts[i: i + len(codes)] = stack.forward(x, layer, chans)[:, :, 0].numpy()
     return np.arange(n, dtype=np.int64), acts
 
@@ -324,7 +325,7 @@ def genetic_sample(stack: ConvStack, layer: int, neuron: int, *, population: int
         # 1. gradient-guided mutation of the current population
         new = np.empty_like(pop)
         for i in range(0, N, batch_size):
-            x = one_hot_indices(pop[i: i + batch_size]).requires_grad_(True)
+            x = from_indices(pop[i: i + batch_size]).requires_grad_(True)
             v = stack.neuron(x, layer, neuron)
             (g,) = torch.autograd.grad(v.sum(), x)
             with torch.no_grad():

@@ -18,9 +18,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from motifscope.errors import InputError
+from motifscope.sequence import from_indices
 from motifscope.zoo.layers import Exp, batchnorm_affine
 
-__all__ = ["ConvStack", "receptive_field", "one_hot_indices"]
+__all__ = ["ConvStack", "receptive_field"]
 
 _ELEMENTWISE = (
     nn.ReLU, nn.LeakyReLU, nn.ELU, nn.GELU, nn.SiLU, nn.Sigmoid, nn.Tanh, nn.Softplus,
@@ -60,25 +61,6 @@ def receptive_field(kernels, pools) -> list[int]:
             stride *= p
         out.append(int(rf))
     return out
-
-
-_EYE = torch.eye(4, dtype=torch.float32)
-
-
-def one_hot_indices(idx) -> torch.Tensor:
-    """One-hot encode uint8 base indices (fast path of ``sequence.from_indices``).
-
-    Parameters
-    ----------
-    idx : numpy.ndarray or torch.Tensor of shape (N, L)
-        Base indices 0..3 (A, C, G, T).
-
-    Returns
-    -------
-    torch.Tensor of shape (N, 4, L), float32
-    """
-    t = torch.as_tensor(np.asarray(idx) if not isinstance(idx, torch.Tensor) else idx)
-    return _EYE[t.long()].transpose(1, 2).contiguous()
 
 
 @dataclass
@@ -311,6 +293,6 @@ class ConvStack:
         """
         out = np.empty(len(seqs), dtype=np.float32)
         for i in range(0, len(seqs), batch_size):
-            x = one_hot_indices(seqs[i: i + batch_size])
+            x = from_indices(seqs[i: i + batch_size])
             out[i: i + batch_size] = self.neuron(x, layer, neuron).numpy()
         return out

@@ -1,6 +1,7 @@
-"""The two strands of a DeepSEA file (re-exported by :mod:`motifscope.data.deepsea`):
-averaging predictions over a row and its reverse complement, and checking that a file's
-second half reverse-complements its first."""
+"""The two strands of DeepSEA-layout data, where the second half of the rows holds the
+reverse complements of the first half in the same order: averaging predictions over a row
+and its reverse complement (:func:`average_strands`), and checking that an array or a file
+follows that layout (:func:`check_strand_pairs`)."""
 
 from __future__ import annotations
 
