@@ -10,11 +10,13 @@ arguments, make one library call and write files; heavy imports stay inside them
 from __future__ import annotations
 
 import importlib
+import inspect
 import pkgutil
+import re
 
 import typer
 
-__all__ = ["app", "data_app", "load_all"]
+__all__ = ["app", "data_app", "load_all", "help_summary"]
 
 app = typer.Typer(
     name="motifscope",
@@ -38,4 +40,33 @@ def load_all() -> None:
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         if not info.name.startswith("_"):
             importlib.import_module(f"{__name__}.{info.name}")
+    for group in [app, *(g.typer_instance for g in app.registered_groups)]:
+        for cmd in group.registered_commands:
+            if cmd.help is None and cmd.callback is not None:
+                cmd.help = help_summary(cmd.callback.__doc__)
     _loaded = True
+
+
+_SECTION = re.compile(r"^\s*-{3,}\s*$")
+
+
+def help_summary(doc: str | None) -> str:
+    """The part of a numpydoc docstring that ``--help`` shows: everything before the first
+    section (``Parameters``, ``Returns``, ...), whose options typer lists on its own.
+
+    Parameters
+    ----------
+    doc : str or None
+        A command function's docstring.
+
+    Returns
+    -------
+    str
+        The summary paragraphs, blank-line separated as written.
+    """
+    lines = inspect.cleandoc(doc or "").splitlines()
+    for i in range(1, len(lines)):
+        if _SECTION.match(lines[i]) and lines[i - 1].strip():
+            lines = lines[: i - 1]
+            break
+    return "\n".join(lines).strip()
