@@ -13,7 +13,7 @@ __all__ = ["__version__", "load_run"]
 
 def __getattr__(name):
     if name == "load_run":
-        from motifscope.train import load_run
+        from motifscope.rundir import load_run
 
         return load_run
     raise AttributeError(f"module 'motifscope' has no attribute {name!r}")

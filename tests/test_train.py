@@ -20,7 +20,8 @@ from torch import nn
 from motifscope.errors import ConfigError, RunDirError
 from motifscope.losses import bce_loss, focal_loss, get_loss
 from motifscope.rundir import dumps_toml, load_run, read_history
-from motifscope.train import TrainConfig, _BatchSampler, config_from_card, fit, make_optimizer
+from motifscope.train import TrainConfig, config_from_card, fit, make_optimizer
+from motifscope.train.loaders import SeededBatchSampler
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -136,8 +137,8 @@ def test_steplr_per_epoch(tmp_path):
 
 
 def test_batch_sampler_shards_disjoint():
-    a = _BatchSampler(103, 10, seed=3, rank=0, world=2)
-    b = _BatchSampler(103, 10, seed=3, rank=1, world=2)
+    a = SeededBatchSampler(103, 10, seed=3, rank=0, world=2)
+    b = SeededBatchSampler(103, 10, seed=3, rank=1, world=2)
     ia = torch.cat(list(a))
     ib = torch.cat(list(b))
     assert len(ia) == len(ib) == 52
@@ -180,10 +181,10 @@ def test_fit_learns_and_writes_run_dir(tmp_path):
 
 
 def test_early_stopping(monkeypatch, tmp_path):
-    import motifscope.train as tr
+    import motifscope.train.loop as tr
 
     losses = iter([1.0, 0.9, 0.95, 0.97, 0.99, 0.5])
-    monkeypatch.setattr(tr, "_validate", lambda *a, **k: (next(losses), 0.5))
+    monkeypatch.setattr(tr, "validate", lambda *a, **k: (next(losses), 0.5))
     X, y = planted_data(64)
     res = fit(Tiny(), (X, y), (X, y), run_dir=tmp_path / "r", config=quick_config(epochs=6, patience=3))
     assert res.stopped_early and len(res.history) == 5 and res.best_epoch == 2
