@@ -60,7 +60,7 @@ def test_main_module_runs_the_cli():
     assert r.returncode == 0 and "demo" in r.stdout, r.stderr
 
 
-@pytest.mark.parametrize("name", ["read_mat", "DeepSEADataset", "pack", "simulate", "targets"])
+@pytest.mark.parametrize("name", ["read_mat", "DeepSEADataset", "pack", "read_ground_truth", "simulate_tfbs"])
 def test_public_data_names(name):
     """``motifscope.data`` exposes each format's public names."""
     import importlib
@@ -68,3 +68,13 @@ def test_public_data_names(name):
     data = importlib.import_module("motifscope.data")
     assert callable(getattr(data, name))
     assert name in data.__all__
+
+
+def test_public_data_names_do_not_shadow_modules():
+    """A lazy name equal to a submodule's name would turn into the module once imported."""
+    import importlib
+    import pkgutil
+
+    data = importlib.import_module("motifscope.data")
+    modules = {m.name for m in pkgutil.iter_modules(data.__path__)}
+    assert not modules & set(data.__all__)

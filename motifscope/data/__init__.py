@@ -14,6 +14,10 @@ module                            holds
 :mod:`motifscope.data.tfbs`       DeMo's one-motif 101-bp task
 ================================  ==========================================================
 
+``simulate`` and ``targets`` are module names as well as function names, so they are
+imported from their modules (``from motifscope.data.simulate import simulate``): exposing the
+function here would be shadowed by the submodule once it is imported.
+
 The names are resolved on first use, so ``import motifscope.data`` stays cheap and no
 format module imports another through this package.
 """
@@ -36,8 +40,6 @@ _PUBLIC = {
     "read_fasta": "fasta",
     "fasta_to_one_hot": "fasta",
     "read_bed": "fasta",
-    "targets": "targets",
-    "simulate": "simulate",
     "read_ground_truth": "simulate",
     "simulate_tfbs": "tfbs",
 }
