@@ -34,7 +34,8 @@ import numpy as np
 from motifscope.errors import InputError
 from motifscope.motifs import Motif
 
-__all__ = ["COLORS", "logo_gallery", "logo_heights", "plot_logo", "plot_logo_logomaker"]
+__all__ = ["COLORS", "logo_gallery", "logo_heights", "plot_logo", "plot_logo_logomaker",
+           "plot_match"]
 
 #: logomaker's ``classic`` colours.
 COLORS = {"A": (0.0, 0.5, 0.0), "C": (0.0, 0.0, 1.0), "G": (1.0, 0.65, 0.0), "T": (1.0, 0.0, 0.0)}
@@ -167,15 +168,16 @@ def _cells(H):
                 yield _LETTERS[order[r, j]], j, floors[r, j], abs(v), v < 0
 
 
-def _glyph_paths(H):
-    """``[(letter, position, Path)]`` in data coordinates, one per nonzero cell."""
+def _glyph_paths(H, shift: int = 0):
+    """``[(letter, position, Path)]`` in data coordinates, one per nonzero cell; column
+    ``j`` is drawn at ``x = j + shift``."""
     from matplotlib.path import Path as MPath
 
     G = _glyphs()
     out = []
     for c, j, floor, h, flip in _cells(H):
         unit = G[c][1 if flip else 0]
-        v = unit.vertices * (_WIDTH, h) + (j - _WIDTH / 2, floor)
+        v = unit.vertices * (_WIDTH, h) + (j + shift - _WIDTH / 2, floor)
         out.append((c, j, MPath(v, unit.codes)))
     return out
 
@@ -219,19 +221,79 @@ def plot_logo(
         The axes; each glyph is a ``PathPatch`` in ``ax.patches`` with gid
         ``"<letter>:<position>"``.
     """
-    from matplotlib.patches import PathPatch
-
     _, H = _as_matrix(matrix, kind, background)
     if ax is None:
         import matplotlib.pyplot as plt
 
         _, ax = plt.subplots(figsize=(0.25 * H.shape[1] + 0.6, 1.4))
-    for c, j, path in _glyph_paths(H):
+    _draw(ax, H)
+    _style(ax, H.shape[1], kind, H, _title_of(matrix, title))
+    return ax
+
+
+def _draw(ax, H, shift: int = 0):
+    from matplotlib.patches import PathPatch
+
+    for c, j, path in _glyph_paths(H, shift):
         patch = PathPatch(path, facecolor=COLORS[c], edgecolor="none", linewidth=0.0)
         patch.set_gid(f"{c}:{j}")
         _add(ax, patch)
-    _style(ax, H.shape[1], kind, H, _title_of(matrix, title))
-    return ax
+
+
+def plot_match(query, target, offset: int, orientation: str = "+", *, axes=None,
+               kind: str = "information", background=None):
+    """Draw a Tomtom match: the query's logo above the target's, columns aligned.
+
+    Parameters
+    ----------
+    query, target : Motif
+        The two motifs (``target`` as stored in the database, not reverse-complemented).
+    offset : int
+        Tomtom's offset: query column ``i`` aligns with target column ``i + offset``
+        (the ``offset`` column of :func:`motifscope.tomtom.tomtom`).
+    orientation : {"+", "-"}
+        ``"-"`` draws the reverse complement of ``target``, the strand that matched.
+    axes : sequence of two matplotlib Axes or None
+        Where to draw the query and the target; a new two-row figure when ``None``.
+    kind : {"information", "probability"}
+        What the letter heights show.
+    background : array-like of shape (4,) or None
+        Background for the information content; uniform by default.
+
+    Returns
+    -------
+    tuple of matplotlib.axes.Axes
+        ``(query_axes, target_axes)``; both span the union of the two motifs, query
+        column 0 at ``x = 0``, and every glyph's gid is ``"<letter>:<column>"`` of its
+        own motif.
+    """
+    for name, m in (("query", query), ("target", target)):
+        if not isinstance(m, Motif):
+            raise InputError(f"{name} is a {type(m).__name__}, expected a Motif")
+    if orientation not in ("+", "-"):
+        raise InputError(f"orientation must be '+' or '-', got {orientation!r}")
+    if kind == "raw":
+        raise InputError("plot_match draws motifs: kind must be 'information' or "
+                         "'probability', got 'raw'")
+    shown = target.reverse_complement() if orientation == "-" else target
+    offset = int(offset)
+    wq, wt = query.ppm.shape[1], shown.ppm.shape[1]
+    lo, hi = min(0, -offset), max(wq, wt - offset) - 1
+    if axes is None:
+        import matplotlib.pyplot as plt
+
+        _, axes = plt.subplots(2, 1, figsize=(0.25 * (hi - lo + 1) + 0.6, 2.8), sharex=True)
+    titles = (_title_of(query, None),
+              _title_of(target, None) + (" (reverse complement)" if orientation == "-" else ""))
+    for ax, m, shift, title in ((axes[0], query, 0, titles[0]),
+                                (axes[1], shown, -offset, titles[1])):
+        _, H = _as_matrix(m, kind, background)
+        _draw(ax, H, shift)
+        _style(ax, H.shape[1], kind, H, title)
+        ax.set_xlim(lo - _WIDTH / 2, hi + _WIDTH / 2)
+        ax.set_xticks(range(lo, hi + 1, 1 if hi - lo < 30 else int(np.ceil((hi - lo) / 20))))
+        ax.set_xticklabels([str(t) for t in ax.get_xticks().astype(int)], fontsize=7)
+    return axes[0], axes[1]
 
 
 def plot_logo_logomaker(

@@ -17,6 +17,7 @@ from motifscope.logo import (
     logo_heights,
     plot_logo,
     plot_logo_logomaker,
+    plot_match,
 )
 from motifscope.motifs import Motif
 
@@ -135,3 +136,36 @@ def test_gallery_writes_one_file_per_motif(tmp_path):
     assert svg[0].read_text().count("<path") >= int((logo_heights(PPM) != 0).sum())
     with pytest.raises(InputError, match="Motif"):
         logo_gallery([PPM], tmp_path / "x")
+
+
+@pytest.mark.parametrize("orientation", ["+", "-"])
+def test_plot_match_aligns_columns_as_tomtom_reports(orientation):
+    """A query cut from a target is drawn over the target columns Tomtom matched it to."""
+    from motifscope.tomtom import tomtom
+
+    rng = np.random.default_rng(3)
+    P = rng.dirichlet([0.3] * 4, size=11).T
+    target = Motif(name="T", alt_name="tf", ppm=P)
+    stored = target if orientation == "+" else target.reverse_complement()
+    query = Motif(name="Q", ppm=np.hstack([np.full((4, 2), 0.25), P[:, :6]]))  # 2 blank
+    hit = tomtom([query], [stored], thresh=1.0).iloc[0]
+    assert (hit["offset"], hit["orientation"]) == (-2, orientation)
+    qa, ta = plot_match(query, stored, hit["offset"], hit["orientation"])
+    gq, gt = _glyphs(qa), _glyphs(ta)
+    assert gq and gt
+    for (c, i), patch in gq.items():  # query column i sits over target column i - 2
+        e = _ext(patch)
+        assert (e.x0 + e.x1) / 2 == pytest.approx(i, abs=0.03)
+        same = gt[(c, i - 2)]
+        assert (_ext(same).x0 + _ext(same).x1) / 2 == pytest.approx(i, abs=0.03)
+        assert _ext(same).height == pytest.approx(e.height)
+    assert qa.get_xlim() == ta.get_xlim() == pytest.approx((-0.475, 12.475))  # target x 2..12
+    assert ta.get_title().endswith("(reverse complement)") == (orientation == "-")
+
+
+def test_plot_match_bad_input():
+    m = Motif(name="m", ppm=PPM)
+    with pytest.raises(InputError, match="orientation"):
+        plot_match(m, m, 0, "x")
+    with pytest.raises(InputError, match="target is a ndarray"):
+        plot_match(m, PPM, 0)
