@@ -24,13 +24,12 @@ is ``(w, 4)``: transposed only inside :func:`plot_logo_logomaker`.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from motifscope.atomic import atomic_path
 from motifscope.errors import InputError
 from motifscope.motifs import Motif
 
@@ -430,14 +429,7 @@ def logo_gallery(
             if n:
                 stem = f"{stem}_{n}"
             path = out / f"{stem}.{fmt}"
-            fd, tmp = tempfile.mkstemp(prefix=f".{stem}.", suffix=f".{fmt}", dir=out)
-            os.close(fd)
-            try:
+            with atomic_path(path) as tmp:
                 fig.savefig(tmp, format=fmt, dpi=dpi)
-                os.replace(tmp, path)
-            except BaseException:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
-                raise
             written.append(path)
     return written

@@ -196,7 +196,7 @@ def write_predictions(pred: np.ndarray, path: str | os.PathLike, *, names=None) 
     """
     import io
 
-    from motifscope.rundir import atomic_write_bytes, atomic_write_text
+    from motifscope.atomic import atomic_write_bytes, atomic_write_text
 
     path = Path(path)
     low = path.name.lower()

@@ -44,7 +44,8 @@ def evaluate_run(run_dir, data, out=None, *, n: int | None = None, strand: str =
     from motifscope.data.deepsea import read_mat
     from motifscope.evaluate import compare_published, evaluate, plot_comparison
     from motifscope.strands import check_strand_pairs
-    from motifscope.rundir import _clean_json, atomic_write_text, load_run
+    from motifscope.atomic import atomic_write_text
+    from motifscope.rundir import _clean_json, load_run
 
     run = load_run(run_dir)
     out = Path(out) if out is not None else run.path / "analyses" / "evaluate"

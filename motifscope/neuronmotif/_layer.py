@@ -23,10 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
+from motifscope.atomic import atomic_open, atomic_path, atomic_write_text
 from motifscope.errors import InputError
 from motifscope.neuronmotif._core import decouple, layer_motifs_by_enumeration
 from motifscope.neuronmotif._stack import ConvStack
-from motifscope.neuronmotif._write import _atomic_text, _targets, write_neuron
+from motifscope.neuronmotif._write import _targets, write_neuron
 
 __all__ = ["decouple_layer", "render_gallery", "parse_neurons"]
 
@@ -143,7 +144,7 @@ def _run_one(args) -> dict:
 def _run_in_worker(c: int, out: Path) -> dict:
     w = _WORKER
     out.mkdir(parents=True, exist_ok=True)
-    _atomic_text(out / _RUNNING, str(os.getpid()))
+    atomic_write_text(out / _RUNNING, str(os.getpid()))
     try:
         kw = dict(w["kw"], random_state=w["random_state"] + c)
         return _run_one((w["stack"], w["layer"], c, out, kw, w["targets"], w["q_thresh"],
@@ -296,8 +297,8 @@ def decouple_layer(model, layer: int, neurons=None, out_dir=".", *, motif_nb="au
                                                   for b in s["best_matches"][:3]),
                           "syntax": " | ".join(s["rules"][:2])}
                        for s in summaries])
-    df.to_csv(ldir / "summary.tsv.tmp", sep="\t", index=False)
-    os.replace(ldir / "summary.tsv.tmp", ldir / "summary.tsv")
+    with atomic_open(ldir / "summary.tsv") as fh:
+        df.to_csv(fh, sep="\t", index=False)
     render_gallery(ldir, summaries)
     df.attrs["seconds"] = time.perf_counter() - t0
     return df
@@ -396,10 +397,9 @@ def _write_allppm(ldir: Path, summaries: list) -> None:
             conact.append(row["consensus_act"])
             n.append(row["n_seqs"])
     if ppm:
-        tmp = ldir / "allppm.tmp.npz"
-        np.savez(tmp, ppm=np.stack(ppm), channel=np.array(ch), act=np.array(act),
-                 conact=np.array(conact), n=np.array(n))
-        os.replace(tmp, ldir / "allppm.npz")
+        with atomic_path(ldir / "allppm.npz") as tmp:
+            np.savez(tmp, ppm=np.stack(ppm), channel=np.array(ch), act=np.array(act),
+                     conact=np.array(conact), n=np.array(n))
 
 
 _GALLERY = """<!doctype html>
@@ -470,5 +470,5 @@ def render_gallery(ldir, summaries: list) -> Path:
         layer=summaries[0]["layer"] if summaries else "?", rows=rows,
         rf=summaries[0]["rf"] if summaries else "?",
         max_crms=max((s["n_crms"] for s in summaries), default=0))
-    _atomic_text(ldir / "gallery.html", html)
+    atomic_write_text(ldir / "gallery.html", html)
     return ldir / "gallery.html"

@@ -103,8 +103,8 @@ def train_run(
     }
     if str(model).endswith(".toml"):
         run_config["model"]["card"] = str(Path(model).resolve())
-    res = fit(net, data["train"], data["valid"], config=tconfig, run_dir=run_dir,
-              resume=resume, run_config=run_config)
+    fit(net, data["train"], data["valid"], config=tconfig, run_dir=run_dir,
+        resume=resume, run_config=run_config)
     rank, _, _ = dist_env()
     if rank != 0:
         return Path(run_dir)
@@ -151,7 +151,8 @@ def _write_eval(df, out: Path) -> None:
     """Write ``per_target.csv`` and ``summary.json`` of an evaluation into ``out``."""
     import json
 
-    from motifscope.rundir import _clean_json, atomic_write_text
+    from motifscope.atomic import atomic_write_text
+    from motifscope.rundir import _clean_json
 
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out / "per_target.csv", df.to_csv(index=False))
