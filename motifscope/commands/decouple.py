@@ -58,7 +58,7 @@ def decouple_cmd(
     no_resume : bool
         Recompute neurons that already have ``done.json``.
     """
-    from motifscope.commands.kernels import load_model
+    from motifscope import load_run
     from motifscope.errors import ConfigError
     from motifscope.neuronmotif import decouple_layer
 
@@ -74,7 +74,7 @@ def decouple_cmd(
     targets = None if db.lower() == "none" else db
     if targets not in (None, "jaspar") and not Path(targets).is_file():
         raise ConfigError(f"--db {db}: no such MEME file (or use 'jaspar' / 'none')")
-    model = load_model(run)
+    model = load_run(run).model
     out = out or Path(run) / "analyses" / "neuronmotif"
     kw = {} if population is None else {"population": population}
     df = decouple_layer(model, layer, neurons, out, motif_nb=motif_nb, random_state=seed,

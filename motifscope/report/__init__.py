@@ -49,8 +49,9 @@ def write_section(directory, *, title: str, blocks: list[dict], order: int = 50,
         The analysis directory (``<run>/analyses/<name>``); block paths are relative to it.
     title : str
         Section title (shown in the navigation).
-    blocks : list of dict
-        Blocks as described in the module docstring.
+    blocks : list of Block or dict
+        Typed blocks (:mod:`motifscope.report.blocks`) or their JSON form as described in
+        the module docstring.
     order : int
         Sort key of the section among the run's sections (smaller first).
     summary : str
@@ -61,7 +62,10 @@ def write_section(directory, *, title: str, blocks: list[dict], order: int = 50,
     pathlib.Path
         The path of ``section.json``.
     """
+    from motifscope.report.blocks import as_dict
+
     directory = Path(directory)
+    blocks = [as_dict(b) for b in blocks]
     for i, b in enumerate(blocks):
         if b.get("type") not in _BLOCK_TYPES:
             raise ValueError(f"block {i} has type {b.get('type')!r}; expected one of {sorted(_BLOCK_TYPES)}")
