@@ -34,6 +34,7 @@ import pandas as pd
 import torch
 
 from motifscope._similarity_plots import plot_attention, plot_similarity, similarity_figure
+from motifscope.devices import model_on
 from motifscope.errors import InputError
 
 __all__ = [
@@ -370,20 +371,17 @@ def attention_maps(model, X, *, targets=None, batch_size: int = 64, device="cpu"
     check_one_hot(X)
     X = as_tensor(X)
     sel = None if targets is None else np.atleast_1d(np.asarray(targets, dtype=int))
-    was_training, old_dev = model.training, next(model.parameters()).device
-    model.eval().to(device)
     att.store_weights = True
     out = []
     try:
-        for i in range(0, X.shape[0], batch_size):
-            model(X[i : i + batch_size].to(device))
-            w = att.last_weights  # (n, heads, T, P)
-            w = w.permute(0, 2, 1, 3)
-            if sel is not None:
-                w = w[:, torch.as_tensor(sel)]
-            out.append(w.float().cpu().numpy())
+        with model_on(model, device) as dev, torch.no_grad():
+            for i in range(0, X.shape[0], batch_size):
+                model(X[i : i + batch_size].to(dev))
+                w = att.last_weights.permute(0, 2, 1, 3)  # (n, heads, T, P) -> (n, T, heads, P)
+                if sel is not None:
+                    w = w[:, torch.as_tensor(sel)]
+                out.append(w.float().cpu().numpy())
     finally:
         att.store_weights = False
         att.last_weights = None
-        model.train(was_training).to(old_dev)
     return np.concatenate(out, axis=0)
