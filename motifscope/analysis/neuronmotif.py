@@ -1,12 +1,15 @@
-"""NeuronMotif: decouple the strongest neurons of a deeper convolution layer into the motifs
-(and motif grammar) they detect, and match them to a motif database.
+"""NeuronMotif: decouple neurons of a deeper convolution layer into the motifs (and motif
+grammar) they detect, and match them to a motif database.
 
-Options (``ctx.options["neuronmotif"]``): ``layer`` (2), ``neurons`` (how many of the most
-strongly connected channels: 3; 2 when quick), ``population`` (300; 200 when quick),
-``max_forwards`` (25,000; 10,000 when quick), ``n_jobs`` (1).
+Options (``ctx.options["neuronmotif"]``): ``layer`` (2), ``neurons`` (an int: that many of
+the most strongly connected channels, 3, or 2 when quick; or a selection such as ``"0-15"``,
+``"1,4,7"``, ``"all"``), ``population`` (300; 200 when quick), ``max_forwards`` (25,000;
+10,000 when quick; for both ``None`` means decouple_layer's default), ``n_jobs`` (1), ``motif_nb``
+(``"auto"``), ``resume`` (True).
 
 Files: ``layer<L>/`` as written by :func:`motifscope.neuronmotif.decouple_layer` (one folder
-per neuron with ``tomtom.tsv``, ``summary.tsv``, ``gallery.html``), ``summary.tsv``.
+per neuron with its CRM logos, MEME files and ``tomtom.tsv``; the layer's ``summary.tsv`` and
+``allppm.npz``). The report page shows every neuron's logos with its best matches.
 ``Result.data``: ``neurons``, ``summary`` (DataFrame), ``hits`` (the neurons' Tomtom
 matches, one DataFrame with a ``neuron`` column, or None), ``layer``.
 """
@@ -14,7 +17,7 @@ matches, one DataFrame with a ``neuron`` column, or None), ``layer``.
 from __future__ import annotations
 
 from motifscope.analysis._base import Context, Result, finish
-from motifscope.report.blocks import Link, Metrics, Table, Text
+from motifscope.report.blocks import Metrics, Text
 
 NAME, TITLE, ORDER = "neuronmotif", "NeuronMotif", 50
 __all__ = ["applies", "run"]
@@ -56,27 +59,35 @@ def run(ctx: Context) -> Result:
     Result
     """
     from motifscope.analysis.kernels import resolve_db
-    from motifscope.neuronmotif import decouple_layer, strongest_neurons
+    from motifscope.neuronmotif import (decouple_layer, layer_blocks, read_summaries,
+                                        strongest_neurons)
 
     layer = int(ctx.option(NAME, "layer", 2))
-    neurons = strongest_neurons(ctx.model, layer, int(ctx.option(NAME, "neurons", 2 if ctx.quick else 3)))
+    neurons = ctx.option(NAME, "neurons", 2 if ctx.quick else 3)
+    if isinstance(neurons, int):
+        neurons = strongest_neurons(ctx.model, layer, neurons)
     out = ctx.output(NAME)
+    kw = {}  # None: decouple_layer's own default
+    for key, default in (("max_forwards", 10_000 if ctx.quick else 25_000),
+                         ("population", 200 if ctx.quick else 300)):
+        if ctx.option(NAME, key, default) is not None:
+            kw[key] = int(ctx.option(NAME, key, default))
     summary = decouple_layer(
         ctx.model, layer, neurons, out.directory, targets=resolve_db(ctx.motif_db),
         random_state=ctx.seed, n_jobs=int(ctx.option(NAME, "n_jobs", 1)),
-        population=int(ctx.option(NAME, "population", 200 if ctx.quick else 300)),
-        max_forwards=int(ctx.option(NAME, "max_forwards", 10_000 if ctx.quick else 25_000)),
-        progress=False)
-    out.table(summary, "summary.tsv")
-    hits = _hits(out.directory / f"layer{layer}", neurons)
+        motif_nb=ctx.option(NAME, "motif_nb", "auto"),
+        resume=bool(ctx.option(NAME, "resume", True)), progress=False, **kw)
+    neurons = [int(c) for c in summary["neuron"]]
+    ldir = out.directory / f"layer{layer}"
+    out.files.extend(sorted(p for p in ldir.rglob("*") if p.is_file()))
+    hits = _hits(ldir, neurons)
     good = set() if hits is None else set(hits.loc[hits["q_value"] < 0.05, "target"])
-    blocks = [Text(f"Layer-{layer} neurons {neurons} decoupled into CRM motifs; sub-motifs matched "
-                   "with Tomtom (q < 0.05)."),
-              Metrics({"neurons": len(neurons), "database motifs matched": len(good)}),
-              Table("summary.tsv")]
-    if (out.directory / f"layer{layer}" / "gallery.html").exists():
-        blocks.append(Link(f"layer{layer}/gallery.html", text=f"open the layer-{layer} gallery",
-                           copy_dir=f"layer{layer}"))
+    blocks = [Text(f"Layer-{layer} neurons {neurons} decoupled into CRM motifs (one row of logos "
+                   "per CRM, over the neuron's receptive field); sub-motifs matched with Tomtom "
+                   "(q < 0.05)."),
+              Metrics({"neurons": len(neurons), "CRMs": int(summary["n_crms"].sum()),
+                       "database motifs matched": len(good)}),
+              *layer_blocks(ldir, read_summaries(ldir, neurons), prefix=f"layer{layer}/")]
     data = {"neurons": neurons, "summary": summary, "hits": hits, "layer": layer}
     return finish(NAME, out, data, title=TITLE, order=ORDER,
                   summary=f"{len(neurons)} layer-{layer} neurons, {len(good)} database motifs matched",

@@ -1,4 +1,4 @@
-"""Decouple many neurons of a layer: processes, resumable outputs, gallery HTML.
+"""Decouple many neurons of a layer: processes, resumable outputs, report blocks.
 
 Layout under ``out_dir``::
 
@@ -11,7 +11,7 @@ Layout under ``out_dir``::
         dictionary.meme, syntax.json
         logos.png
       allppm.npz                every CRM of the layer (seeds the GA of layer L+1)
-      summary.tsv, gallery.html
+      summary.tsv
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from motifscope.neuronmotif._core import decouple, layer_motifs_by_enumeration
 from motifscope.neuronmotif._stack import ConvStack
 from motifscope.neuronmotif._write import _targets, write_neuron
 
-__all__ = ["decouple_layer", "render_gallery", "parse_neurons"]
+__all__ = ["decouple_layer", "layer_blocks", "parse_neurons", "read_summaries"]
 
 def parse_neurons(spec, n_channels: int) -> list[int]:
     """Parse ``"0-15"``, ``"1,4,7"``, ``"all"``, an int or a list into channel indices.
@@ -285,10 +285,7 @@ def decouple_layer(model, layer: int, neurons=None, out_dir=".", *, motif_nb="au
         _run_parallel(stack, layer, todo, ldir, kw, random_state, targets, q_thresh, logos,
                       min(n_jobs, len(todo)), bar)
     bar.close()
-    summaries = []
-    for c in chans:
-        with open(ldir / f"neuron{c:04d}" / "done.json") as fh:
-            summaries.append(json.load(fh))
+    summaries = read_summaries(ldir, chans)
     _write_allppm(ldir, summaries)
     df = pd.DataFrame([{k: s[k] for k in ("layer", "neuron", "rf", "motif_nb", "n_crms",
                                           "n_seqs", "max_act", "n_forwards", "method",
@@ -299,7 +296,6 @@ def decouple_layer(model, layer: int, neurons=None, out_dir=".", *, motif_nb="au
                        for s in summaries])
     with atomic_open(ldir / "summary.tsv") as fh:
         df.to_csv(fh, sep="\t", index=False)
-    render_gallery(ldir, summaries)
     df.attrs["seconds"] = time.perf_counter() - t0
     return df
 
@@ -402,73 +398,64 @@ def _write_allppm(ldir: Path, summaries: list) -> None:
                      conact=np.array(conact), n=np.array(n))
 
 
-_GALLERY = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<title>NeuronMotif layer {{ layer }}</title>
-<style>
-body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}
-table{border-collapse:collapse;width:100%}
-th,td{border:1px solid #ccc;padding:4px 6px;vertical-align:top;font-size:13px}
-th{background:#f0f0f0;position:sticky;top:0}
-td.logo img{max-width:900px}
-table.crm td{font-size:11px;padding:1px 4px}
-.note{color:#a60;font-size:11px}
-</style></head><body>
-<h1>NeuronMotif — layer {{ layer }}</h1>
-<p>{{ rows|length }} neurons; receptive field {{ rf }} bp; up to {{ max_crms }} CRMs per neuron.
-Each CRM (shift ID) is one demixed cluster of activating sequences: n sequences, max
-activation M, consensus activation C and C/M. Files: <a href="summary.tsv">summary.tsv</a>,
-<a href="allppm.npz">allppm.npz</a>.</p>
-<table id="neurons">
-<tr><th>Neuron</th><th>CRMs (logos over the receptive field)</th><th>Statistics</th>
-<th>Best database matches</th><th>Syntax</th><th>Files</th></tr>
-{% for r in rows %}
-<tr class="neuron" id="n{{ r.neuron }}">
-<td><b>{{ r.neuron }}</b><br>motif_nb={{ r.motif_nb }}<br>{{ r.method }}<br>
-{{ r.n_seqs }} seqs<br>{{ r.seconds|round(1) }} s</td>
-<td class="logo">{% if r.logo %}<img src="{{ r.dir }}/logos.png" alt="logos of neuron {{ r.neuron }}" loading="lazy">{% endif %}</td>
-<td><table class="crm"><tr><th>shift</th><th>n</th><th>M</th><th>C</th><th>C/M</th></tr>
-{% for c in r.crms %}<tr><td>{{ c.shift_id }}</td><td>{{ c.n_seqs }}</td>
-<td>{{ '%.3f'|format(c.max_act) }}</td><td>{{ '%.3f'|format(c.consensus_act) }}</td>
-<td>{{ '%.0f'|format(100 * c.ratio) }}%</td></tr>{% endfor %}</table></td>
-<td>{% for b in r.best_matches %}{{ b.name or b.target }} ({{ b.target }}, q={{ '%.2g'|format(b.q) }})<br>{% endfor %}</td>
-<td>{% for t in r.rules[:3] %}{{ t }}<br>{% endfor %}</td>
-<td>{% for f in r.files %}<a href="{{ r.dir }}/{{ f }}">{{ f }}</a><br>{% endfor %}
-{% for n in r.notes %}<span class="note">{{ n }}</span><br>{% endfor %}</td>
-</tr>
-{% endfor %}
-</table></body></html>
-"""
+def read_summaries(ldir, neurons) -> list[dict]:
+    """The ``done.json`` of each neuron of a layer folder, in the order given.
+
+    Parameters
+    ----------
+    ldir : str or os.PathLike
+        The ``layer{L}`` folder.
+    neurons : sequence of int
+
+    Returns
+    -------
+    list of dict
+    """
+    out = []
+    for c in neurons:
+        with open(Path(ldir) / f"neuron{c:04d}" / "done.json") as fh:
+            out.append(json.load(fh))
+    return out
 
 
-def render_gallery(ldir, summaries: list) -> Path:
-    """Write ``gallery.html`` (one row per neuron) into a layer folder.
+def layer_blocks(ldir, summaries: list, prefix: str = "") -> list:
+    """Report blocks of a decoupled layer, for the report's NeuronMotif page.
+
+    One gallery item per neuron (its CRM logos over the receptive field; the caption gives
+    the CRMs and sequences, the subtitle the best database matches; it links the neuron's
+    ``crms.meme``), then the layer's ``summary.tsv`` and files.
 
     Parameters
     ----------
     ldir : str or os.PathLike
         The ``layer{L}`` folder.
     summaries : list of dict
-        The neurons' ``done.json`` contents.
+        The neurons' ``done.json`` contents (:func:`read_summaries`).
+    prefix : str
+        Path of ``ldir`` relative to the section's folder (e.g. ``"layer2/"``).
 
     Returns
     -------
-    pathlib.Path
+    list of Block
     """
-    import jinja2
+    from motifscope.report.blocks import Files, Gallery, GalleryItem, Table
 
     ldir = Path(ldir)
-    rows = []
+    items = []
     for s in summaries:
         d = f"neuron{s['neuron']:04d}"
-        files = [f for f in ("crms.meme", "crms.tsv", "submotifs.meme", "tomtom.tsv",
-                             "dictionary.meme", "syntax.json", "sample.npz", "done.json")
-                 if (ldir / d / f).exists()]
-        rows.append(dict(s, dir=d, files=files, logo=(ldir / d / "logos.png").exists()))
-    env = jinja2.Environment(autoescape=True)
-    html = env.from_string(_GALLERY).render(
-        layer=summaries[0]["layer"] if summaries else "?", rows=rows,
-        rf=summaries[0]["rf"] if summaries else "?",
-        max_crms=max((s["n_crms"] for s in summaries), default=0))
-    atomic_write_text(ldir / "gallery.html", html)
-    return ldir / "gallery.html"
+        if not (ldir / d / "logos.png").exists():
+            continue
+        best = ", ".join(f"{b['name'] or b['target']} (q={b['q']:.2g})"
+                         for b in s["best_matches"][:3])
+        items.append(GalleryItem(f"{prefix}{d}/logos.png",
+                                 caption=f"neuron {s['neuron']}: {s['n_crms']} CRMs, "
+                                         f"{s['n_seqs']} sequences",
+                                 subtitle=best or "no database match",
+                                 link=f"{prefix}{d}/crms.meme"))
+    layer = summaries[0]["layer"] if summaries else "?"
+    rf = summaries[0]["rf"] if summaries else "?"
+    return [Gallery(items, title=f"Layer {layer}: the CRMs of each neuron (receptive field {rf} bp)"),
+            Table(f"{prefix}summary.tsv", title="Neurons", max_rows=200),
+            Files([f"{prefix}summary.tsv"] + ([f"{prefix}allppm.npz"]
+                                              if (ldir / "allppm.npz").exists() else []))]
