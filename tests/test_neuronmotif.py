@@ -309,7 +309,8 @@ def test_decouple_layer_outputs_and_resume(tmp_path):
     with np.load(d / "sample.npz") as z:
         assert z["seqs"].dtype == np.uint8 and z["seqs"].shape == (304, 7)
     assert sum(f.stat().st_size for f in d.iterdir()) < 20e6
-    from motifscope.neuronmotif import layer_blocks, read_summaries
+    from motifscope.analysis.neuronmotif import layer_blocks
+    from motifscope.neuronmotif import read_summaries
 
     gallery, table, files = layer_blocks(tmp_path / "layer2", read_summaries(tmp_path / "layer2", [0, 1]),
                                          prefix="layer2/")

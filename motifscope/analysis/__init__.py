@@ -21,6 +21,7 @@ module                    what it runs
 ``optimize``            class optimisation of each target of interest
 ``similarity``            DeepATT's query-vector similarity (attention models only)
 ``neuronmotif``           NeuronMotif decoupling of layer-2 neurons (plain CNNs only)
+``attribute``             attributions for TF-MoDISco (``motifscope attribute``; not in the demo)
 ========================  ===========================================================
 """
 
@@ -30,11 +31,13 @@ import importlib
 
 from motifscope.analysis._base import Context, Output, Result, context_for
 
-__all__ = ["ANALYSES", "Context", "Output", "Result", "applicable", "context_for", "get", "run"]
+__all__ = ["ANALYSES", "ON_REQUEST", "Context", "Output", "Result", "applicable", "context_for", "get", "run"]
 
 #: Every analysis, in the order the demo runs them.
 ANALYSES = ("evaluate", "kernels", "attribution", "temporal", "optimize", "similarity",
             "neuronmotif")
+#: Analyses a verb runs on request only (``attribute``: the TF-MoDISco export).
+ON_REQUEST = ("attribute",)
 
 
 def get(name: str):
@@ -43,7 +46,7 @@ def get(name: str):
     Parameters
     ----------
     name : str
-        One of :data:`ANALYSES`.
+        One of :data:`ANALYSES` or :data:`ON_REQUEST`.
 
     Returns
     -------
@@ -52,8 +55,8 @@ def get(name: str):
     """
     from motifscope.errors import ConfigError
 
-    if name not in ANALYSES:
-        raise ConfigError(f"analysis {name!r}: expected one of {', '.join(ANALYSES)}")
+    if name not in ANALYSES + ON_REQUEST:
+        raise ConfigError(f"analysis {name!r}: expected one of {', '.join(ANALYSES + ON_REQUEST)}")
     return importlib.import_module(f"motifscope.analysis.{name}")
 
 

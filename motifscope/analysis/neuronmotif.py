@@ -16,11 +16,13 @@ matches, one DataFrame with a ``neuron`` column, or None), ``layer``.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from motifscope.analysis._base import Context, Result, finish
-from motifscope.report.blocks import Metrics, Text
+from motifscope.report.blocks import Files, Gallery, GalleryItem, Metrics, Table, Text
 
 NAME, TITLE, ORDER = "neuronmotif", "NeuronMotif", 50
-__all__ = ["applies", "run"]
+__all__ = ["applies", "layer_blocks", "run"]
 
 
 def applies(model) -> bool:
@@ -31,6 +33,47 @@ def applies(model) -> bool:
         return len(ConvStack(model).stages) >= 2
     except Exception:
         return False
+
+
+def layer_blocks(ldir, summaries: list, prefix: str = "") -> list:
+    """Report blocks of a decoupled layer, for the report's NeuronMotif page.
+
+    One gallery item per neuron (its CRM logos over the receptive field; the caption gives
+    the CRMs and sequences, the subtitle the best database matches; it links the neuron's
+    ``crms.meme``), then the layer's ``summary.tsv`` and files.
+
+    Parameters
+    ----------
+    ldir : str or os.PathLike
+        The ``layer{L}`` folder.
+    summaries : list of dict
+        The neurons' ``done.json`` contents (:func:`read_summaries`).
+    prefix : str
+        Path of ``ldir`` relative to the section's folder (e.g. ``"layer2/"``).
+
+    Returns
+    -------
+    list of Block
+    """
+    ldir = Path(ldir)
+    items = []
+    for s in summaries:
+        d = f"neuron{s['neuron']:04d}"
+        if not (ldir / d / "logos.png").exists():
+            continue
+        best = ", ".join(f"{b['name'] or b['target']} (q={b['q']:.2g})"
+                         for b in s["best_matches"][:3])
+        items.append(GalleryItem(f"{prefix}{d}/logos.png",
+                                 caption=f"neuron {s['neuron']}: {s['n_crms']} CRMs, "
+                                         f"{s['n_seqs']} sequences",
+                                 subtitle=best or "no database match",
+                                 link=f"{prefix}{d}/crms.meme"))
+    layer = summaries[0]["layer"] if summaries else "?"
+    rf = summaries[0]["rf"] if summaries else "?"
+    return [Gallery(items, title=f"Layer {layer}: the CRMs of each neuron (receptive field {rf} bp)"),
+            Table(f"{prefix}summary.tsv", title="Neurons", max_rows=200),
+            Files([f"{prefix}summary.tsv"] + ([f"{prefix}allppm.npz"]
+                                              if (ldir / "allppm.npz").exists() else []))]
 
 
 def _hits(ldir, neurons):
@@ -59,8 +102,7 @@ def run(ctx: Context) -> Result:
     Result
     """
     from motifscope.analysis.kernels import resolve_db
-    from motifscope.neuronmotif import (decouple_layer, layer_blocks, read_summaries,
-                                        strongest_neurons)
+    from motifscope.neuronmotif import decouple_layer, read_summaries, strongest_neurons
 
     layer = int(ctx.option(NAME, "layer", 2))
     neurons = ctx.option(NAME, "neurons", 2 if ctx.quick else 3)

@@ -1,5 +1,6 @@
 """Attributions exported for TF-MoDISco: two ``.npz`` files that ``modisco motifs -s <stem>.ohe.npz
--a <stem>.npz`` reads, and a report section.
+-a <stem>.npz`` reads (the ``attribute`` analysis, :mod:`motifscope.analysis.attribute`, adds
+the report section).
 
 ``<stem>.npz``
     ``arr_0``: what TF-MoDISco reads with ``-a`` — the hypothetical contributions for
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["export_attributions", "modisco_attributions", "write_attributions"]
+__all__ = ["modisco_attributions", "write_attributions"]
 
 
 def modisco_attributions(model, X, *, method: str, target, batch_size=None, n_shuffles: int = 20,
@@ -135,43 +136,3 @@ def _savez(path: Path, arrays: dict) -> None:
 
     with atomic_open(path, "wb") as fh:
         np.savez_compressed(fh, **arrays)
-
-
-def export_attributions(model, X, out, *, method: str, target, rows=None, **kwargs) -> dict:
-    """Compute, write both files and the report section of their folder.
-
-    Parameters
-    ----------
-    model : torch.nn.Module
-    X : torch.Tensor of shape (N, 4, L)
-    out : str or os.PathLike
-        The attribution file (``.npz``); the section goes to its folder.
-    method : str
-    target : list of int
-    rows : array-like of shape (N,) or None
-        Rows of the data file.
-    **kwargs
-        Passed to :func:`modisco_attributions`.
-
-    Returns
-    -------
-    dict
-        ``path``, ``ohe`` (the two files) and ``delta`` (mean absolute summation-to-delta
-        error, or None).
-    """
-    from motifscope.report import write_section
-    from motifscope.report.blocks import Files, Metrics, Text
-
-    attr, hyp, deltas = modisco_attributions(model, X, method=method, target=target, **kwargs)
-    path, ohe = write_attributions(out, sequences=X, attributions=attr, method=method,
-                                   target=list(target), hypothetical=hyp, deltas=deltas, rows=rows)
-    delta = None if deltas is None else float(deltas.abs().mean())
-    write_section(path.parent, title="Attributions for TF-MoDISco", order=25,
-                  summary=f"{method}, target {','.join(map(str, target))}, {X.shape[0]} sequences",
-                  blocks=[Text(f"{method} attributions of target(s) {list(target)} for "
-                               f"{X.shape[0]} sequences. Run `modisco motifs -s {ohe.name} "
-                               f"-a {path.name} -n 2000` on them."),
-                          Metrics({"sequences": int(X.shape[0]),
-                                   **({} if delta is None else {"mean |delta|": delta})}),
-                          Files([path.name, ohe.name])])
-    return {"path": path, "ohe": ohe, "delta": delta}

@@ -82,7 +82,7 @@ def attribute_cmd(
     """
     import numpy as np
 
-    from motifscope.attribution.export import export_attributions
+    from motifscope import analysis
     from motifscope import load_run
     from motifscope.data.deepsea import read_mat
     from motifscope.errors import ConfigError
@@ -105,11 +105,14 @@ def attribute_cmd(
         bad = [t for t in tgt if not 0 <= t < n_out]
         if bad:
             raise ConfigError(f"--target {bad[0]}: the model has targets 0..{n_out - 1}")
-    if out is None:
-        out = Path(run) / "analyses" / "attribute" / f"{method}.npz"
-    res = export_attributions(model, X, out, method=method, target=tgt,
-                              rows=np.arange(start, start + X.shape[0]), batch_size=batch_size,
-                              n_shuffles=n_shuffles, seed=seed, lstm_rule=lstm_rule, device=device)
+    ctx = analysis.Context(Path(run), model, X, targets=tgt, seed=seed, device=device,
+                           out={"attribute": None if out is None else Path(out).parent},
+                           options={"attribute": {
+                               "method": method, "batch_size": batch_size,
+                               "n_shuffles": n_shuffles, "lstm_rule": lstm_rule,
+                               "rows": np.arange(start, start + X.shape[0]),
+                               **({} if out is None else {"file": Path(out).name})}})
+    res = analysis.run("attribute", ctx).data
     msg = (f"wrote {res['path']} and {res['ohe']}: {X.shape[0]} sequences, {method}, "
            f"target {target}")
     if res["delta"] is not None:

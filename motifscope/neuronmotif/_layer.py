@@ -29,7 +29,7 @@ from motifscope.neuronmotif._core import decouple, layer_motifs_by_enumeration
 from motifscope.neuronmotif._stack import ConvStack
 from motifscope.neuronmotif._write import _targets, write_neuron
 
-__all__ = ["decouple_layer", "layer_blocks", "parse_neurons", "read_summaries"]
+__all__ = ["decouple_layer", "parse_neurons", "read_summaries"]
 
 def parse_neurons(spec, n_channels: int) -> list[int]:
     """Parse ``"0-15"``, ``"1,4,7"``, ``"all"``, an int or a list into channel indices.
@@ -416,46 +416,3 @@ def read_summaries(ldir, neurons) -> list[dict]:
         with open(Path(ldir) / f"neuron{c:04d}" / "done.json") as fh:
             out.append(json.load(fh))
     return out
-
-
-def layer_blocks(ldir, summaries: list, prefix: str = "") -> list:
-    """Report blocks of a decoupled layer, for the report's NeuronMotif page.
-
-    One gallery item per neuron (its CRM logos over the receptive field; the caption gives
-    the CRMs and sequences, the subtitle the best database matches; it links the neuron's
-    ``crms.meme``), then the layer's ``summary.tsv`` and files.
-
-    Parameters
-    ----------
-    ldir : str or os.PathLike
-        The ``layer{L}`` folder.
-    summaries : list of dict
-        The neurons' ``done.json`` contents (:func:`read_summaries`).
-    prefix : str
-        Path of ``ldir`` relative to the section's folder (e.g. ``"layer2/"``).
-
-    Returns
-    -------
-    list of Block
-    """
-    from motifscope.report.blocks import Files, Gallery, GalleryItem, Table
-
-    ldir = Path(ldir)
-    items = []
-    for s in summaries:
-        d = f"neuron{s['neuron']:04d}"
-        if not (ldir / d / "logos.png").exists():
-            continue
-        best = ", ".join(f"{b['name'] or b['target']} (q={b['q']:.2g})"
-                         for b in s["best_matches"][:3])
-        items.append(GalleryItem(f"{prefix}{d}/logos.png",
-                                 caption=f"neuron {s['neuron']}: {s['n_crms']} CRMs, "
-                                         f"{s['n_seqs']} sequences",
-                                 subtitle=best or "no database match",
-                                 link=f"{prefix}{d}/crms.meme"))
-    layer = summaries[0]["layer"] if summaries else "?"
-    rf = summaries[0]["rf"] if summaries else "?"
-    return [Gallery(items, title=f"Layer {layer}: the CRMs of each neuron (receptive field {rf} bp)"),
-            Table(f"{prefix}summary.tsv", title="Neurons", max_rows=200),
-            Files([f"{prefix}summary.tsv"] + ([f"{prefix}allppm.npz"]
-                                              if (ldir / "allppm.npz").exists() else []))]
