@@ -78,7 +78,7 @@ def score_run(run_dir, sim_dir, *, n: int = 300, per_task: int = 40, methods=DEF
         Xk = X[keep]
         for method in methods:
             t0 = time.perf_counter()
-            attr = attribution_maps(model, Xk, method=method, target=task, seed=seed)
+            attr = attribution_maps(model, Xk, method=method, target=task, random_state=seed)
             dt = time.perf_counter() - t0
             r = A.score_against_truth(attr, Xk, inst, task=task, split="test",
                                       rows=keep.numpy())

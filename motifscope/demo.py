@@ -58,18 +58,18 @@ class DemoResult:
     failures: list = field(default_factory=list)
 
 
-def _log(msg, verbose):
-    if verbose:
+def _log(msg, progress):
+    if progress:
         print(msg, flush=True)
 
 
 class _Stage:
-    def __init__(self, name, seconds, failures, verbose):
-        self.name, self.seconds, self.failures, self.verbose = name, seconds, failures, verbose
+    def __init__(self, name, seconds, failures, progress):
+        self.name, self.seconds, self.failures, self.progress = name, seconds, failures, progress
 
     def __enter__(self):
         self.t0 = time.perf_counter()
-        _log(f"· {self.name} ...", self.verbose)
+        _log(f"· {self.name} ...", self.progress)
         return self
 
     def __exit__(self, et, ev, tb):
@@ -78,21 +78,21 @@ class _Stage:
         if et is not None and issubclass(et, Exception):
             self.failures.append(f"{self.name}: {et.__name__}: {ev}")
             _log(f"  ! {self.name} failed: {et.__name__}: {ev}", True)
-            if self.verbose:
+            if self.progress:
                 traceback.print_exception(et, ev, tb, limit=4)
             return True
-        _log(f"  {self.name}: {dt:.1f} s", self.verbose)
+        _log(f"  {self.name}: {dt:.1f} s", self.progress)
         return False
 
 
-def _scored(name, ctx, truth, seconds, failures, verbose, label) -> dict:
+def _scored(name, ctx, truth, seconds, failures, progress, label) -> dict:
     """Run one analysis, score it against the truth, add the scores to its section."""
     from motifscope import analysis
     from motifscope.analysis import Output
     from motifscope.analysis.truth import score
     from motifscope.report.blocks import Metrics, Table
 
-    with _Stage(f"{label}: {name}", seconds, failures, verbose):
+    with _Stage(f"{label}: {name}", seconds, failures, progress):
         result = analysis.run(name, ctx)
         scores, table = score(result, truth, ctx)
         blocks = [Metrics(dict(scores), title="Against the planted truth")]
@@ -104,7 +104,7 @@ def _scored(name, ctx, truth, seconds, failures, verbose, label) -> dict:
     return {}  # the stage failed; _Stage recorded it
 
 
-def analyse_run(run_dir, sim_dir, *, quick: bool = False, seed: int = 0, verbose: bool = True,
+def analyse_run(run_dir, sim_dir, *, quick: bool = False, seed: int = 0, progress: bool = True,
                 seconds: dict | None = None, failures: list | None = None) -> dict:
     """Run every analysis that applies to a trained run and score it against the truth.
 
@@ -118,7 +118,7 @@ def analyse_run(run_dir, sim_dir, *, quick: bool = False, seed: int = 0, verbose
         Fewer sequences, steps and neurons (for tests).
     seed : int
         Seed of every random choice.
-    verbose : bool
+    progress : bool
         Print progress.
     seconds : dict or None
         Filled with the wall time of each stage.
@@ -148,7 +148,7 @@ def analyse_run(run_dir, sim_dir, *, quick: bool = False, seed: int = 0, verbose
     names = list(truth.tasks.sort_values("task")["name"].astype(str))
     base = analysis.Context(run_dir, model, X, np.asarray(y), targets=presence, target_names=names,
                             motif_db=truth.motifs, seed=seed, quick=quick, device="cpu")
-    card = _scored("evaluate", base, truth, seconds, failures, verbose, run_dir.name)
+    card = _scored("evaluate", base, truth, seconds, failures, progress, run_dir.name)
     per = run_dir / "analyses" / "evaluate" / "per_target.csv"
     if per.exists():  # the other analyses look at the best-learned presence tasks first
         import pandas as pd
@@ -157,7 +157,7 @@ def analyse_run(run_dir, sim_dir, *, quick: bool = False, seed: int = 0, verbose
         presence = sorted(presence, key=lambda t: -np.nan_to_num(au.get(t, 0.0)))
     fwd = replace(base, X=X[:half], y=np.asarray(y[:half]), targets=presence)
     for name in analysis.applicable(model, analysis.ANALYSES[1:]):
-        card.update(_scored(name, fwd, truth, seconds, failures, verbose, run_dir.name))
+        card.update(_scored(name, fwd, truth, seconds, failures, progress, run_dir.name))
     atomic_write_text(run_dir / "analyses" / "scorecard.json",
                       json.dumps(card, indent=1, default=float))
     return card
@@ -166,7 +166,7 @@ def analyse_run(run_dir, sim_dir, *, quick: bool = False, seed: int = 0, verbose
 def run_demo(out_dir="motifscope-demo", *, seed: int = 0, models=DEMO_MODELS, length: int = 200,
              n_train: int = 30000, n_valid: int = 2000, n_test: int = 4000,
              epochs: int | None = None, gc: float = 0.5, min_instance_quantile: float = 0.5,
-             quick: bool = False, verbose: bool = True) -> DemoResult:
+             quick: bool = False, progress: bool = True) -> DemoResult:
     """Simulate data, train the demo models, run every analysis, write the report.
 
     Parameters
@@ -195,7 +195,7 @@ def run_demo(out_dir="motifscope-demo", *, seed: int = 0, models=DEMO_MODELS, le
         where Arid3a's ATTAAA core occurs by chance in most sequences).
     quick : bool
         A small, fast configuration for tests.
-    verbose : bool
+    progress : bool
         Print progress.
 
     Returns
@@ -214,7 +214,7 @@ def run_demo(out_dir="motifscope-demo", *, seed: int = 0, models=DEMO_MODELS, le
     failures: list = []
     if quick:
         n_train, n_valid, n_test, epochs = min(n_train, 2000), min(n_valid, 400), min(n_test, 400), min(epochs or 2, 2)
-    with _Stage("simulate", seconds, failures, verbose):
+    with _Stage("simulate", seconds, failures, progress):
         sim = out / "data"
         simulate(sim, length=length, n_train=n_train, n_valid=n_valid, n_test=n_test, seed=seed,
                  gc=gc, min_instance_quantile=min_instance_quantile)
@@ -224,14 +224,14 @@ def run_demo(out_dir="motifscope-demo", *, seed: int = 0, models=DEMO_MODELS, le
     entries = []
     for m in models:
         run = out / "runs" / m
-        with _Stage(f"{m}: train", seconds, failures, verbose):
+        with _Stage(f"{m}: train", seconds, failures, progress):
             extra = {} if epochs is None else {"epochs": epochs}
-            train_run(m, sim, run, seed=seed, progress=verbose, device="cpu", **extra)
+            train_run(m, sim, run, seed=seed, progress=progress, device="cpu", **extra)
         if not (run / "model.pt").exists():
             continue
-        card = analyse_run(run, sim, quick=quick, seed=seed, verbose=verbose, seconds=seconds,
+        card = analyse_run(run, sim, quick=quick, seed=seed, progress=progress, seconds=seconds,
                            failures=failures)
-        with _Stage(f"{m}: report", seconds, failures, verbose):
+        with _Stage(f"{m}: report", seconds, failures, progress):
             render_report(run, run / "report", title=f"{m} on simulated data")
         scorecard[m] = card
         entries.append({"title": m, "href": f"runs/{m}/report/index.html",

@@ -346,7 +346,7 @@ def logo_gallery(
     dpi: int = 100,
     height: float = 1.4,
     background=None,
-    verbose: bool = True,
+    progress: bool = True,
 ) -> list[Path]:
     """Write one logo image per motif, reusing a single figure.
 
@@ -368,7 +368,7 @@ def logo_gallery(
         Figure height in inches; the width is ``0.25 w + 0.6`` inches.
     background : array-like of shape (4,) or None
         Background for the information content.
-    verbose : bool
+    progress : bool
         Show a progress bar.
 
     Returns
@@ -398,7 +398,7 @@ def logo_gallery(
     styled = None  # (width, ylim) the axes are currently styled for
     glyphs: list = []
     with matplotlib.rc_context({"svg.hashsalt": "motifscope"}):
-        for m in tqdm(motifs, desc="logos", disable=not verbose, leave=False):
+        for m in tqdm(motifs, desc="logos", disable=not progress, leave=False):
             _, H = _as_matrix(m, kind, background)
             key = (m.width, _ylim(H, kind))
             if key != styled:

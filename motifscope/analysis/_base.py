@@ -171,7 +171,7 @@ class Output:
         :func:`motifscope.logo.logo_gallery`)."""
         from motifscope.logo import logo_gallery
 
-        paths = logo_gallery(motifs, self.directory / folder, verbose=False)
+        paths = logo_gallery(motifs, self.directory / folder, progress=False)
         self.files.extend(paths)
         return paths
 

@@ -21,7 +21,16 @@ __all__ = ["applies", "run"]
 
 
 def applies(model) -> bool:
-    """Every differentiable model."""
+    """Every differentiable model.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+
+    Returns
+    -------
+    bool
+    """
     return True
 
 
@@ -44,7 +53,7 @@ def run(ctx: Context) -> Result:
     attr, hyp, deltas = modisco_attributions(
         ctx.model, ctx.X, method=method, target=target,
         batch_size=ctx.option(NAME, "batch_size"), n_shuffles=int(ctx.option(NAME, "n_shuffles", 20)),
-        seed=ctx.seed, lstm_rule=ctx.option(NAME, "lstm_rule", "ig"), device=ctx.device or "cpu")
+        random_state=ctx.seed, lstm_rule=ctx.option(NAME, "lstm_rule", "ig"), device=ctx.device or "cpu")
     out = ctx.output(NAME)
     path, ohe = write_attributions(out.directory / ctx.option(NAME, "file", f"{method}.npz"),
                                    sequences=ctx.X, attributions=attr, method=method,

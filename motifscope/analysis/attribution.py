@@ -28,11 +28,20 @@ __all__ = ["DEFAULT_METHODS", "applies", "attribution_maps", "run"]
 
 
 def applies(model) -> bool:
-    """Every differentiable model."""
+    """Every differentiable model.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+
+    Returns
+    -------
+    bool
+    """
     return True
 
 
-def attribution_maps(model, X, *, method: str, target: int, seed: int = 0, ig_steps: int = 32,
+def attribution_maps(model, X, *, method: str, target: int, random_state: int = 0, ig_steps: int = 32,
                      shuffles: int = 20) -> np.ndarray:
     """Attributions of ``target`` by ``method``, as used by every analysis and score.
 
@@ -43,7 +52,7 @@ def attribution_maps(model, X, *, method: str, target: int, seed: int = 0, ig_st
     method : str
         A key of :data:`motifscope.attribution.METHODS`.
     target : int
-    seed : int
+    random_state : int
         Seed of DeepLIFT-SHAP's shuffled references.
     ig_steps, shuffles : int
         Integrated-gradients steps; DeepLIFT-SHAP references.
@@ -59,7 +68,7 @@ def attribution_maps(model, X, *, method: str, target: int, seed: int = 0, ig_st
     if method == "integrated_gradients":
         kw["n_steps"] = ig_steps
     elif method == "deeplift_shap":
-        kw.update(n_shuffles=shuffles, random_state=seed)
+        kw.update(n_shuffles=shuffles, random_state=random_state)
     elif method == "ism":
         kw["centered"] = True
     attr = A.attribute(model, X, method=method, target=target, **kw)
@@ -108,7 +117,7 @@ def run(ctx: Context) -> Result:
     methods = tuple(ctx.option(NAME, "methods", DEFAULT_METHODS))
     n = int(ctx.option(NAME, "n", 8 if ctx.quick else 24))
     targets = ctx.chosen_targets()[: int(ctx.option(NAME, "targets", 2 if ctx.quick else 10**9))]
-    kw = {"seed": ctx.seed, "ig_steps": int(ctx.option(NAME, "ig_steps", 20 if ctx.quick else 32)),
+    kw = {"random_state": ctx.seed, "ig_steps": int(ctx.option(NAME, "ig_steps", 20 if ctx.quick else 32)),
           "shuffles": int(ctx.option(NAME, "shuffles", 5 if ctx.quick else 20))}
     maps, arrays = {}, {}
     with warnings.catch_warnings(record=True) as caught:

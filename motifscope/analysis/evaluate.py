@@ -23,7 +23,16 @@ __all__ = ["applies", "run", "select_rows"]
 
 
 def applies(model) -> bool:
-    """Every model can be evaluated (given labels)."""
+    """Every model can be evaluated (given labels).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+
+    Returns
+    -------
+    bool
+    """
     return True
 
 

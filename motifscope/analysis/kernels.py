@@ -27,7 +27,16 @@ __all__ = ["applies", "run", "resolve_db"]
 
 
 def applies(model) -> bool:
-    """Models whose first layer is a convolution over the one-hot input."""
+    """Models whose first layer is a convolution over the one-hot input.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+
+    Returns
+    -------
+    bool
+    """
     from motifscope.kernels import first_conv
 
     try:
@@ -108,7 +117,7 @@ def run(ctx: Context) -> Result:
     motifs = kernels_to_motifs(ctx.model, X, method=method,
                                both_strands=bool(ctx.option(NAME, "both_strands", False)),
                                batch_size=int(ctx.option(NAME, "batch_size", 128)),
-                               device=ctx.device or "cpu", verbose=False)
+                               device=ctx.device or "cpu", progress=False)
     out = ctx.output(NAME)
     meme = ctx.option(NAME, "meme", "motifs.meme")
     out.meme(motifs, meme, style="danq" if method == "danq" else "meme")

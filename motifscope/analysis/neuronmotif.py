@@ -26,7 +26,16 @@ __all__ = ["applies", "layer_blocks", "run"]
 
 
 def applies(model) -> bool:
-    """Models whose trunk is at least two plain convolution layers (NeuronMotif's CNNs)."""
+    """Models whose trunk is at least two plain convolution layers (NeuronMotif's CNNs).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+
+    Returns
+    -------
+    bool
+    """
     from motifscope.neuronmotif._stack import ConvStack
 
     try:

@@ -25,7 +25,16 @@ __all__ = ["applies", "run"]
 
 
 def applies(model) -> bool:
-    """Every differentiable model."""
+    """Every differentiable model.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+
+    Returns
+    -------
+    bool
+    """
     return True
 
 

@@ -28,7 +28,16 @@ __all__ = ["applies", "run", "similarity_statistics"]
 
 
 def applies(model) -> bool:
-    """Models with a category attention (DeepATT, DeepATT-Plus)."""
+    """Models with a category attention (DeepATT, DeepATT-Plus).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+
+    Returns
+    -------
+    bool
+    """
     return hasattr(model, "attention") and hasattr(model.attention, "queries")
 
 

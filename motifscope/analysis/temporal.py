@@ -22,7 +22,16 @@ __all__ = ["applies", "run"]
 
 
 def applies(model) -> bool:
-    """Every model (recurrent models are scored on the prefix itself, others masked)."""
+    """Every model (recurrent models are scored on the prefix itself, others masked).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+
+    Returns
+    -------
+    bool
+    """
     return True
 
 

@@ -24,7 +24,7 @@ __all__ = ["modisco_attributions", "write_attributions"]
 
 
 def modisco_attributions(model, X, *, method: str, target, batch_size=None, n_shuffles: int = 20,
-                         seed: int = 0, lstm_rule: str = "ig", device="cpu", progress: bool = True):
+                         random_state: int = 0, lstm_rule: str = "ig", device="cpu", progress: bool = True):
     """Attributions of ``target`` (indices summed) with what TF-MoDISco needs.
 
     Parameters
@@ -37,7 +37,7 @@ def modisco_attributions(model, X, *, method: str, target, batch_size=None, n_sh
         Output indices (their logits are summed).
     batch_size : int or None
         The method's default when None.
-    n_shuffles, seed : int
+    n_shuffles, random_state : int
         DeepLIFT-SHAP references and their seed.
     lstm_rule : {"ig", "linear"}
         DeepLIFT's rule for LSTMs.
@@ -59,7 +59,7 @@ def modisco_attributions(model, X, *, method: str, target, batch_size=None, n_sh
     if method in ("deeplift", "deeplift_shap"):
         kw.update(lstm_rule=lstm_rule, hypothetical=True, return_delta=True)
         if method == "deeplift_shap":
-            kw.update(n_shuffles=n_shuffles, random_state=seed)
+            kw.update(n_shuffles=n_shuffles, random_state=random_state)
         res = METHODS[method](model, X, **kw)
         hyp, deltas = res.attributions, res.deltas
         attr = hyp * X
