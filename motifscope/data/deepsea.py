@@ -51,6 +51,8 @@ __all__ = [
     "read_mat",
     "open_deepsea",
     "DeepSEAFile",
+    "write_mat_v5",
+    "write_mat_v73_header",
 ]
 
 _AGCT_TO_ACGT = (0, 2, 1, 3)  # output channel c reads file channel _AGCT_TO_ACGT[c]
@@ -497,3 +499,53 @@ def read_mat(path, *, start: int = 0, stop: int | None = None, split: str | None
         return f.read(start, stop)
     finally:
         f.close()
+
+
+# ----------------------------------------------------------------------------- writing
+_MAT5_TEXT = b"MATLAB 5.0 MAT-file, written by motifscope"
+_MAT73_TEXT = b"MATLAB 7.3 MAT-file, Platform: GLNXA64, written by motifscope, HDF5 schema 1.00 ."
+
+
+def write_mat_v5(path, arrays: dict) -> Path:
+    """Write arrays as a MATLAB v5 file (DeepSEA's ``valid.mat``/``test.mat`` container).
+
+    The 116-byte text header carries no time stamp, so equal arrays give equal bytes.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Destination (written atomically).
+    arrays : dict of str to numpy.ndarray
+        Variables, e.g. ``{"testxdata": X (N, 4, L) uint8 A,G,C,T, "testdata": y (N, T)}``.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    import io
+
+    from scipy.io import savemat
+
+    from motifscope.atomic import atomic_write_bytes
+
+    buf = io.BytesIO()
+    savemat(buf, arrays, do_compression=False, oned_as="column")
+    data = bytearray(buf.getvalue())
+    data[:116] = _MAT5_TEXT.ljust(116, b" ")  # drop scipy's "Created on: <time>"
+    return atomic_write_bytes(path, bytes(data))
+
+
+def write_mat_v73_header(path) -> None:
+    """Stamp the MATLAB v7.3 header into the 512-byte user block of an HDF5 file.
+
+    DeepSEA's ``train.mat`` is HDF5 with this header; write the file with h5py
+    (``userblock_size=512``) first.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The HDF5 file, modified in place.
+    """
+    header = _MAT73_TEXT.ljust(116, b" ") + b"\x00" * 8 + b"\x00\x02" + b"IM"
+    with open(path, "r+b") as fh:
+        fh.write(header)

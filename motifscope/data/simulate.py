@@ -96,7 +96,7 @@ from motifscope.data._sampling import (
     _rc_idx,
     instance_thresholds,
 )
-from motifscope.data._sim_files import _instance_rows, _versions, _write_mat5, _write_mat73_header
+from motifscope.data.deepsea import write_mat_v5, write_mat_v73_header
 from motifscope.data._sim_motifs import KOO_EDDY_TFS, _motif_index, resolve_motifs
 from motifscope.errors import ConfigError, InputError
 from motifscope.motifs import Motif
@@ -480,9 +480,9 @@ def _write_split(path, split, size, params, motifs, rules, rule_idx, T, bar):
         bar.update(n)
     if split == "train":
         f.close()
-        _write_mat73_header(path)
+        write_mat_v73_header(path)
     else:
-        _write_mat5(path, {f"{split}xdata": X, f"{split}data": Y})
+        write_mat_v5(path, {f"{split}xdata": X, f"{split}data": Y})
     rows.sort(key=lambda r: (r[1], r[2]))
     return rows, {
         "n_sequences": int(2 * n_fwd if both else n_fwd),
@@ -571,3 +571,48 @@ def read_ground_truth(sim_dir):
     tasks = pd.read_csv(d / "tasks.tsv", sep="\t", dtype={"motifs": str})
     inst = pd.read_csv(d / "instances.tsv", sep="\t", dtype={"tasks": str})
     return tasks, inst
+
+
+def _instance_rows(split, records, offset, L, rc_offset, motifs):
+    rows = []
+    for j, recs in enumerate(records):
+        for (start, end, strand, m, role), sup in recs:
+            tasks = ",".join(str(t) for t in sorted(sup))
+            name, tf = motifs[m].name, motifs[m].alt_name or motifs[m].name
+            rows.append((split, offset + j, start, end, strand, name, tf, role, tasks))
+            if rc_offset is not None:
+                rows.append(
+                    (
+                        split,
+                        rc_offset + offset + j,
+                        L - end,
+                        L - start,
+                        "-" if strand == "+" else "+",
+                        name,
+                        tf,
+                        role,
+                        tasks,
+                    )
+                )
+    return rows
+
+
+def _versions() -> dict:
+    import h5py
+    import scipy
+
+    import motifscope
+
+    out = {
+        "motifscope": motifscope.__version__,
+        "numpy": np.__version__,
+        "h5py": h5py.__version__,
+        "scipy": scipy.__version__,
+    }
+    try:
+        import pyjaspar
+
+        out["pyjaspar"] = pyjaspar.__version__
+    except ImportError:  # pragma: no cover
+        pass
+    return out
