@@ -559,3 +559,48 @@ def test_export_then_import_round_trip(tmp_path):
     (tmp_path / "shared.pt").write_bytes((tmp_path / "shared.pt").read_bytes()[:-10] + b"0" * 10)
     with pytest.raises(InputError, match="sha256 differs"):
         import_weights("motifscope", tmp_path / "shared.pt", tmp_path / "run3")
+
+
+@pytest.mark.filterwarnings("ignore:DeepLIFT summation-to-delta")
+def test_deeplift_and_decouple_accept_imported_models(tmp_path):
+    from motifscope.attribution import deeplift
+    from motifscope.neuronmotif import decouple
+
+    f, _ = planted_kipoi_deepsea(tmp_path)
+    deepsea = load_run(import_weights("kipoi-deepsea", f, tmp_path / "r1", seq_len=200)).model
+    x = one_hot(3, 200, seed=11)
+    _, delta, _ = deeplift(deepsea, x, target=0, return_delta=True)
+    assert delta.abs().max() < 1e-5  # Threshold(0, 1e-6) gets the Rescale rule
+    res = decouple(deepsea, layer=1, neuron=0, random_state=0, population=2000)
+    assert GATAAG in res.motifs[0].consensus
+    layers = danq_layers(320, 26, 320, 13, 7)
+    danq = load_run(import_weights("keras-danq", write_keras02(tmp_path / "d.hdf5", layers),
+                                   tmp_path / "r2", seq_len=200)).model
+    # the hard-sigmoid BiLSTM gets the integrated-gradients rule, as any LSTM
+    a, delta, _ = deeplift(danq, x, target=0, return_delta=True, ig_steps=32)
+    assert torch.isfinite(a).all() and delta.abs().max() < 0.01
+
+
+def test_tomtom_and_report_accept_an_imported_run(tmp_path):
+    import pandas as pd
+
+    from motifscope.meme import write_meme
+    from motifscope.motifs import Motif
+
+    f, _ = planted_kipoi_deepsea(tmp_path)
+    run = import_weights("kipoi-deepsea", f, tmp_path / "run", seq_len=200)
+    mat = small_mat(tmp_path)
+    assert main(["kernels", str(run), "--data", str(mat), "--method", "weights"]) == 0
+    ppm = np.full((4, 6), 0.01)
+    for j, b in enumerate(GATAAG):
+        ppm[:, j] = 0.01
+        ppm["ACGT".index(b), j] = 0.97
+    db = write_meme([Motif("GATAAG", ppm / ppm.sum(0))], tmp_path / "gata.meme")
+    out = tmp_path / "tt.tsv"
+    meme = run / "analyses" / "kernels" / "motifs.meme"
+    assert main(["tomtom", str(meme), "--db", str(db), "--out", str(out)]) == 0
+    df = pd.read_csv(out, sep="\t")
+    best = df.sort_values("p_value").iloc[0]
+    assert (best.query, best.orientation) == ("M0", "+"), df.head()  # kernel 0, forward
+    assert main(["report", str(run), "--out", str(tmp_path / "report")]) == 0
+    assert (tmp_path / "report" / "index.html").is_file()
