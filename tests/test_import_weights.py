@@ -604,3 +604,31 @@ def test_tomtom_and_report_accept_an_imported_run(tmp_path):
     assert (best.query, best.orientation) == ("M0", "+"), df.head()  # kernel 0, forward
     assert main(["report", str(run), "--out", str(tmp_path / "report")]) == 0
     assert (tmp_path / "report" / "index.html").is_file()
+
+
+@pytest.mark.slow
+def test_full_size_kipoi_deepsea_predict_and_keras_danq(tmp_path):
+    """Published sizes (1000 bp, 919 targets): Kipoi's RC-averaged predict file and DanQ's
+    Keras file (measured: 6e-8 and 9e-7 max abs difference)."""
+    import tomllib
+
+    torch.manual_seed(0)
+    net = kipoi_deepsea().eval()
+    wrapper = nn.Sequential(ReCodeAlphabet(), ConcatenateRC(), net, AverageRC())
+    f = tmp_path / "deepsea_predict.pth"
+    torch.save(wrapper.state_dict(), f)
+    run = import_weights("kipoi-deepsea", f, tmp_path / "deepsea")
+    m = load_run(run).model
+    x = one_hot(4, 1000, seed=1)
+    with torch.no_grad():
+        ours = (torch.sigmoid(m(x)) + torch.sigmoid(m(x.flip(1).flip(2)))) / 2
+        assert (ours - wrapper(x[:, :, None])).abs().max() < 1e-6
+    cfg = tomllib.loads((run / "config.toml").read_text())
+    assert len(cfg["targets"]["names"]) == 919 and cfg["import"]["strand_average"] is True
+    assert m.n_parameters() == 52_843_119
+    layers = danq_layers(320, 26, 320, 75, 919)
+    model, _ = convert("keras-danq", write_keras02(tmp_path / "danq.hdf5", layers))
+    ref = keras_danq_reference(x[:2], layers, 13)
+    with torch.no_grad():
+        assert np.abs(model(x[:2]).double().numpy() - ref).max() < 1e-5
+    assert model.n_parameters() == 46_926_479
