@@ -248,6 +248,12 @@ def test_selene_deepsea_matches_reference(tmp_path):
         r = logit(ref(x))
         assert (model(x).double() - r).abs().max() < 1e-4
     assert conv.overrides["hidden"] == 13 and n_params(model) == n_params(ref)
+    early = dict(ref.state_dict())  # Selene's first DeepSEA had 1-wide kernels: refused
+    early["conv_net.0.weight"] = torch.zeros(320, 4, 1)
+    torch.save(early, f)
+    with pytest.raises(InputError, match=r"'conv_net\.0\.weight' has shape \(320, 4, 1\), "
+                                         r"expected \(320, 4, 8\)"):
+        convert("selene-deepsea", f, seq_len=200)
 
 
 # --------------------------------------------------------------------------- bad input

@@ -185,7 +185,8 @@ def convert_kipoi_deepsea(path: Path, *, seq_len: int | None = None,
 
 def convert_kipoi_beluga(path: Path, *, seq_len: int | None = None,
                          base_order: str = "AGCT") -> Converted:
-    """Kipoi ``DeepSEA/beluga`` state dict (the ``Beluga`` module) → zoo ``beluga``.
+    """Kipoi ``DeepSEA/beluga`` state dict (``deepsea.beluga.pth``, Zenodo 3402406; the
+    ``model.Beluga`` module) → zoo ``beluga``.
 
     Parameters
     ----------
@@ -195,8 +196,8 @@ def convert_kipoi_beluga(path: Path, *, seq_len: int | None = None,
     seq_len : int, optional
         Input length (default 2000).
     base_order : {"AGCT", "ACGT"}
-        Base order of the network's input channels (A,G,C,T: Kipoi reorders A,C,G,T
-        inputs before the network).
+        Base order of the network's input channels (A,G,C,T: Kipoi's ``model.yaml``
+        encodes inputs with ``alphabet: AGCT``).
 
     Returns
     -------
@@ -256,9 +257,11 @@ def convert_selene_deepsea(path: Path, *, seq_len: int | None = None,
     """Selene's ``selene_sdk.models.DeepSEA`` state dict → zoo ``deepsea``.
 
     Selene's DeepSEA is the original layer list with ``nn.ReLU`` activations and a hidden
-    layer as wide as the number of targets (919, not 925). Other Selene models
-    (``DeeperDeepSEA``: batch norms and eight convolutions; ``DanQ``) have other keys and
-    are refused with the first missing or unexpected tensor named.
+    layer as wide as the number of targets (919, not 925), in Selene's current form
+    (``kernel_size=8`` valid convolutions, ``n_channels`` from ``sequence_length - 7``).
+    Refused, with the tensor named: Selene's early ``DeepSEA`` (``Conv1d(4, 320, 1)``:
+    1-wide kernels, shape ``(320, 4, 1)``), ``DeeperDeepSEA`` (eight convolutions and batch
+    norms: unexpected tensors) and other Selene models.
 
     Parameters
     ----------
