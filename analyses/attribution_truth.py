@@ -30,6 +30,7 @@ import torch
 
 from motifscope import attribution as A
 from motifscope import load_run
+from motifscope.analysis.attribution import attribution_maps
 from motifscope.data.deepsea import read_mat
 from motifscope.data.simulate import read_ground_truth
 
@@ -76,11 +77,8 @@ def score_run(run_dir, sim_dir, *, n: int = 300, per_task: int = 40, methods=DEF
             continue
         Xk = X[keep]
         for method in methods:
-            kw = {"random_state": seed} if method == "deeplift_shap" else {}
-            if method == "ism":
-                kw["centered"] = True  # the observed base gets minus the mean effect
             t0 = time.perf_counter()
-            attr = A.attribute(model, Xk, method=method, target=task, **kw)
+            attr = attribution_maps(model, Xk, method=method, target=task, random_state=seed)
             dt = time.perf_counter() - t0
             r = A.score_against_truth(attr, Xk, inst, task=task, split="test",
                                       rows=keep.numpy())

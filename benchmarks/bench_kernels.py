@@ -60,7 +60,7 @@ def main(argv=None):
                 Path(d) / "k.meme",
                 method=a.method,
                 batch_size=a.batch_size,
-                verbose=False,
+                progress=False,
             )
             t_k.append(time.perf_counter() - t)
     f, k = min(t_fwd), min(t_k)

@@ -67,7 +67,7 @@ def main(argv=None):
             lm = min(_one(plot_logo_logomaker, M, d / "b.png") for _ in range(a.repeats))
             print(f"{w:3d}-column logo (s)          {ours:11.3f} {lm:11.3f} {lm / ours:8.1f}x")
         t = time.perf_counter()
-        logo_gallery(motifs, d / "gal", dpi=100, verbose=False)
+        logo_gallery(motifs, d / "gal", dpi=100, progress=False)
         ours = time.perf_counter() - t
         n = min(a.lm_gallery, len(motifs))
         t = time.perf_counter()

@@ -266,7 +266,7 @@ def plot_comparison(comp, path: str | os.PathLike, *, metric: str = "auroc") -> 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    from motifscope.rundir import atomic_write_bytes
+    from motifscope.atomic import atomic_write_bytes
 
     refs = [c for c in ("deepsea", "danq", "danqjaspar") if f"{c}_{metric}" in comp.columns]
     labels = {"deepsea": "DeepSEA", "danq": "DanQ", "danqjaspar": "DanQ-JASPAR"}

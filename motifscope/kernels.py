@@ -187,12 +187,12 @@ def _rc(x: torch.Tensor) -> torch.Tensor:
     return x.flip(1).flip(2)
 
 
-def _batches(X, batch_size, device, dtype, verbose, desc):
+def _batches(X, batch_size, device, dtype, progress, desc):
     from tqdm.auto import tqdm
 
     N = X.shape[0]
     starts = range(0, N, batch_size)
-    for s in tqdm(starts, desc=desc, disable=not verbose, leave=False):
+    for s in tqdm(starts, desc=desc, disable=not progress, leave=False):
         yield as_tensor(X[s : s + batch_size], "X", dtype=dtype).to(device, non_blocking=True)
 
 
@@ -207,7 +207,7 @@ def kernel_counts(
     batch_size: int = 128,
     device: str = "cpu",
     act_threshold: float = 0.5,
-    verbose: bool = True,
+    progress: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Count the sites of every first-layer kernel (no pseudocounts, no filtering).
 
@@ -229,7 +229,7 @@ def kernel_counts(
         Where to compute (``"cpu"``, ``"cuda"``); the model is not moved.
     act_threshold : float
         ``"basset"`` only: fraction of (max − mean) above the mean.
-    verbose : bool
+    progress : bool
         Show a progress bar.
 
     Returns
@@ -259,7 +259,7 @@ def kernel_counts(
         return (xb, _rc(xb)) if both_strands else (xb,)
 
     if method == "danq":
-        for xb in _batches(X, batch_size, device, dtype, verbose, "kernels (danq)"):
+        for xb in _batches(X, batch_size, device, dtype, progress, "kernels (danq)"):
             for x in strands(xb):
                 B = x.shape[0]
                 z = F.conv1d(x, W, b)  # (B, K, P): valid windows only
@@ -276,7 +276,7 @@ def kernel_counts(
     tot = torch.zeros(K, dtype=torch.float64, device=device)
     mx = torch.zeros(K, dtype=dtype, device=device)
     npos = 0
-    for xb in _batches(X, batch_size, device, dtype, verbose, "kernels (basset stats)"):
+    for xb in _batches(X, batch_size, device, dtype, progress, "kernels (basset stats)"):
         for x in strands(xb):
             a = torch.relu(F.conv1d(x, W, b))
             tot += a.sum(dim=(0, 2), dtype=torch.float64)
@@ -284,7 +284,7 @@ def kernel_counts(
             npos += a.shape[0] * a.shape[2]
     mean = (tot / max(npos, 1)).to(dtype)
     thr = act_threshold * (mx - mean) + mean  # (K,)
-    for xb in _batches(X, batch_size, device, dtype, verbose, "kernels (basset sites)"):
+    for xb in _batches(X, batch_size, device, dtype, progress, "kernels (basset sites)"):
         for x in strands(xb):
             a = torch.relu(F.conv1d(x, W, b))
             hit = a > thr[None, :, None]  # (B, K, P)
@@ -322,7 +322,7 @@ def kernels_to_motifs(
     pseudocount: float | None = None,
     weights_transform: str = "softmax",
     name_format: tuple = ("M{k}", "O{k}"),
-    verbose: bool = True,
+    progress: bool = True,
 ) -> list[Motif]:
     """Turn a model's first-layer kernels into motifs.
 
@@ -359,7 +359,7 @@ def kernels_to_motifs(
     name_format : tuple of (str, str or None)
         Formats of the name and alternative name, with ``{k}`` the kernel index;
         DanQ's files use ``("M{k}", "O{k}")``.
-    verbose : bool
+    progress : bool
         Show a progress bar.
 
     Returns
@@ -416,7 +416,7 @@ def kernels_to_motifs(
         batch_size=batch_size,
         device=device,
         act_threshold=act_threshold,
-        verbose=verbose,
+        progress=progress,
     )
     out = []
     for k in np.flatnonzero(nsites >= min_sites):

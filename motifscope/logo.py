@@ -24,13 +24,12 @@ is ``(w, 4)``: transposed only inside :func:`plot_logo_logomaker`.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from motifscope.atomic import atomic_path
 from motifscope.errors import InputError
 from motifscope.motifs import Motif
 
@@ -347,7 +346,7 @@ def logo_gallery(
     dpi: int = 100,
     height: float = 1.4,
     background=None,
-    verbose: bool = True,
+    progress: bool = True,
 ) -> list[Path]:
     """Write one logo image per motif, reusing a single figure.
 
@@ -369,7 +368,7 @@ def logo_gallery(
         Figure height in inches; the width is ``0.25 w + 0.6`` inches.
     background : array-like of shape (4,) or None
         Background for the information content.
-    verbose : bool
+    progress : bool
         Show a progress bar.
 
     Returns
@@ -399,7 +398,7 @@ def logo_gallery(
     styled = None  # (width, ylim) the axes are currently styled for
     glyphs: list = []
     with matplotlib.rc_context({"svg.hashsalt": "motifscope"}):
-        for m in tqdm(motifs, desc="logos", disable=not verbose, leave=False):
+        for m in tqdm(motifs, desc="logos", disable=not progress, leave=False):
             _, H = _as_matrix(m, kind, background)
             key = (m.width, _ylim(H, kind))
             if key != styled:
@@ -430,14 +429,7 @@ def logo_gallery(
             if n:
                 stem = f"{stem}_{n}"
             path = out / f"{stem}.{fmt}"
-            fd, tmp = tempfile.mkstemp(prefix=f".{stem}.", suffix=f".{fmt}", dir=out)
-            os.close(fd)
-            try:
+            with atomic_path(path) as tmp:
                 fig.savefig(tmp, format=fmt, dpi=dpi)
-                os.replace(tmp, path)
-            except BaseException:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
-                raise
             written.append(path)
     return written

@@ -44,13 +44,13 @@ from __future__ import annotations
 import io
 import os
 import re
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from motifscope.atomic import atomic_write_text
 from motifscope.errors import InputError, MotifFormatError
 from motifscope.motifs import UNIFORM, Motif
 
@@ -569,13 +569,5 @@ def write_meme(
     p = Path(path)
     if not p.parent.exists():
         raise InputError(f"{p}: folder {p.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, p)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write_text(p, text, mkdir=False)
     return p

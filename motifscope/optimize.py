@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from motifscope.devices import model_on
 from motifscope.errors import InputError
 from motifscope.motifs import Motif
 
@@ -249,21 +250,10 @@ def optimize_targets(model, targets, *, length: int | None = None, steps: int = 
         P0 = onehot * (3.0 if parametrization == "softmax" else 1.0)
     else:
         raise InputError(f"init must be 'uniform', 'zeros', 'normal' or 'sequence', got {init!r}")
-    was_training = model.training
-    params = list(model.parameters())
-    old_dev = params[0].device if params else None
-    req = [p.requires_grad for p in params]
-    model.eval().to(device)
-    for p in params:
-        p.requires_grad_(False)
-    P = P0.to(device).requires_grad_(True)
-    if optimizer == "rmsprop":
-        opt = torch.optim.RMSprop([P], lr=lr, alpha=0.99, eps=1e-8)
-    elif optimizer == "adam":
-        opt = torch.optim.Adam([P], lr=lr)
-    elif optimizer == "sgd":
-        opt = torch.optim.SGD([P], lr=lr)
-    else:
+    opts = {"rmsprop": lambda P: torch.optim.RMSprop([P], lr=lr, alpha=0.99, eps=1e-8),
+            "adam": lambda P: torch.optim.Adam([P], lr=lr),
+            "sgd": lambda P: torch.optim.SGD([P], lr=lr)}
+    if optimizer not in opts:
         raise InputError(f"optimizer must be 'rmsprop', 'adam' or 'sgd', got {optimizer!r}")
 
     def view(Pm):
@@ -275,9 +265,11 @@ def optimize_targets(model, targets, *, length: int | None = None, steps: int = 
         # row k*restarts + r follows target k
         return torch.cat([fns[k](z[k * restarts : (k + 1) * restarts]) for k in range(K)])
 
-    try:
-        from tqdm.auto import trange
+    from tqdm.auto import trange
 
+    with model_on(model, device) as device:
+        P = P0.to(device).requires_grad_(True)
+        opt = opts[optimizer](P)
         for s in trange(steps, disable=not progress, desc="optimize", leave=False):
             opt.zero_grad(set_to_none=True)
             Xv = view(P)
@@ -290,12 +282,6 @@ def optimize_targets(model, targets, *, length: int | None = None, steps: int = 
         with torch.no_grad():
             Xv = view(P)
             final = scores(model(Xv)).float().cpu().numpy()
-    finally:
-        for p, r in zip(params, req):
-            p.requires_grad_(r)
-        model.train(was_training)
-        if old_dev is not None:
-            model.to(old_dev)
     results = []
     for k, t in enumerate(targets):
         rows = slice(k * restarts, (k + 1) * restarts)

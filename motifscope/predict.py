@@ -17,27 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
+from motifscope.devices import model_on
 from motifscope.errors import DataFormatError, InputError
 
-__all__ = ["predict", "read_inputs", "write_predictions", "predict_file", "resolve_device"]
-
-
-def resolve_device(device: str | None = "auto"):
-    """Turn ``"auto" | "cpu" | "cuda" | "cuda:1" | None`` into a :class:`torch.device`.
-
-    Raises
-    ------
-    InputError
-        If CUDA is asked for but not available.
-    """
-    import torch
-
-    if device is None or device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    dev = torch.device(device)
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise InputError(f"device {device!r} asked for but CUDA is not available here")
-    return dev
+__all__ = ["predict", "read_inputs", "write_predictions", "predict_file"]
 
 
 def predict(
@@ -60,7 +43,7 @@ def predict(
     batch_size : int
         Rows per forward pass.
     device : str or None
-        Device to run on; None keeps the model's device. The model is moved there.
+        Device to run on (:func:`motifscope.devices.resolve_device`; None: the model's).
     logits : bool
         Return logits instead of probabilities.
     progress : bool
@@ -69,7 +52,7 @@ def predict(
     Returns
     -------
     numpy.ndarray of shape (n, T)
-        float32 probabilities (or logits). The model's training mode is restored.
+        float32 probabilities (or logits). The model's device and modes are restored.
     """
     import torch
     from tqdm.auto import tqdm
@@ -78,28 +61,15 @@ def predict(
         raise InputError(f"X has shape {tuple(X.shape)}; expected (n, 4, L)")
     if batch_size < 1:
         raise InputError(f"batch_size must be >= 1, got {batch_size}")
-    if device is not None:
-        dev = resolve_device(device)
-        model.to(dev)
-    else:
-        try:
-            dev = next(model.parameters()).device
-        except StopIteration:
-            dev = torch.device("cpu")
-    was_training = model.training
-    model.eval()
     out = []
     n = X.shape[0]
-    try:
-        with torch.inference_mode():
-            for s in tqdm(range(0, n, batch_size), disable=not progress, desc="predict",
-                          leave=False):
-                xb = X[s:s + batch_size]
-                xb = xb if isinstance(xb, torch.Tensor) else torch.from_numpy(np.asarray(xb))
-                z = model(xb.to(dev, dtype=torch.float32, non_blocking=True))
-                out.append((z if logits else torch.sigmoid(z)).float().cpu().numpy())
-    finally:
-        model.train(was_training)
+    with model_on(model, device) as dev, torch.inference_mode():
+        for s in tqdm(range(0, n, batch_size), disable=not progress, desc="predict",
+                      leave=False):
+            xb = X[s:s + batch_size]
+            xb = xb if isinstance(xb, torch.Tensor) else torch.from_numpy(np.asarray(xb))
+            z = model(xb.to(dev, dtype=torch.float32, non_blocking=True))
+            out.append((z if logits else torch.sigmoid(z)).float().cpu().numpy())
     if not out:
         T = getattr(model, "n_targets", 0)
         return np.zeros((0, T), dtype=np.float32)
@@ -196,7 +166,7 @@ def write_predictions(pred: np.ndarray, path: str | os.PathLike, *, names=None) 
     """
     import io
 
-    from motifscope.rundir import atomic_write_bytes, atomic_write_text
+    from motifscope.atomic import atomic_write_bytes, atomic_write_text
 
     path = Path(path)
     low = path.name.lower()

@@ -26,13 +26,13 @@ import json
 import math
 import os
 import re
-import tempfile
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from motifscope.errors import RunDirError
+from motifscope.atomic import atomic_write_bytes, atomic_write_text
 
 __all__ = [
     "MODEL_FILE",
@@ -45,8 +45,6 @@ __all__ = [
     "load_run",
     "init_run_dir",
     "build_model",
-    "atomic_write_text",
-    "atomic_write_bytes",
     "atomic_torch_save",
     "dumps_toml",
     "read_config",
@@ -68,42 +66,7 @@ HISTORY_COLUMNS = ["epoch", "train_loss", "valid_loss", "valid_auroc", "lr", "se
 
 
 # ----------------------------------------------------------------------------- atomic IO
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file and a rename.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        Destination; its folder is created if needed.
-    data : bytes
-        Content.
-
-    Returns
-    -------
-    pathlib.Path
-        ``path``.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
-
-
-def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
-    """Write ``text`` (UTF-8) to ``path`` atomically; see :func:`atomic_write_bytes`."""
-    return atomic_write_bytes(path, text.encode("utf-8"))
-
-
+# atomic_write_bytes/atomic_write_text are motifscope.atomic's, named here for run-dir code
 def atomic_torch_save(obj: Any, path: str | os.PathLike) -> Path:
     """``torch.save`` ``obj`` to ``path`` atomically."""
     import torch

@@ -21,6 +21,8 @@ This module computes
 - :func:`attention_maps`: where each target's query attends along the sequence;
 - plots: :func:`plot_similarity` (matplotlib, category bands) and
   :func:`similarity_figure` (plotly, hover shows both targets).
+
+The whole analysis on a run (files, report section) is :mod:`motifscope.analysis.similarity`.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import pandas as pd
 import torch
 
 from motifscope._similarity_plots import plot_attention, plot_similarity, similarity_figure
+from motifscope.devices import model_on
 from motifscope.errors import InputError
 
 __all__ = [
@@ -47,7 +50,6 @@ __all__ = [
     "plot_similarity",
     "similarity_figure",
     "plot_attention",
-    "similarity_analysis",
 ]
 
 DEEPSEA_CATEGORIES = (("DNase", 0, 125), ("TF", 125, 815), ("Histone", 815, 919))
@@ -369,131 +371,17 @@ def attention_maps(model, X, *, targets=None, batch_size: int = 64, device="cpu"
     check_one_hot(X)
     X = as_tensor(X)
     sel = None if targets is None else np.atleast_1d(np.asarray(targets, dtype=int))
-    was_training, old_dev = model.training, next(model.parameters()).device
-    model.eval().to(device)
     att.store_weights = True
     out = []
     try:
-        for i in range(0, X.shape[0], batch_size):
-            model(X[i : i + batch_size].to(device))
-            w = att.last_weights  # (n, heads, T, P)
-            w = w.permute(0, 2, 1, 3)
-            if sel is not None:
-                w = w[:, torch.as_tensor(sel)]
-            out.append(w.float().cpu().numpy())
+        with model_on(model, device) as dev, torch.no_grad():
+            for i in range(0, X.shape[0], batch_size):
+                model(X[i : i + batch_size].to(dev))
+                w = att.last_weights.permute(0, 2, 1, 3)  # (n, heads, T, P) -> (n, T, heads, P)
+                if sel is not None:
+                    w = w[:, torch.as_tensor(sel)]
+                out.append(w.float().cpu().numpy())
     finally:
         att.store_weights = False
         att.last_weights = None
-        model.train(was_training).to(old_dev)
     return np.concatenate(out, axis=0)
-
-
-def similarity_analysis(model, out_dir, *, labels=None, categories=None, groups=None,
-                        pair_masks=None, head="all", order: str = "category",
-                        n_permutations: int = 1000, random_state: int = 0) -> dict:
-    """Run the whole query-vector analysis and write its files and report section.
-
-    Parameters
-    ----------
-    model : torch.nn.Module
-        A trained DeepATT-family model.
-    out_dir : str or pathlib.Path
-        Output directory (usually ``<run>/analyses/similarity``).
-    labels : sequence of str or None
-        One label per target for hovers and tables.
-    categories : sequence or None
-        Category per target (DeepSEA's three when the model has 919 targets and this is
-        ``None``).
-    groups : dict of str to sequence or None
-        Extra groupings for :func:`group_statistics` (the categories are always included).
-    pair_masks : dict of str to numpy.ndarray of shape (T, T) or None
-        Extra pair sets for :func:`pair_statistics` (e.g. "tasks sharing a planted motif").
-    head : "all" or int
-        Use the full query vectors or one head's slice.
-    order : {"category", "cluster"}
-        Display order.
-    n_permutations : int
-        Permutations per statistic.
-    random_state : int
-        Seed of the permutations and of the random-query control.
-
-    Returns
-    -------
-    dict
-        ``similarity`` (T, T), ``random_similarity`` (T, T), ``statistics`` (DataFrame:
-        trained vs random rows), and ``files`` (written paths).
-    """
-    from pathlib import Path
-
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    from motifscope.report import write_section
-
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    Q = query_vectors(model, per_head=head != "all")
-    if head != "all":
-        h = int(head)
-        if not 0 <= h < Q.shape[0]:
-            raise InputError(f"head must be 'all' or 0..{Q.shape[0] - 1}, got {head!r}")
-        Q = Q[h]
-    T = Q.shape[0]
-    if categories is None and T == 919:
-        categories = deepsea_categories()
-    S = cosine_similarity(Q)
-    R = cosine_similarity(random_queries(Q.shape, random_state=random_state))
-    grp = {}
-    if categories is not None:
-        grp["category"] = list(categories)
-    grp.update(groups or {})
-    rows = []
-    for which, M in (("trained", S), ("random", R)):
-        if grp:
-            df = group_statistics(M, grp, n_permutations=n_permutations, random_state=random_state)
-            df.insert(0, "queries", which)
-            rows.append(df)
-        for name, mask in (pair_masks or {}).items():
-            st = pair_statistics(M, mask, n_permutations=n_permutations, random_state=random_state)
-            rows.append(pd.DataFrame([{
-                "queries": which, "grouping": name, "within": st["marked"], "between": st["other"],
-                "difference": st["difference"], "p_value": st["p_value"],
-                "n_within_pairs": st["n_marked"], "n_between_pairs": st["n_other"], "n_targets": T,
-            }]))
-    stats = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
-    idx = order_targets(S, categories, method=order)
-    np.save(out / "similarity.npy", S)
-    np.save(out / "random_similarity.npy", R)
-    np.save(out / "order.npy", idx)
-    stats.to_csv(out / "statistics.tsv", sep="\t", index=False)
-    fig, axes = plt.subplots(1, 3, figsize=(18, 6))
-    plot_similarity(R, categories, order=idx, ax=axes[0], title="random queries (control)", vmin=-1, vmax=1)
-    plot_similarity(S, categories, order=idx, ax=axes[1], title="trained queries", vmin=-1, vmax=1)
-    plot_similarity(sigmoid_enhance(S), categories, order=idx, ax=axes[2],
-                    title="trained, sigmoid-enhanced", vmin=0, vmax=1)
-    fig.tight_layout()
-    fig.savefig(out / "similarity.png", dpi=110)
-    plt.close(fig)
-    fig = similarity_figure(S, labels, order=idx, title="Cosine similarity of the query vectors")
-    (out / "similarity.plotly.json").write_text(fig.to_json(), encoding="utf-8")
-    summary = ""
-    if not stats.empty:
-        t = stats[stats["queries"] == "trained"].iloc[0]
-        summary = (f"{t['grouping']}: within {t['within']:.3f} vs between {t['between']:.3f} "
-                   f"(p = {t['p_value']:.3g})")
-    write_section(out, title="Query-vector similarity", order=60, summary=summary, blocks=[
-        {"type": "text", "text": (
-            "Cosine similarity of the learned target queries of the category attention "
-            "(W_q + b_q), next to untrained queries with the same initialisation. The "
-            "enhanced map applies a sigmoid centred on the mean off-diagonal similarity "
-            "with slope 2/sd.")},
-        {"type": "image", "path": "similarity.png", "caption": "random vs trained queries"},
-        {"type": "plotly", "path": "similarity.plotly.json"},
-        {"type": "table", "path": "statistics.tsv", "title": "Within vs between groups",
-         "caption": "p: one-sided permutation test relabelling targets at random"},
-        {"type": "files", "paths": ["similarity.npy", "random_similarity.npy", "statistics.tsv"]},
-    ])
-    return {"similarity": S, "random_similarity": R, "statistics": stats,
-            "files": sorted(str(p) for p in out.iterdir())}

@@ -51,7 +51,7 @@ def average_strands(pred):
     return (p[:h] + p[h:]) / 2
 
 
-def check_strand_pairs(X, y=None, *, n_check: int = 256, seed: int = 0) -> bool:
+def check_strand_pairs(X, y=None, *, n_check: int = 256, random_state: int = 0) -> bool:
     """Check that the second half of the rows reverse-complements the first half.
 
     Parameters
@@ -64,7 +64,7 @@ def check_strand_pairs(X, y=None, *, n_check: int = 256, seed: int = 0) -> bool:
         Labels; when given (or read from a file), the two halves must be equal too.
     n_check : int
         Number of random pairs checked in a file.
-    seed : int
+    random_state : int
         Seed of the pairs checked in a file.
 
     Returns
@@ -82,7 +82,7 @@ def check_strand_pairs(X, y=None, *, n_check: int = 256, seed: int = 0) -> bool:
             if n % 2 or n == 0:
                 return False
             h = n // 2
-            rng = np.random.default_rng(seed)
+            rng = np.random.default_rng(random_state)
             rows = rng.choice(h, size=min(int(n_check), h), replace=False)
             for i in np.sort(rows):
                 xa, ya = f.read(int(i), int(i) + 1, progress=False)

@@ -36,6 +36,7 @@ import numpy as np
 import torch
 
 from motifscope._validation import as_tensor, check_one_hot
+from motifscope.devices import model_on
 from motifscope.errors import InputError
 
 __all__ = [
@@ -155,11 +156,8 @@ def temporal_scores(model, X, *, target, direction: str = "forward", step: int =
     pos = np.arange(step - 1, L, step)  # prefix end / suffix start positions
     if direction in ("backward", "both"):
         pos_b = np.arange(0, L, step)[: len(pos)]
-    was_training = model.training
-    old_dev = next(model.parameters()).device if any(True for _ in model.parameters()) else None
-    model.eval().to(device)
     post = torch.sigmoid if output == "probability" else (lambda z: z)
-    try:
+    with model_on(model, device) as device, torch.no_grad():
         full = post(fn(model(X.to(device)))).float().cpu().numpy()
         res = {}
         for d in (("forward", "backward") if direction == "both" else (direction,)):
@@ -192,10 +190,6 @@ def temporal_scores(model, X, *, target, direction: str = "forward", step: int =
                         vals.append(post(fn(model(xb))).float().cpu())
                     out[n] = torch.cat(vals).numpy()
             res[d] = out
-    finally:
-        model.train(was_training)
-        if old_dev is not None:
-            model.to(old_dev)
     return TemporalScores(res.get("forward"), res.get("backward"), pos, full, mode,
                           reference if mode == "mask" else None, output)
 

@@ -27,6 +27,22 @@ ANALYSIS_MODULES = [
     "motifscope.optimize",
     "motifscope.similarity",
     "motifscope.kernels",
+    "motifscope.logo",
+    "motifscope.predict",
+    "motifscope.strands",
+    "motifscope.devices",
+    "motifscope.atomic",
+    "motifscope.attribution.export",
+    "motifscope.analysis",
+    "motifscope.analysis.evaluate",
+    "motifscope.analysis.kernels",
+    "motifscope.analysis.attribution",
+    "motifscope.analysis.attribute",
+    "motifscope.analysis.temporal",
+    "motifscope.analysis.optimize",
+    "motifscope.analysis.similarity",
+    "motifscope.analysis.neuronmotif",
+    "motifscope.analysis.truth",
 ]
 
 # The six methods of DESIGN.md's one calling convention, `method(model, X, *, target, ...)`.
@@ -172,3 +188,18 @@ def test_attribution_calling_convention(name):
     # Everything after (model, X) is keyword-only (scanpy: at most a few positionals).
     later = [p.name for p in params[2:] if p.kind is not p.KEYWORD_ONLY and p.kind is not p.VAR_KEYWORD]
     assert not later, f"{name}: {later} should be keyword-only"
+
+
+#: Run-level entry points configured by one seed (the CLI's --seed, a model card's seed);
+#: everything else takes ``random_state`` (an int or a numpy Generator), as scikit-learn.
+RUN_LEVEL_SEED = {"motifscope.analysis.context_for"}
+
+
+@pytest.mark.parametrize("modname,name,fn", _public_functions(),
+                         ids=lambda v: v if isinstance(v, str) else "")
+def test_one_name_per_concept(modname, name, fn):
+    """Progress bars are ``progress`` (never ``verbose``); randomness is ``random_state``."""
+    params = inspect.signature(fn).parameters
+    assert "verbose" not in params, f"{modname}.{name}: call it progress"
+    if f"{modname}.{name}" not in RUN_LEVEL_SEED:
+        assert "seed" not in params, f"{modname}.{name}: call it random_state"

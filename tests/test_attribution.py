@@ -537,7 +537,7 @@ def test_cli_attribute_default_out_and_errors(tmp_path, capsys):
     data, _ = _make_data(tmp_path)
     assert main(["attribute", str(run), "--data", str(data), "--method", "saliency",
                  "--target", "0,2", "--n", "2"]) == 0
-    z = np.load(run / "analyses" / "attribution" / "saliency.npz")
+    z = np.load(run / "analyses" / "attribute" / "saliency.npz")
     assert z["arr_0"].shape == (2, 4, 200) and "hypothetical" not in z.files
     assert main(["attribute", str(run), "--data", str(data), "--method", "magic",
                  "--target", "0"]) == 2
@@ -553,7 +553,7 @@ def test_modisco_reads_cli_output(tmp_path):
     import subprocess
     import sys
 
-    from motifscope.commands.attribute import write_attributions
+    from motifscope.attribution.export import write_attributions
 
     rng = np.random.default_rng(0)
     N, L = 60, 120

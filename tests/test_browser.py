@@ -23,7 +23,7 @@ def demo_report(tmp_path_factory):
     from motifscope.demo import run_demo
 
     out = tmp_path_factory.mktemp("demo")
-    res = run_demo(out, quick=True, models=("deepsea_demo", "deepatt_demo"), verbose=False)
+    res = run_demo(out, quick=True, models=("deepsea_demo", "deepatt_demo"), progress=False)
     assert not res.failures, res.failures
     return res
 

@@ -1,4 +1,4 @@
-"""motifscope.demo helpers (the whole quick demo runs in tests/test_browser.py)."""
+"""motifscope.demo and analysis helpers (the whole quick demo runs in tests/test_browser.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 def test_demo_folds_delta_warnings_into_one():
     import warnings
 
-    from motifscope.demo import _report_deltas
+    from motifscope.analysis.attribution import _fold_warnings
     from motifscope.errors import MotifscopeWarning
 
     with warnings.catch_warnings(record=True) as caught:
@@ -16,12 +16,12 @@ def test_demo_folds_delta_warnings_into_one():
         warnings.warn("delta 0.4%", MotifscopeWarning)
     with warnings.catch_warnings(record=True) as out:
         warnings.simplefilter("always")
-        _report_deltas(caught, "danq_demo", 12)
+        _fold_warnings(caught, 12)
     msgs = [(w.category, str(w.message)) for w in out]
     assert msgs == [(UserWarning, "something else"),
-                    (MotifscopeWarning, "danq_demo: DeepLIFT-SHAP warned on 2 of 12 tasks; "
+                    (MotifscopeWarning, "attribution warned on 2 runs over 12 targets; "
                                         "the first: delta 1.2%")]
     with warnings.catch_warnings(record=True) as none:
         warnings.simplefilter("always")
-        _report_deltas([], "x", 3)
+        _fold_warnings([], 3)
     assert none == []

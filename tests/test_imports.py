@@ -78,3 +78,22 @@ def test_public_data_names_do_not_shadow_modules():
     data = importlib.import_module("motifscope.data")
     modules = {m.name for m in pkgutil.iter_modules(data.__path__)}
     assert not modules & set(data.__all__)
+
+
+def test_layers_only_the_presentation_imports_the_report_and_commands_hold_no_library():
+    """Methods compute; only analysis/, report/, the demo and the commands use the report,
+    and no command module imports another."""
+    import re
+    from pathlib import Path
+
+    import motifscope
+
+    root = Path(motifscope.__file__).parent
+    allowed = ("analysis/", "report/", "commands/", "demo.py", "cli.py")
+    offenders = [str(p.relative_to(root)) for p in root.rglob("*.py")
+                 if not str(p.relative_to(root)).startswith(allowed)
+                 and re.search(r"motifscope\.report|from motifscope import report", p.read_text())]
+    assert offenders == []
+    cross = [str(p.relative_to(root)) for p in (root / "commands").glob("*.py")
+             if re.search(r"from motifscope\.commands\.\w+ import", p.read_text())]
+    assert cross == []

@@ -116,7 +116,7 @@ def _gata_conv():
 def test_planted_gata_recovered_in_acgt_order():
     rng = np.random.default_rng(0)
     X = _planted(rng, 300, 40, "GATA")
-    motifs = kernels_to_motifs(_gata_conv(), X, verbose=False)
+    motifs = kernels_to_motifs(_gata_conv(), X, progress=False)
     assert len(motifs) == 1  # the dead kernel is dropped
     m = motifs[0]
     assert m.consensus == "GATA"
@@ -124,7 +124,7 @@ def test_planted_gata_recovered_in_acgt_order():
     assert m.nsites == 300
     # exactly one site per sequence, each the GATA word: the PPM is the one-hot word
     np.testing.assert_allclose(m.counts, np.eye(4)[:, [2, 0, 3, 0]] * 300)
-    b = kernels_to_motifs(_gata_conv(), X, method="basset", verbose=False)
+    b = kernels_to_motifs(_gata_conv(), X, method="basset", progress=False)
     assert [x.consensus for x in b] == ["GATA"] and b[0].nsites >= 300
     # pseudocount 1: (count + 1) / (nsites + 4)
     np.testing.assert_allclose(b[0].ppm.max(0), (b[0].nsites + 1) / (b[0].nsites + 4))
@@ -166,11 +166,11 @@ def test_batchnorm_after_first_conv_is_folded():
     with torch.no_grad():
         folded.weight.copy_(W)
         folded.bias.copy_(b)
-    c, n = kernel_counts(net, X, verbose=False)
+    c, n = kernel_counts(net, X, progress=False)
     c0, n0 = _naive_danq(folded, X)
     np.testing.assert_array_equal(n, n0)
     np.testing.assert_allclose(c, c0)
-    c_raw, _ = kernel_counts(conv, X, verbose=False)
+    c_raw, _ = kernel_counts(conv, X, progress=False)
     assert not np.allclose(c_raw[1], c[1])  # the γ < 0 kernel reads differently
     # a bare convolution (no model around it) is taken as it is
     W2, b2 = effective_kernels(conv)
@@ -187,12 +187,12 @@ def test_danq_counts_equal_naive_loop():
     conv = _conv(7, 6, seed=1)
     with torch.no_grad():
         conv.bias -= 3.0  # so that some kernels stay silent on some sequences
-    c, n = kernel_counts(conv, X, batch_size=5, verbose=False)
+    c, n = kernel_counts(conv, X, batch_size=5, progress=False)
     c0, n0 = _naive_danq(conv, X)
     np.testing.assert_array_equal(n, n0)
     np.testing.assert_allclose(c, c0)
     assert 0 < n.sum() < 23 * 7  # some kernels do not fire on some sequences
-    motifs = kernels_to_motifs(conv, X, batch_size=7, verbose=False)
+    motifs = kernels_to_motifs(conv, X, batch_size=7, progress=False)
     kept = np.flatnonzero(n0 > 0)
     assert [m.meta["kernel"] for m in motifs] == kept.tolist()
     for m in motifs:
@@ -208,12 +208,12 @@ def test_basset_counts_equal_naive_loop(monkeypatch, limit, t):
     rng = np.random.default_rng(2)
     X = _random_onehot(rng, 17, 25)
     conv = _conv(5, 5, seed=2)
-    c, n = kernel_counts(conv, X, method="basset", act_threshold=t, batch_size=4, verbose=False)
+    c, n = kernel_counts(conv, X, method="basset", act_threshold=t, batch_size=4, progress=False)
     c0, n0 = _naive_basset(conv, X, t)
     np.testing.assert_array_equal(n, n0)
     np.testing.assert_allclose(c, c0, atol=1e-9)
     assert (n0 > 1).any()  # several sites per sequence are possible
-    ms = kernels_to_motifs(conv, X, method="basset", act_threshold=t, min_sites=10, verbose=False)
+    ms = kernels_to_motifs(conv, X, method="basset", act_threshold=t, min_sites=10, progress=False)
     assert [m.meta["kernel"] for m in ms] == np.flatnonzero(n0 >= 10).tolist()
     for m in ms:
         k = m.meta["kernel"]
@@ -224,8 +224,8 @@ def test_batch_size_invariance_float32():
     rng = np.random.default_rng(3)
     X = _random_onehot(rng, 40, 60).float()
     conv = _conv(9, 8, seed=3, dtype=torch.float32)
-    a = kernel_counts(conv, X, batch_size=1, verbose=False)
-    b = kernel_counts(conv, X.numpy(), batch_size=64, verbose=False)
+    a = kernel_counts(conv, X, batch_size=1, progress=False)
+    b = kernel_counts(conv, X.numpy(), batch_size=64, progress=False)
     np.testing.assert_allclose(a[0], b[0])
     np.testing.assert_array_equal(a[1], b[1])
 
@@ -234,13 +234,13 @@ def test_both_strands_adds_minus_strand_sites_as_read():
     rng = np.random.default_rng(4)
     X = _random_onehot(rng, 19, 30)
     conv = _conv(6, 5, seed=4)
-    fwd = kernel_counts(conv, X, verbose=False)
-    rev = kernel_counts(conv, reverse_complement(X), verbose=False)
-    both = kernel_counts(conv, X, both_strands=True, batch_size=4, verbose=False)
+    fwd = kernel_counts(conv, X, progress=False)
+    rev = kernel_counts(conv, reverse_complement(X), progress=False)
+    both = kernel_counts(conv, X, both_strands=True, batch_size=4, progress=False)
     np.testing.assert_allclose(both[0], fwd[0] + rev[0])
     np.testing.assert_array_equal(both[1], fwd[1] + rev[1])
     # strand symmetry: scanning X or RC(X) on both strands gives the same motifs
-    both_rc = kernel_counts(conv, reverse_complement(X), both_strands=True, verbose=False)
+    both_rc = kernel_counts(conv, reverse_complement(X), both_strands=True, progress=False)
     np.testing.assert_allclose(both[0], both_rc[0])
 
 
@@ -248,10 +248,10 @@ def test_both_strands_on_reverse_planted_sites():
     rng = np.random.default_rng(5)
     X = _planted(rng, 100, 30, "TATC")  # GATA on the minus strand only
     conv = _gata_conv()
-    assert kernels_to_motifs(conv, X, verbose=False) == [] or all(
-        m.nsites < 100 for m in kernels_to_motifs(conv, X, verbose=False)
+    assert kernels_to_motifs(conv, X, progress=False) == [] or all(
+        m.nsites < 100 for m in kernels_to_motifs(conv, X, progress=False)
     )
-    (m,) = kernels_to_motifs(conv, X, both_strands=True, verbose=False)
+    (m,) = kernels_to_motifs(conv, X, both_strands=True, progress=False)
     assert m.consensus == "GATA"  # in the kernel's orientation, not TATC
     assert m.nsites >= 100 and m.meta["both_strands"] is True
 
@@ -315,7 +315,7 @@ def test_padding_is_ignored():
     conv = _conv(4, 5, seed=6)
     padded = nn.Conv1d(4, 4, 5, padding=2).double()
     padded.load_state_dict(conv.state_dict())
-    a, b = kernel_counts(conv, X, verbose=False), kernel_counts(padded, X, verbose=False)
+    a, b = kernel_counts(conv, X, progress=False), kernel_counts(padded, X, progress=False)
     np.testing.assert_allclose(a[0], b[0])
 
 
@@ -327,7 +327,7 @@ def test_danq_meme_text_matches_published_structure(tmp_path):
     X = _random_onehot(rng, 50, 100).float()
     conv = nn.Conv1d(4, 8, 26)
     out = tmp_path / "k.meme"
-    motifs = kernels_to_meme(conv, X, out, verbose=False)
+    motifs = kernels_to_meme(conv, X, out, progress=False)
     lines = out.read_text().split("\n")
     ref = DATA / "DanQ.meme"
     if ref.is_file():

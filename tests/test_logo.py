@@ -126,13 +126,13 @@ def test_bad_matrices():
 
 def test_gallery_writes_one_file_per_motif(tmp_path):
     ms = [Motif("M0", PPM, alt_name="O0"), Motif("a/b c", PPM[:, :3]), Motif("M0", PPM)]
-    paths = logo_gallery(ms, tmp_path / "logos", dpi=40, verbose=False)
+    paths = logo_gallery(ms, tmp_path / "logos", dpi=40, progress=False)
     assert [p.name for p in paths] == ["M0.png", "a_b_c.png", "M0_1.png"]
     files = sorted(p.name for p in (tmp_path / "logos").iterdir())
     assert files == sorted(p.name for p in paths)  # no temporary files left
     for p in paths:
         assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    svg = logo_gallery(ms[:1], tmp_path / "svg", fmt="svg", verbose=False)
+    svg = logo_gallery(ms[:1], tmp_path / "svg", fmt="svg", progress=False)
     assert svg[0].read_text().count("<path") >= int((logo_heights(PPM) != 0).sum())
     with pytest.raises(InputError, match="Motif"):
         logo_gallery([PPM], tmp_path / "x")

@@ -20,10 +20,9 @@ HEADER = "MEME version 4\n\nALPHABET= ACGT\n\nstrands: + -\n\n"
 
 
 def _need(name):
-    p = DATA / name
-    if not p.is_file():
-        pytest.skip(f"reference file {p} is missing (shared/data not present)")
-    return p
+    from reference_data import reference
+
+    return reference(name)
 
 
 # ----------------------------------------------------------------------------- reading

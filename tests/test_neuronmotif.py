@@ -309,8 +309,14 @@ def test_decouple_layer_outputs_and_resume(tmp_path):
     with np.load(d / "sample.npz") as z:
         assert z["seqs"].dtype == np.uint8 and z["seqs"].shape == (304, 7)
     assert sum(f.stat().st_size for f in d.iterdir()) < 20e6
-    html = (tmp_path / "layer2" / "gallery.html").read_text()
-    assert html.count('class="neuron"') == 2 and "neuron0001/logos.png" in html
+    from motifscope.analysis.neuronmotif import layer_blocks
+    from motifscope.neuronmotif import read_summaries
+
+    gallery, table, files = layer_blocks(tmp_path / "layer2", read_summaries(tmp_path / "layer2", [0, 1]),
+                                         prefix="layer2/")
+    assert [i.image for i in gallery.items] == ["layer2/neuron0000/logos.png",
+                                                "layer2/neuron0001/logos.png"]
+    assert table.path == "layer2/summary.tsv" and "layer2/allppm.npz" in files.paths
     assert (tmp_path / "layer2" / "allppm.npz").exists()
     mtime = (d / "done.json").stat().st_mtime_ns
     decouple_layer(or_net(), 2, "0-1", tmp_path, motif_nb=2, targets=None, progress=False)
@@ -355,7 +361,10 @@ def test_cli_decouple_run(tmp_path, capsys):
                "--db", "none"])
     assert rc == 0, capsys.readouterr().err
     d = run / "analyses" / "neuronmotif" / "layer2"
-    assert (d / "neuron0001" / "done.json").exists() and (d / "gallery.html").exists()
+    assert (d / "neuron0001" / "done.json").exists()
+    section = json.loads((d.parent / "section.json").read_text())  # the report's page
+    gallery = next(b for b in section["blocks"] if b["type"] == "gallery")
+    assert [i["image"] for i in gallery["items"]] == ["layer2/neuron0001/logos.png"]
     assert not (d / "neuron0000").exists()
     assert "4 CRMs" in capsys.readouterr().out
 

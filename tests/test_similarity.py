@@ -16,7 +16,6 @@ from motifscope.similarity import (
     query_vectors,
     random_queries,
     sigmoid_enhance,
-    similarity_analysis,
 )
 from motifscope.zoo import build
 
@@ -118,12 +117,20 @@ def test_attention_maps_shape_and_normalisation(small_deepatt):
 
 
 def test_similarity_analysis_writes_files_and_section(small_deepatt, tmp_path):
-    res = similarity_analysis(small_deepatt, tmp_path, categories=["x"] * 3 + ["y"] * 3,
-                              pair_masks={"first pair": np.eye(6, k=1, dtype=bool)},
-                              n_permutations=50)
+    from motifscope import analysis
+
+    ctx = analysis.Context(tmp_path, small_deepatt, out={"similarity": tmp_path}, options={
+        "similarity": {"categories": ["x"] * 3 + ["y"] * 3, "n_permutations": 50,
+                       "pair_masks": {"first pair": np.eye(6, k=1, dtype=bool)}}})
+    assert analysis.applicable(small_deepatt, ["similarity", "neuronmotif"]) == ["similarity"]
+    res = analysis.run("similarity", ctx)
     for name in ("similarity.npy", "random_similarity.npy", "statistics.tsv", "similarity.png",
                  "similarity.plotly.json", "section.json"):
         assert (tmp_path / name).is_file(), name
-    st = res["statistics"]
+    assert sorted(p.name for p in res.files) == sorted(
+        ["similarity.npy", "random_similarity.npy", "order.npy", "statistics.tsv",
+         "similarity.png", "similarity.plotly.json"])
+    st = res.data["statistics"]
     assert set(st["queries"]) == {"trained", "random"}
     assert set(st["grouping"]) == {"category", "first pair"}
+    assert np.allclose(np.load(tmp_path / "similarity.npy"), res.data["similarity"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,8 +9,7 @@ import pytest
 from motifscope.errors import InputError
 from motifscope.motifs import Motif
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "danq"
-JASPAR16 = DATA / "JASPAR_CORE_2016_vertebrates.meme"
+from reference_data import JASPAR16  # the shared copy, else the packaged one
 
 needs_data = pytest.mark.skipif(not JASPAR16.exists(), reason=f"missing {JASPAR16}")
 

@@ -12,11 +12,10 @@ from torch import nn
 
 from motifscope import zoo
 from motifscope.errors import ConfigError, InputError
+from motifscope.zoo.attention import CategoryAttention, CategoryDense
 from motifscope.zoo.layers import (
     BiLSTM,
-    CategoryAttention,
     Exp,
-    CategoryDense,
     max_norm_,
     tf_same_conv_pad,
     tf_same_pool_pad,

@@ -117,31 +117,11 @@ def resolve_target(target: Target,
 
 
 def resolve_device(device, model: nn.Module) -> torch.device:
-    """The device to run on.
+    """The device to run on: :func:`motifscope.devices.resolve_device` (``None``: the
+    model's device; ``"auto"``: CUDA when available)."""
+    from motifscope.devices import resolve_device as resolve
 
-    Parameters
-    ----------
-    device : str, torch.device or None
-        ``None`` keeps the model's current device; ``"auto"`` picks CUDA when available.
-    model : torch.nn.Module
-        The model (its first parameter gives the current device).
-
-    Returns
-    -------
-    torch.device
-    """
-    if device is None:
-        p = next(iter(model.parameters()), None)
-        return p.device if p is not None else torch.device("cpu")
-    if isinstance(device, str) and device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        dev = torch.device(device)
-    except (RuntimeError, TypeError) as e:
-        raise InputError(f"device {device!r} is not a valid torch device: {e}") from None
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise InputError(f"device {device!r} was asked for but CUDA is not available")
-    return dev
+    return resolve(device, model)
 
 
 def _has_rnn(model: nn.Module) -> bool:
@@ -171,37 +151,24 @@ def prepared_model(model: nn.Module, device: torch.device) -> Iterator[nn.Module
     torch.nn.Module
         The same model object.
     """
+    from motifscope.devices import model_on
+
     if not isinstance(model, nn.Module):
         raise InputError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    modes = [(m, m.training) for m in model.modules()]
-    params = list(model.parameters())
-    req = [p.requires_grad for p in params]
     inplace = [m for m in model.modules() if getattr(m, "inplace", None) is True]
-    orig_device = params[0].device if params else None
     grad_mode = torch.is_grad_enabled()
-    moved = orig_device is not None and orig_device != device
     cudnn = (torch.backends.cudnn.flags(enabled=False)
              if device.type == "cuda" and _has_rnn(model) else contextlib.nullcontext())
     try:
-        model.eval()
-        for p in params:
-            p.requires_grad_(False)
-        for m in inplace:
-            m.inplace = False
-        if moved:
-            model.to(device)
-        with cudnn:
-            yield model
+        with model_on(model, device):
+            for m in inplace:
+                m.inplace = False
+            with cudnn:
+                yield model
     finally:
         torch.set_grad_enabled(grad_mode)
-        if moved:
-            model.to(orig_device)
         for m in inplace:
             m.inplace = True
-        for p, r in zip(params, req):
-            p.requires_grad_(r)
-        for m, t in modes:
-            m.training = t
 
 
 def as_sequences(X, name: str = "X") -> torch.Tensor:

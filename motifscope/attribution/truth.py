@@ -16,7 +16,6 @@ clean label the instance makes 1).
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 from motifscope._validation import as_tensor, check_one_hot
 from motifscope.errors import InputError

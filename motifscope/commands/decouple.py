@@ -31,7 +31,7 @@ def decouple_cmd(
     population: Optional[int] = typer.Option(None, "--population", help="GA population."),
     no_resume: bool = typer.Option(False, "--no-resume", help="Recompute finished neurons."),
 ) -> None:
-    """Decouple conv neurons into CRM motifs, sub-motifs, JASPAR matches and a gallery.
+    """Decouple conv neurons into CRM motifs, sub-motifs, JASPAR matches and a report page.
 
     \f
 
@@ -58,9 +58,8 @@ def decouple_cmd(
     no_resume : bool
         Recompute neurons that already have ``done.json``.
     """
-    from motifscope.commands.kernels import load_model
+    from motifscope import analysis
     from motifscope.errors import ConfigError
-    from motifscope.neuronmotif import decouple_layer
 
     if motif_nb != "auto":
         try:
@@ -74,10 +73,12 @@ def decouple_cmd(
     targets = None if db.lower() == "none" else db
     if targets not in (None, "jaspar") and not Path(targets).is_file():
         raise ConfigError(f"--db {db}: no such MEME file (or use 'jaspar' / 'none')")
-    model = load_model(run)
-    out = out or Path(run) / "analyses" / "neuronmotif"
-    kw = {} if population is None else {"population": population}
-    df = decouple_layer(model, layer, neurons, out, motif_nb=motif_nb, random_state=seed,
-                        n_jobs=jobs, targets=targets, resume=not no_resume, **kw)
-    typer.echo(f"decoupled {len(df)} neurons of layer {layer}: "
-               f"{int(df['n_crms'].sum())} CRMs; gallery {out / f'layer{layer}' / 'gallery.html'}")
+    ctx = analysis.context_for(run, seed=seed, motif_db=targets, out={"neuronmotif": out},
+                               options={"neuronmotif": {
+                                   "layer": layer, "neurons": neurons, "motif_nb": motif_nb,
+                                   "n_jobs": jobs, "resume": not no_resume,
+                                   "population": population, "max_forwards": None}})
+    res = analysis.run("neuronmotif", ctx)
+    df = res.data["summary"]
+    typer.echo(f"decoupled {len(df)} neurons of layer {layer}: {int(df['n_crms'].sum())} CRMs "
+               f"in {res.directory}; `motifscope report {run}` shows them")

@@ -9,33 +9,6 @@ import typer
 from motifscope.commands import app
 
 
-def _load_sequences(data: Path, n: int, target: int | None, seq_len: int | None):
-    """First ``n`` sequences of a DeepSEA-layout file or FASTA (positives first if labelled)."""
-    import numpy as np
-
-    from motifscope.errors import InputError
-
-    suffix = data.suffix.lower()
-    if suffix in (".fa", ".fasta", ".fna", ".gz") and not data.name.endswith((".mat.gz",)):
-        from motifscope.data.fasta import fasta_to_one_hot
-
-        if seq_len is None:
-            raise InputError("the model has no seq_len; cannot window FASTA sequences")
-        names, X = fasta_to_one_hot(data, length=seq_len)
-        return X[:n], names[:n]
-    from motifscope.data.deepsea import read_mat
-
-    X, y = read_mat(data, stop=max(n * 50, 2000))
-    idx = np.arange(X.shape[0])
-    if y is not None and target is not None:
-        if not 0 <= target < y.shape[1]:
-            raise InputError(f"--target {target} is out of range for {data} ({y.shape[1]} targets)")
-        pos = np.flatnonzero(np.asarray(y[:, target]) > 0)
-        idx = np.concatenate([pos, np.setdiff1d(idx, pos)])
-    idx = idx[:n]
-    return X[idx], [f"seq{i}" for i in idx]
-
-
 @app.command("temporal")
 def temporal_cmd(
     run: Path = typer.Argument(..., help="Run directory."),
@@ -47,45 +20,14 @@ def temporal_cmd(
     out: Path = typer.Option(None, "--out", help="Output directory [default: RUN/analyses/temporal]."),
 ):
     """Temporal output scores: the target's score after each prefix and suffix."""
-    import matplotlib
+    from motifscope import analysis
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    from motifscope import load_run
-    from motifscope.report import write_section
-    from motifscope.sequence import decode
-    from motifscope.temporal import plot_temporal, temporal_figure, temporal_scores
-
-    model = load_run(run).model
-    X, names = _load_sequences(data, n, target, getattr(model, "seq_len", None))
-    res = temporal_scores(model, X, target=target, direction="both", step=step, reference=reference)
-    out = out or Path(run) / "analyses" / "temporal"
-    out.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(out / "temporal_scores.npz", forward=res.forward, backward=res.backward,
-                        positions=res.positions, full=res.full, names=np.asarray(names))
-    seqs = decode(X)
-    gallery = []
-    for i in range(min(len(seqs), 8)):
-        fig, ax = plt.subplots(figsize=(12, 1.6))
-        plot_temporal(res, i, seq=seqs[i], ax=ax, title=f"{names[i]}: p = {res.full[i]:.3f}")
-        fig.tight_layout()
-        fig.savefig(out / f"temporal_{i}.png", dpi=100)
-        plt.close(fig)
-        gallery.append({"type": "image", "path": f"temporal_{i}.png", "caption": str(names[i])})
-    (out / "temporal_0.plotly.json").write_text(temporal_figure(res, 0, seq=seqs[0]).to_json())
-    write_section(out, title="Temporal output scores", order=40,
-                  summary=f"target {target}, {len(seqs)} sequences, {res.mode} mode", blocks=[
-        {"type": "text", "text": (
-            f"Score of target {target} after the model has seen only the prefix (forward) or the "
-            f"suffix (backward) up to each position. Mode: {res.mode}"
-            + (f", unseen part replaced by {reference}." if res.mode == "mask" else "."))},
-        {"type": "plotly", "path": "temporal_0.plotly.json"},
-        *gallery,
-        {"type": "files", "paths": ["temporal_scores.npz"]},
-    ])
-    typer.echo(f"wrote {out}")
+    ctx = analysis.context_for(run, data, n=max(n * 50, 2000), targets=[target],
+                               out={"temporal": out}, options={"temporal": {
+                                   "target": target, "n": n, "step": step, "reference": reference}})
+    ctx.chosen_targets()  # checks the target's range
+    res = analysis.run("temporal", ctx)
+    typer.echo(f"wrote {res.directory}")
 
 
 @app.command("optimize")
@@ -101,45 +43,12 @@ def optimize_cmd(
     out: Path = typer.Option(None, "--out", help="Output directory [default: RUN/analyses/optimize]."),
 ):
     """Class optimisation: the input that maximises a target, as a PPM, logo and MEME."""
-    import matplotlib
+    from motifscope import analysis
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    from motifscope import load_run
-    from motifscope.errors import InputError
-    from motifscope.meme import write_meme
-    from motifscope.optimize import optimize_input
-    from motifscope.report import write_section
-
-    model = load_run(run).model
-    T = getattr(model, "n_targets", None)
-    if T is not None and not 0 <= target < T:
-        raise InputError(f"--target {target} is out of range; the model has {T} targets")
-    res = optimize_input(model, target=target, steps=steps, restarts=restarts, lr=lr, l2=l2,
-                         parametrization=parametrization, random_state=seed, progress=True)
-    out = out or Path(run) / "analyses" / "optimize"
-    out.mkdir(parents=True, exist_ok=True)
-    stem = f"target_{target}"
-    np.save(out / f"{stem}_ppm.npy", res.ppm)
-    np.save(out / f"{stem}_matrix.npy", res.matrix)
-    write_meme([res.motif], out / f"{stem}.meme")
-    fig, axes = plt.subplots(2, 1, figsize=(12, 4), gridspec_kw={"height_ratios": [2, 1]})
-    res.plot_logo(ax=axes[0])
-    axes[0].set_title(f"target {target}: optimised input (logit {res.score:.2f})")
-    axes[1].plot(res.objective)
-    axes[1].set_xlabel("step")
-    axes[1].set_ylabel("objective")
-    fig.tight_layout()
-    fig.savefig(out / f"{stem}.png", dpi=100)
-    plt.close(fig)
-    write_section(out, title="Class optimisation", order=45,
-                  summary=f"target {target}: logit {res.score:.2f}", blocks=[
-        {"type": "text", "text": (
-            f"Input optimised to maximise target {target} ({parametrization} parametrisation, "
-            f"{steps} steps, {restarts} restarts, λ = {l2}).")},
-        {"type": "image", "path": f"{stem}.png", "caption": f"target {target}"},
-        {"type": "files", "paths": [f"{stem}.meme", f"{stem}_ppm.npy"]},
-    ])
-    typer.echo(f"target {target}: logit {res.score:.3f}; wrote {out}")
+    ctx = analysis.context_for(run, targets=[target], seed=seed, out={"optimize": out},
+                               options={"optimize": {"steps": steps, "restarts": restarts,
+                                                     "parametrization": parametrization,
+                                                     "lr": lr, "l2": l2,
+                                                     "stem": f"target_{target}"}})
+    res = analysis.run("optimize", ctx)
+    typer.echo(f"target {target}: logit {res.data['results'][0].score:.3f}; wrote {res.directory}")

@@ -8,30 +8,7 @@ import typer
 
 from motifscope.commands import app
 
-__all__ = ["kernels_cmd", "load_model"]
-
-
-def load_model(run):
-    """Load the model of a run directory (``motifscope.load_run``), defensively.
-
-    \f
-
-    Parameters
-    ----------
-    run : pathlib.Path
-        The run directory.
-
-    Returns
-    -------
-    torch.nn.Module
-        The model in eval mode.
-    """
-    try:
-        from motifscope import load_run
-    except (ImportError, AttributeError):
-        from motifscope.rundir import load_run
-    loaded = load_run(run)
-    return getattr(loaded, "model", loaded)
+__all__ = ["kernels_cmd"]
 
 
 def _parse_targets(text: str) -> list[int]:
@@ -68,80 +45,40 @@ def kernels_cmd(
     logos: Path | None = typer.Option(
         None, "--logos", help="Also write one PNG logo per motif here."
     ),
+    db: str | None = typer.Option(
+        None, "--db", help="Also match the motifs with Tomtom: a MEME file or 'jaspar'."
+    ),
     batch_size: int = typer.Option(128, "--batch-size", help="Sequences per batch."),
     device: str = typer.Option("cpu", "--device", help="cpu, cuda or auto."),
 ) -> None:
     """Convert the first-layer kernels of a trained model into a MEME motif file.
 
-    Parameters
-    ----------
-    run : pathlib.Path
-        Run directory.
-    data : pathlib.Path
-        DeepSEA-format sequences (``read_mat``).
-    n : int
-        Number of sequences read from the start of ``data``.
-    targets : str or None
-        Comma-separated target indices; only sequences positive for any are used.
-    method : str
-        ``danq``, ``basset`` or ``weights``.
-    both_strands : bool
-        Also scan reverse complements.
-    out : pathlib.Path or None
-        Output MEME file.
-    logos : pathlib.Path or None
-        Folder for logos.
-    batch_size : int
-        Sequences per batch.
-    device : str
-        Compute device.
+    Writes the MEME file, logos of the kernels (the best-matching ones with --db), Tomtom
+    matches (with --db) and the run's report section.
     """
-    import torch
-
-    from motifscope.errors import ConfigError, InputError
-    from motifscope.kernels import METHODS, kernels_to_motifs
-    from motifscope.meme import write_meme
+    from motifscope import analysis
+    from motifscope.errors import ConfigError
+    from motifscope.kernels import METHODS
 
     if method not in METHODS:
         raise ConfigError(f"--method {method!r}: expected one of {', '.join(METHODS)}")
     if n < 1:
         raise ConfigError(f"--n {n}: expected a positive number of sequences")
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    model = load_model(run)
-    X = None
-    if method != "weights" or targets is not None:
-        from motifscope.data.deepsea import read_mat
-
-        X, y = read_mat(data, start=0, stop=n)
-        if targets is not None:
-            idx = _parse_targets(targets)
-            if y is None:
-                raise InputError(f"{data}: no labels, so --targets cannot select sequences")
-            bad = [t for t in idx if not 0 <= t < y.shape[1]]
-            if bad:
-                raise ConfigError(f"--targets {bad}: the file has targets 0..{y.shape[1] - 1}")
-            keep = torch.as_tensor(y)[:, idx].bool().any(1)
-            X = X[keep]
-            if X.shape[0] == 0:
-                raise InputError(
-                    f"{data}: none of the first {n} sequences is positive for targets {idx}"
-                )
-    motifs = kernels_to_motifs(
-        model,
-        X,
-        method=method,
-        both_strands=both_strands,
-        batch_size=batch_size,
-        device=device,
-    )
-    out = Path(out) if out is not None else Path(run) / "analyses" / "kernels" / "motifs.meme"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    write_meme(motifs, out, style="danq" if method == "danq" else "meme")
-    nseq = 0 if X is None else X.shape[0]
-    typer.echo(f"{len(motifs)} motifs from {nseq} sequences ({method}) -> {out}")
+    opts = {"method": method, "both_strands": both_strands, "n": n, "batch_size": batch_size}
+    if out is not None:
+        opts["meme"] = Path(out).name
     if logos is not None:
-        from motifscope.logo import logo_gallery
+        opts.update(logos_dir=str(Path(logos).resolve()), max_logos=10**9)
+    ctx = analysis.context_for(
+        run, None if method == "weights" and targets is None else data, n=n, device=device,
+        targets=None if targets is None else _parse_targets(targets), motif_db=db,
+        out={"kernels": None if out is None else Path(out).parent}, options={"kernels": opts})
+    if targets is not None and ctx.y is None:
+        from motifscope.errors import InputError
 
-        paths = logo_gallery(motifs, logos)
-        typer.echo(f"{len(paths)} logos -> {logos}")
+        raise InputError(f"{data}: no labels, so --targets cannot select sequences")
+    res = analysis.run("kernels", ctx)
+    typer.echo(f"{len(res.data['motifs'])} motifs from {res.data['n_sequences']} sequences "
+               f"({method}) -> {res.directory / opts.get('meme', 'motifs.meme')}")
+    if res.data["hits"] is not None:
+        typer.echo(f"{res.data['hits']['query'].nunique()} motifs match {db} (Tomtom)")

@@ -27,9 +27,7 @@ def tomtom_command(
     out: Path = typer.Option(..., "--out", "-o", help="Output TSV of matches."),
 ) -> int:
     """Run Tomtom (Gupta et al. 2007) of MOTIFS against a motif database."""
-    import os
-    import tempfile
-
+    from motifscope.atomic import atomic_open
     from motifscope.errors import ConfigError, InputError
     from motifscope.tomtom import DISTANCES, tomtom
 
@@ -40,15 +38,8 @@ def tomtom_command(
     if not db.lower().startswith("jaspar") and not Path(db).exists():
         raise InputError(f"--db {db}: no such file (or use 'jaspar:CORE/vertebrates')")
     df = tomtom(motifs, db, dist=dist, thresh=thresh, evalue=evalue, min_overlap=min_overlap)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            df.to_csv(fh, sep="\t", index=False, float_format="%.6g")
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(out, "w") as fh:
+        df.to_csv(fh, sep="\t", index=False, float_format="%.6g")
     n_q = df["query"].nunique()
     typer.echo(f"{len(df)} matches for {n_q} query motifs written to {out}")
     return 0

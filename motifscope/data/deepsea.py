@@ -44,7 +44,7 @@ import torch
 from tqdm.auto import tqdm
 
 from motifscope._validation import row_range
-from motifscope.errors import DataFormatError, InputError
+from motifscope.errors import DataFormatError
 from motifscope.sequence import from_indices
 
 __all__ = [

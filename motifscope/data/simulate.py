@@ -351,8 +351,42 @@ def simulate(out_dir, params: SimulationParams | None = None, **overrides) -> Si
     >>> res.task_names[:3]  # doctest: +SKIP
     ['Arid3a', 'CEBPB', 'FOSL1']
     """
-    from tqdm.auto import tqdm
+    params, motifs, notes, rules, rule_idx, tasks = _prepare(params, overrides)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".simulate-", dir=out_dir))
+    names = dict(_FILES)
+    try:
+        all_rows, summary_splits = _write_splits(tmp, names, params, motifs, rules, rule_idx, len(tasks))
+        _write_tables(tmp, names, all_rows, tasks, motifs)
+        summary = _summary(params, motifs, notes, rules, tasks, summary_splits, names)
+        (tmp / names["summary"]).write_text(json.dumps(summary, indent=2) + "\n")
+        for fname in names.values():  # the staging folder is in out_dir: renames, no copies
+            os.replace(tmp / fname, out_dir / fname)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(out_dir / names["motifs"], 0o666 & ~umask)  # write_meme's temp file is 0600
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
+    missing = [n.split(":")[0] for n in notes if n.endswith("dropped")]
+    return SimulationResult(
+        out_dir=out_dir,
+        files={k: out_dir / v for k, v in names.items()},
+        motifs=motifs,
+        task_names=[t.name for t in tasks],
+        params=params,
+        missing_motifs=missing,
+    )
+
+
+_FILES = {"train": "train.mat", "valid": "valid.mat", "test": "test.mat",
+          "instances": "instances.tsv", "tasks": "tasks.tsv", "motifs": "motifs.meme",
+          "summary": "simulation.json"}
+
+
+def _prepare(params, overrides):
+    """Checked parameters, motifs, grammar rules and the task list."""
     params = SimulationParams() if params is None else params
     if not isinstance(params, SimulationParams):
         raise ConfigError(f"params must be a SimulationParams, got {type(params).__name__}")
@@ -376,184 +410,136 @@ def simulate(out_dir, params: SimulationParams | None = None, **overrides) -> Si
     for r, (a, b) in zip(rules, rule_idx):
         if motifs[a].width + r.max_spacing + motifs[b].width > params.length:
             raise ConfigError(f"grammar {r.label} does not fit in length={params.length}")
-
     tasks = [Task(i, m.alt_name or m.name, "presence", (m.name,)) for i, m in enumerate(motifs)]
     for g, (r, (a, b)) in enumerate(zip(rules, rule_idx)):
-        tasks.append(
-            Task(
-                len(motifs) + g,
-                r.label,
-                "grammar",
-                (motifs[a].name, motifs[b].name),
-                r.min_spacing,
-                r.max_spacing,
-            )
-        )
-    T, L = len(tasks), params.length
+        tasks.append(Task(len(motifs) + g, r.label, "grammar", (motifs[a].name, motifs[b].name),
+                          r.min_spacing, r.max_spacing))
+    return params, motifs, notes, rules, rule_idx, tasks
 
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".simulate-", dir=out_dir))
-    names = {
-        "train": "train.mat",
-        "valid": "valid.mat",
-        "test": "test.mat",
-        "instances": "instances.tsv",
-        "tasks": "tasks.tsv",
-        "motifs": "motifs.meme",
-        "summary": "simulation.json",
-    }
-    summary_splits = {}
-    try:
-        import h5py
 
-        all_rows = []
-        sizes = {"train": params.n_train, "valid": params.n_valid, "test": params.n_test}
-        total = sum(sizes[s] // 2 if s != "valid" else sizes[s] for s in sizes)
-        bar = tqdm(total=total, desc="simulate", unit="seq", disable=total < 2 * _CHUNK)
-        for split in ("train", "valid", "test"):
-            code = _SPLIT_CODE[split]
-            rng = np.random.default_rng([params.seed, code])
-            nrng = np.random.default_rng([params.seed, code, 7])
-            gen = _Generator(motifs, rules, rule_idx, params, rng)
-            both = split != "valid"
-            n_fwd = sizes[split] // 2 if both else sizes[split]
-            clean_pos = np.zeros(T, dtype=np.int64)
-            flipped = 0
-            rows = []
-            if split == "train":
-                f = h5py.File(tmp / names[split], "w", userblock_size=512, libver="earliest")
-                dx = f.create_dataset(
-                    "trainxdata", shape=(L, 4, 2 * n_fwd), dtype=np.uint8, track_times=False
-                )
-                dy = f.create_dataset(
-                    "traindata", shape=(T, 2 * n_fwd), dtype=np.uint8, track_times=False
-                )
-                for d in (dx, dy):
-                    d.attrs.create("MATLAB_class", np.bytes_("uint8"))
-            else:
-                X = np.zeros((2 * n_fwd if both else n_fwd, 4, L), dtype=np.uint8)
-                Y = np.zeros((X.shape[0], T), dtype=np.uint8)
-            for i0 in range(0, n_fwd, _CHUNK):
-                n = min(_CHUNK, n_fwd - i0)
-                idx, y, recs = gen.chunk(n)
-                clean_pos += y.sum(0, dtype=np.int64)
-                yn = _noise(y, params.label_noise, nrng)
-                flipped += int((yn != y).sum())
-                oh = _one_hot_agct(idx)
-                rows += _instance_rows(split, recs, i0, L, n_fwd if both else None, motifs)
-                if split == "train":
-                    dx[:, :, i0 : i0 + n] = oh.transpose(2, 1, 0)
-                    dy[:, i0 : i0 + n] = yn.T
-                    ohr = _one_hot_agct(_rc_idx(idx))
-                    dx[:, :, n_fwd + i0 : n_fwd + i0 + n] = ohr.transpose(2, 1, 0)
-                    dy[:, n_fwd + i0 : n_fwd + i0 + n] = yn.T
-                else:
-                    X[i0 : i0 + n], Y[i0 : i0 + n] = oh, yn
-                    if both:
-                        X[n_fwd + i0 : n_fwd + i0 + n] = _one_hot_agct(_rc_idx(idx))
-                        Y[n_fwd + i0 : n_fwd + i0 + n] = yn
-                bar.update(n)
-            if split == "train":
-                f.close()
-                _write_mat73_header(tmp / names[split])
-            else:
-                _write_mat5(tmp / names[split], {f"{split}xdata": X, f"{split}data": Y})
-                del X, Y
-            rows.sort(key=lambda r: (r[1], r[2]))
-            all_rows += rows
-            summary_splits[split] = {
-                "n_sequences": int(2 * n_fwd if both else n_fwd),
-                "n_forward": int(n_fwd),
-                "reverse_complement_half": both,
-                "n_instances_forward": int(sum(1 for r in rows if r[1] < n_fwd)),
-                "dropped_instances": int(gen.dropped),
-                "positive_rate_clean": [float(c) / max(n_fwd, 1) for c in clean_pos],
-                "labels_flipped_forward": flipped,
-            }
-        bar.close()
+def _write_splits(tmp, names, params, motifs, rules, rule_idx, T):
+    """Write the three split files into ``tmp``; the instance rows and per-split summaries."""
+    from tqdm.auto import tqdm
 
-        with open(tmp / names["instances"], "w", newline="") as fh:
-            w = csv.writer(fh, delimiter="\t", lineterminator="\n")
-            w.writerow(["split", "seq", "start", "end", "strand", "motif", "tf", "role", "tasks"])
-            w.writerows(all_rows)
-        with open(tmp / names["tasks"], "w", newline="") as fh:
-            w = csv.writer(fh, delimiter="\t", lineterminator="\n")
-            w.writerow(["task", "name", "kind", "motifs", "min_spacing", "max_spacing"])
-            for t in tasks:
-                w.writerow(
-                    [
-                        t.index,
-                        t.name,
-                        t.kind,
-                        ",".join(t.motifs),
-                        "" if t.min_spacing is None else t.min_spacing,
-                        "" if t.max_spacing is None else t.max_spacing,
-                    ]
-                )
-        from motifscope.meme import write_meme
+    all_rows, summary_splits = [], {}
+    sizes = {"train": params.n_train, "valid": params.n_valid, "test": params.n_test}
+    total = sum(sizes[s] // 2 if s != "valid" else sizes[s] for s in sizes)
+    bar = tqdm(total=total, desc="simulate", unit="seq", disable=total < 2 * _CHUNK)
+    for split in ("train", "valid", "test"):
+        rows, summary_splits[split] = _write_split(tmp / names[split], split, sizes[split], params,
+                                                   motifs, rules, rule_idx, T, bar)
+        all_rows += rows
+    bar.close()
+    return all_rows, summary_splits
 
-        write_meme(motifs, tmp / names["motifs"])
 
-        p_json = asdict(replace(params, motifs=None, grammar=None))
-        if isinstance(params.motifs, (str, os.PathLike)):
-            p_json["motifs"] = str(params.motifs)
-        elif all(isinstance(m, str) for m in params.motifs):
-            p_json["motifs"] = list(params.motifs)
+def _write_split(path, split, size, params, motifs, rules, rule_idx, T, bar):
+    """One split file (train: MATLAB v7.3 HDF5 written in chunks; valid/test: v5)."""
+    import h5py
+
+    L = params.length
+    code = _SPLIT_CODE[split]
+    rng = np.random.default_rng([params.seed, code])
+    nrng = np.random.default_rng([params.seed, code, 7])
+    gen = _Generator(motifs, rules, rule_idx, params, rng)
+    both = split != "valid"
+    n_fwd = size // 2 if both else size
+    clean_pos = np.zeros(T, dtype=np.int64)
+    flipped = 0
+    rows = []
+    if split == "train":
+        f = h5py.File(path, "w", userblock_size=512, libver="earliest")
+        dx = f.create_dataset("trainxdata", shape=(L, 4, 2 * n_fwd), dtype=np.uint8,
+                              track_times=False)
+        dy = f.create_dataset("traindata", shape=(T, 2 * n_fwd), dtype=np.uint8,
+                              track_times=False)
+        for d in (dx, dy):
+            d.attrs.create("MATLAB_class", np.bytes_("uint8"))
+    else:
+        X = np.zeros((2 * n_fwd if both else n_fwd, 4, L), dtype=np.uint8)
+        Y = np.zeros((X.shape[0], T), dtype=np.uint8)
+    for i0 in range(0, n_fwd, _CHUNK):
+        n = min(_CHUNK, n_fwd - i0)
+        idx, y, recs = gen.chunk(n)
+        clean_pos += y.sum(0, dtype=np.int64)
+        yn = _noise(y, params.label_noise, nrng)
+        flipped += int((yn != y).sum())
+        oh = _one_hot_agct(idx)
+        rows += _instance_rows(split, recs, i0, L, n_fwd if both else None, motifs)
+        if split == "train":
+            dx[:, :, i0 : i0 + n] = oh.transpose(2, 1, 0)
+            dy[:, i0 : i0 + n] = yn.T
+            ohr = _one_hot_agct(_rc_idx(idx))
+            dx[:, :, n_fwd + i0 : n_fwd + i0 + n] = ohr.transpose(2, 1, 0)
+            dy[:, n_fwd + i0 : n_fwd + i0 + n] = yn.T
         else:
-            p_json["motifs"] = [m.name for m in params.motifs]
-        p_json["grammar"] = [asdict(r) for r in rules]
-        _, thr = instance_thresholds(motifs, params.gc, params.min_instance_quantile, params.seed)
-        summary = {
-            "params": p_json,
-            "seed": params.seed,
-            "base_order_on_disk": "AGCT",
-            "length": L,
-            "motifs": [
-                {
-                    "name": m.name,
-                    "alt_name": m.alt_name,
-                    "width": m.width,
-                    "source": m.source,
-                    "url": m.url,
-                    "min_instance_score_bits": None if thr is None else float(thr[k]),
-                }
-                for k, m in enumerate(motifs)
-            ],
-            "motif_notes": notes,
-            "tasks": [
-                {
-                    "task": t.index,
-                    "name": t.name,
-                    "kind": t.kind,
-                    "motifs": list(t.motifs),
-                    "min_spacing": t.min_spacing,
-                    "max_spacing": t.max_spacing,
-                }
-                for t in tasks
-            ],
-            "splits": summary_splits,
-            "files": names,
-            "versions": _versions(),
-        }
-        (tmp / names["summary"]).write_text(json.dumps(summary, indent=2) + "\n")
-        for fname in names.values():
-            os.replace(tmp / fname, out_dir / fname)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(out_dir / names["motifs"], 0o666 & ~umask)  # write_meme's temp file is 0600
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+            X[i0 : i0 + n], Y[i0 : i0 + n] = oh, yn
+            if both:
+                X[n_fwd + i0 : n_fwd + i0 + n] = _one_hot_agct(_rc_idx(idx))
+                Y[n_fwd + i0 : n_fwd + i0 + n] = yn
+        bar.update(n)
+    if split == "train":
+        f.close()
+        _write_mat73_header(path)
+    else:
+        _write_mat5(path, {f"{split}xdata": X, f"{split}data": Y})
+    rows.sort(key=lambda r: (r[1], r[2]))
+    return rows, {
+        "n_sequences": int(2 * n_fwd if both else n_fwd),
+        "n_forward": int(n_fwd),
+        "reverse_complement_half": both,
+        "n_instances_forward": int(sum(1 for r in rows if r[1] < n_fwd)),
+        "dropped_instances": int(gen.dropped),
+        "positive_rate_clean": [float(c) / max(n_fwd, 1) for c in clean_pos],
+        "labels_flipped_forward": flipped,
+    }
 
-    missing = [n.split(":")[0] for n in notes if n.endswith("dropped")]
-    return SimulationResult(
-        out_dir=out_dir,
-        files={k: out_dir / v for k, v in names.items()},
-        motifs=motifs,
-        task_names=[t.name for t in tasks],
-        params=params,
-        missing_motifs=missing,
-    )
+
+def _write_tables(tmp, names, all_rows, tasks, motifs) -> None:
+    """``instances.tsv``, ``tasks.tsv`` and ``motifs.meme`` into ``tmp``."""
+    from motifscope.meme import write_meme
+
+    with open(tmp / names["instances"], "w", newline="") as fh:
+        w = csv.writer(fh, delimiter="\t", lineterminator="\n")
+        w.writerow(["split", "seq", "start", "end", "strand", "motif", "tf", "role", "tasks"])
+        w.writerows(all_rows)
+    with open(tmp / names["tasks"], "w", newline="") as fh:
+        w = csv.writer(fh, delimiter="\t", lineterminator="\n")
+        w.writerow(["task", "name", "kind", "motifs", "min_spacing", "max_spacing"])
+        for t in tasks:
+            w.writerow([t.index, t.name, t.kind, ",".join(t.motifs),
+                        "" if t.min_spacing is None else t.min_spacing,
+                        "" if t.max_spacing is None else t.max_spacing])
+    write_meme(motifs, tmp / names["motifs"])
+
+
+def _summary(params, motifs, notes, rules, tasks, summary_splits, names) -> dict:
+    """What ``simulation.json`` holds."""
+    p_json = asdict(replace(params, motifs=None, grammar=None))
+    if isinstance(params.motifs, (str, os.PathLike)):
+        p_json["motifs"] = str(params.motifs)
+    elif all(isinstance(m, str) for m in params.motifs):
+        p_json["motifs"] = list(params.motifs)
+    else:
+        p_json["motifs"] = [m.name for m in params.motifs]
+    p_json["grammar"] = [asdict(r) for r in rules]
+    _, thr = instance_thresholds(motifs, params.gc, params.min_instance_quantile, params.seed)
+    return {
+        "params": p_json,
+        "seed": params.seed,
+        "base_order_on_disk": "AGCT",
+        "length": params.length,
+        "motifs": [{"name": m.name, "alt_name": m.alt_name, "width": m.width, "source": m.source,
+                    "url": m.url,
+                    "min_instance_score_bits": None if thr is None else float(thr[k])}
+                   for k, m in enumerate(motifs)],
+        "motif_notes": notes,
+        "tasks": [{"task": t.index, "name": t.name, "kind": t.kind, "motifs": list(t.motifs),
+                   "min_spacing": t.min_spacing, "max_spacing": t.max_spacing} for t in tasks],
+        "splits": summary_splits,
+        "files": names,
+        "versions": _versions(),
+    }
 
 
 def read_ground_truth(sim_dir):

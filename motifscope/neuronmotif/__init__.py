@@ -26,7 +26,7 @@ from motifscope.neuronmotif._core import (
 )
 from motifscope.neuronmotif._demix import column_ic
 from motifscope.neuronmotif._layer import (
-    decouple_layer, parse_neurons, render_gallery, strongest_neurons,
+    decouple_layer, parse_neurons, read_summaries, strongest_neurons,
 )
 from motifscope.neuronmotif._stack import ConvStack, receptive_field
 from motifscope.neuronmotif._syntax import Syntax, build_syntax, segments, slice_motifs
@@ -43,8 +43,8 @@ __all__ = [
     "default_population",
     "layer_motifs_by_enumeration",
     "parse_neurons",
+    "read_summaries",
     "receptive_field",
-    "render_gallery",
     "sample_neuron",
     "segments",
     "slice_motifs",

@@ -10,7 +10,7 @@ import torch
 
 from motifscope.errors import InputError
 from motifscope.motifs import Motif
-from motifscope.neuronmotif._demix import Cluster, column_ic, demix, mixing_stats
+from motifscope.neuronmotif._demix import column_ic, demix, mixing_stats
 from motifscope.neuronmotif._sample import (
     Sample, _digits, activation_ppm, enumerate_all, genetic_sample, seed_table,
 )

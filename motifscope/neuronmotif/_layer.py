@@ -1,4 +1,4 @@
-"""Decouple many neurons of a layer: processes, resumable outputs, gallery HTML.
+"""Decouple many neurons of a layer: processes, resumable outputs, report blocks.
 
 Layout under ``out_dir``::
 
@@ -11,7 +11,7 @@ Layout under ``out_dir``::
         dictionary.meme, syntax.json
         logos.png
       allppm.npz                every CRM of the layer (seeds the GA of layer L+1)
-      summary.tsv, gallery.html
+      summary.tsv
 """
 
 from __future__ import annotations
@@ -23,12 +23,13 @@ from pathlib import Path
 
 import numpy as np
 
+from motifscope.atomic import atomic_open, atomic_path, atomic_write_text
 from motifscope.errors import InputError
 from motifscope.neuronmotif._core import decouple, layer_motifs_by_enumeration
 from motifscope.neuronmotif._stack import ConvStack
-from motifscope.neuronmotif._write import _atomic_text, _targets, write_neuron
+from motifscope.neuronmotif._write import _targets, write_neuron
 
-__all__ = ["decouple_layer", "render_gallery", "parse_neurons"]
+__all__ = ["decouple_layer", "parse_neurons", "read_summaries"]
 
 def parse_neurons(spec, n_channels: int) -> list[int]:
     """Parse ``"0-15"``, ``"1,4,7"``, ``"all"``, an int or a list into channel indices.
@@ -143,7 +144,7 @@ def _run_one(args) -> dict:
 def _run_in_worker(c: int, out: Path) -> dict:
     w = _WORKER
     out.mkdir(parents=True, exist_ok=True)
-    _atomic_text(out / _RUNNING, str(os.getpid()))
+    atomic_write_text(out / _RUNNING, str(os.getpid()))
     try:
         kw = dict(w["kw"], random_state=w["random_state"] + c)
         return _run_one((w["stack"], w["layer"], c, out, kw, w["targets"], w["q_thresh"],
@@ -284,10 +285,7 @@ def decouple_layer(model, layer: int, neurons=None, out_dir=".", *, motif_nb="au
         _run_parallel(stack, layer, todo, ldir, kw, random_state, targets, q_thresh, logos,
                       min(n_jobs, len(todo)), bar)
     bar.close()
-    summaries = []
-    for c in chans:
-        with open(ldir / f"neuron{c:04d}" / "done.json") as fh:
-            summaries.append(json.load(fh))
+    summaries = read_summaries(ldir, chans)
     _write_allppm(ldir, summaries)
     df = pd.DataFrame([{k: s[k] for k in ("layer", "neuron", "rf", "motif_nb", "n_crms",
                                           "n_seqs", "max_act", "n_forwards", "method",
@@ -296,9 +294,8 @@ def decouple_layer(model, layer: int, neurons=None, out_dir=".", *, motif_nb="au
                                                   for b in s["best_matches"][:3]),
                           "syntax": " | ".join(s["rules"][:2])}
                        for s in summaries])
-    df.to_csv(ldir / "summary.tsv.tmp", sep="\t", index=False)
-    os.replace(ldir / "summary.tsv.tmp", ldir / "summary.tsv")
-    render_gallery(ldir, summaries)
+    with atomic_open(ldir / "summary.tsv") as fh:
+        df.to_csv(fh, sep="\t", index=False)
     df.attrs["seconds"] = time.perf_counter() - t0
     return df
 
@@ -396,79 +393,26 @@ def _write_allppm(ldir: Path, summaries: list) -> None:
             conact.append(row["consensus_act"])
             n.append(row["n_seqs"])
     if ppm:
-        tmp = ldir / "allppm.tmp.npz"
-        np.savez(tmp, ppm=np.stack(ppm), channel=np.array(ch), act=np.array(act),
-                 conact=np.array(conact), n=np.array(n))
-        os.replace(tmp, ldir / "allppm.npz")
+        with atomic_path(ldir / "allppm.npz") as tmp:
+            np.savez(tmp, ppm=np.stack(ppm), channel=np.array(ch), act=np.array(act),
+                     conact=np.array(conact), n=np.array(n))
 
 
-_GALLERY = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<title>NeuronMotif layer {{ layer }}</title>
-<style>
-body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}
-table{border-collapse:collapse;width:100%}
-th,td{border:1px solid #ccc;padding:4px 6px;vertical-align:top;font-size:13px}
-th{background:#f0f0f0;position:sticky;top:0}
-td.logo img{max-width:900px}
-table.crm td{font-size:11px;padding:1px 4px}
-.note{color:#a60;font-size:11px}
-</style></head><body>
-<h1>NeuronMotif — layer {{ layer }}</h1>
-<p>{{ rows|length }} neurons; receptive field {{ rf }} bp; up to {{ max_crms }} CRMs per neuron.
-Each CRM (shift ID) is one demixed cluster of activating sequences: n sequences, max
-activation M, consensus activation C and C/M. Files: <a href="summary.tsv">summary.tsv</a>,
-<a href="allppm.npz">allppm.npz</a>.</p>
-<table id="neurons">
-<tr><th>Neuron</th><th>CRMs (logos over the receptive field)</th><th>Statistics</th>
-<th>Best database matches</th><th>Syntax</th><th>Files</th></tr>
-{% for r in rows %}
-<tr class="neuron" id="n{{ r.neuron }}">
-<td><b>{{ r.neuron }}</b><br>motif_nb={{ r.motif_nb }}<br>{{ r.method }}<br>
-{{ r.n_seqs }} seqs<br>{{ r.seconds|round(1) }} s</td>
-<td class="logo">{% if r.logo %}<img src="{{ r.dir }}/logos.png" alt="logos of neuron {{ r.neuron }}" loading="lazy">{% endif %}</td>
-<td><table class="crm"><tr><th>shift</th><th>n</th><th>M</th><th>C</th><th>C/M</th></tr>
-{% for c in r.crms %}<tr><td>{{ c.shift_id }}</td><td>{{ c.n_seqs }}</td>
-<td>{{ '%.3f'|format(c.max_act) }}</td><td>{{ '%.3f'|format(c.consensus_act) }}</td>
-<td>{{ '%.0f'|format(100 * c.ratio) }}%</td></tr>{% endfor %}</table></td>
-<td>{% for b in r.best_matches %}{{ b.name or b.target }} ({{ b.target }}, q={{ '%.2g'|format(b.q) }})<br>{% endfor %}</td>
-<td>{% for t in r.rules[:3] %}{{ t }}<br>{% endfor %}</td>
-<td>{% for f in r.files %}<a href="{{ r.dir }}/{{ f }}">{{ f }}</a><br>{% endfor %}
-{% for n in r.notes %}<span class="note">{{ n }}</span><br>{% endfor %}</td>
-</tr>
-{% endfor %}
-</table></body></html>
-"""
-
-
-def render_gallery(ldir, summaries: list) -> Path:
-    """Write ``gallery.html`` (one row per neuron) into a layer folder.
+def read_summaries(ldir, neurons) -> list[dict]:
+    """The ``done.json`` of each neuron of a layer folder, in the order given.
 
     Parameters
     ----------
     ldir : str or os.PathLike
         The ``layer{L}`` folder.
-    summaries : list of dict
-        The neurons' ``done.json`` contents.
+    neurons : sequence of int
 
     Returns
     -------
-    pathlib.Path
+    list of dict
     """
-    import jinja2
-
-    ldir = Path(ldir)
-    rows = []
-    for s in summaries:
-        d = f"neuron{s['neuron']:04d}"
-        files = [f for f in ("crms.meme", "crms.tsv", "submotifs.meme", "tomtom.tsv",
-                             "dictionary.meme", "syntax.json", "sample.npz", "done.json")
-                 if (ldir / d / f).exists()]
-        rows.append(dict(s, dir=d, files=files, logo=(ldir / d / "logos.png").exists()))
-    env = jinja2.Environment(autoescape=True)
-    html = env.from_string(_GALLERY).render(
-        layer=summaries[0]["layer"] if summaries else "?", rows=rows,
-        rf=summaries[0]["rf"] if summaries else "?",
-        max_crms=max((s["n_crms"] for s in summaries), default=0))
-    _atomic_text(ldir / "gallery.html", html)
-    return ldir / "gallery.html"
+    out = []
+    for c in neurons:
+        with open(Path(ldir) / f"neuron{c:04d}" / "done.json") as fh:
+            out.append(json.load(fh))
+    return out

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from motifscope.atomic import atomic_open, atomic_path, atomic_write_text
 from motifscope.neuronmotif._core import NeuronResult
 from motifscope.neuronmotif._syntax import build_syntax, slice_motifs
 
@@ -54,12 +55,6 @@ def _tomtom(queries, targets, thresh):
         return None, f"Tomtom failed ({type(e).__name__}: {e})"
 
 
-def _atomic_text(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
 def _draw_logos(res: NeuronResult, path: Path) -> None:
     import matplotlib
 
@@ -86,10 +81,11 @@ def _draw_logos(res: NeuronResult, path: Path) -> None:
     for ax in axes[len(res.motifs):, 0]:
         ax.axis("off")
     fig.tight_layout()
-    tmp = path.with_name(path.name + ".tmp.png")
-    fig.savefig(tmp, dpi=80)
-    plt.close(fig)
-    os.replace(tmp, path)
+    try:
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, dpi=80)
+    finally:
+        plt.close(fig)
 
 
 def write_neuron(res: NeuronResult, out: Path, *, targets="jaspar", q_thresh: float = 0.05,
@@ -117,11 +113,10 @@ def write_neuron(res: NeuronResult, out: Path, *, targets="jaspar", q_thresh: fl
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     notes = list(res.notes)
-    tmp = out / "sample.tmp.npz"
-    np.savez_compressed(tmp, seqs=res.seqs, acts=res.acts, labels=res.labels)
-    os.replace(tmp, out / "sample.npz")
-    res.table.to_csv(out / "crms.tsv.tmp", sep="\t", index=False)
-    os.replace(out / "crms.tsv.tmp", out / "crms.tsv")
+    with atomic_path(out / "sample.npz") as tmp:
+        np.savez_compressed(tmp, seqs=res.seqs, acts=res.acts, labels=res.labels)
+    with atomic_open(out / "crms.tsv") as fh:
+        res.table.to_csv(fh, sep="\t", index=False)
     if res.motifs:
         write_meme(res.motifs, out / "crms.meme")
     subs = slice_motifs(res.motifs)
@@ -140,13 +135,13 @@ def write_neuron(res: NeuronResult, out: Path, *, targets="jaspar", q_thresh: fl
         if why:
             notes.append(why)
         if hits is not None:
-            hits.to_csv(out / "tomtom.tsv.tmp", sep="\t", index=False)
-            os.replace(out / "tomtom.tsv.tmp", out / "tomtom.tsv")
+            with atomic_open(out / "tomtom.tsv") as fh:
+                hits.to_csv(fh, sep="\t", index=False)
             good = hits[hits["q_value"] < q_thresh].sort_values("q_value")
             for _, r in good.drop_duplicates("target").head(5).iterrows():
                 best.append({"query": r["query"], "target": r["target"],
                              "name": str(r.get("target_name", "")), "q": float(r["q_value"])})
-    _atomic_text(out / "syntax.json", json.dumps(
+    atomic_write_text(out / "syntax.json", json.dumps(
         {"rules": syn.rules if syn else [],
          "occurrences": syn.occurrences.to_dict("records") if syn else []}, indent=1))
     if logos:
@@ -160,5 +155,5 @@ def write_neuron(res: NeuronResult, out: Path, *, targets="jaspar", q_thresh: fl
         "best_matches": best, "rules": [r["tree"] for r in (syn.rules if syn else [])],
         "crms": res.table.to_dict("records"), "auto_trace": res.auto_trace, "notes": notes,
     }
-    _atomic_text(out / "done.json", json.dumps(summary, indent=1, default=float))
+    atomic_write_text(out / "done.json", json.dumps(summary, indent=1, default=float))
     return summary

@@ -28,25 +28,16 @@ from __future__ import annotations
 import csv
 import html
 import json
-import os
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from motifscope.atomic import atomic_write_text
 from motifscope.errors import RunDirError
 
 __all__ = ["write_section", "render_report", "render_index", "Section"]
 
 _BLOCK_TYPES = {"text", "metrics", "table", "image", "gallery", "plotly", "link", "files"}
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
 
 
 def write_section(directory, *, title: str, blocks: list[dict], order: int = 50, summary: str = "") -> Path:
@@ -58,8 +49,9 @@ def write_section(directory, *, title: str, blocks: list[dict], order: int = 50,
         The analysis directory (``<run>/analyses/<name>``); block paths are relative to it.
     title : str
         Section title (shown in the navigation).
-    blocks : list of dict
-        Blocks as described in the module docstring.
+    blocks : list of Block or dict
+        Typed blocks (:mod:`motifscope.report.blocks`) or their JSON form as described in
+        the module docstring.
     order : int
         Sort key of the section among the run's sections (smaller first).
     summary : str
@@ -70,12 +62,15 @@ def write_section(directory, *, title: str, blocks: list[dict], order: int = 50,
     pathlib.Path
         The path of ``section.json``.
     """
+    from motifscope.report.blocks import as_dict
+
     directory = Path(directory)
+    blocks = [as_dict(b) for b in blocks]
     for i, b in enumerate(blocks):
         if b.get("type") not in _BLOCK_TYPES:
             raise ValueError(f"block {i} has type {b.get('type')!r}; expected one of {sorted(_BLOCK_TYPES)}")
     path = directory / "section.json"
-    _atomic_write_text(
+    atomic_write_text(
         path, json.dumps({"title": title, "order": order, "summary": summary, "blocks": blocks}, indent=1, default=str)
     )
     return path
@@ -266,7 +261,7 @@ def _copy_static(site: Path) -> None:
     assets.mkdir(parents=True, exist_ok=True)
     js = assets / "plotly.min.js"
     if not js.exists():
-        _atomic_write_text(js, plotly.offline.get_plotlyjs())
+        atomic_write_text(js, plotly.offline.get_plotlyjs())
     css = Path(__file__).with_name("templates") / "style.css"
     shutil.copy2(css, assets / "style.css")
 
@@ -346,12 +341,12 @@ def render_report(run_dir, out_dir=None, *, title: str | None = None) -> Path:
         page = env.get_template("section.html").render(
             title=title, nav=nav, active=f"{_safe(s.name)}.html", section=s
         )
-        _atomic_write_text(site / f"{_safe(s.name)}.html", page)
+        atomic_write_text(site / f"{_safe(s.name)}.html", page)
     info = _run_overview(run_dir, site)
     index = env.get_template("index.html").render(
         title=title, nav=nav, active="index.html", run=info, sections=sections
     )
-    _atomic_write_text(site / "index.html", index)
+    atomic_write_text(site / "index.html", index)
     return site / "index.html"
 
 
@@ -388,7 +383,7 @@ def render_index(entries: list[dict], out_dir, *, title: str = "motifscope", blo
         entries=entries, blocks=rendered,
     )
     path = site / "index.html"
-    _atomic_write_text(path, page)
+    atomic_write_text(path, page)
     return path
 
 

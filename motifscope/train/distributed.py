@@ -70,7 +70,7 @@ class DistContext:
         """
         import torch
 
-        from motifscope.predict import resolve_device
+        from motifscope.devices import resolve_device
 
         rank, world, local = dist_env()
         if world == 1:

@@ -103,8 +103,8 @@ def train_run(
     }
     if str(model).endswith(".toml"):
         run_config["model"]["card"] = str(Path(model).resolve())
-    res = fit(net, data["train"], data["valid"], config=tconfig, run_dir=run_dir,
-              resume=resume, run_config=run_config)
+    fit(net, data["train"], data["valid"], config=tconfig, run_dir=run_dir,
+        resume=resume, run_config=run_config)
     rank, _, _ = dist_env()
     if rank != 0:
         return Path(run_dir)
@@ -121,18 +121,19 @@ train = train_run
 
 
 def _evaluate_test(net, path, n_test, tconfig: TrainConfig, run_dir) -> dict:
-    """Evaluate ``net`` on the test split; the per-target table goes to the run's
-    ``analyses/evaluate/``; returns the summary for ``metrics.json``."""
+    """Evaluate ``net`` on the test split with the evaluation analysis (its files go to the
+    run's ``analyses/evaluate/``); returns the summary for ``metrics.json``."""
+    from motifscope.analysis import Context, run
     from motifscope.data.deepsea import read_mat
-    from motifscope.evaluate import evaluate
 
     Xt, yt = read_mat(path, stop=n_test)
     t0 = time.perf_counter()
-    df = evaluate(net, Xt, yt, strand_average="auto", batch_size=int(tconfig.valid_batch_size),
-                  device=str(next(net.parameters()).device))
-    _write_eval(df, Path(run_dir) / "analyses" / "evaluate")
-    summary = {k: df.attrs[k] for k in ("av_auroc", "av_aupr", "n_scored", "n_targets",
-                                        "strand_average")}
+    ctx = Context(Path(run_dir), net, Xt, yt, device=str(next(net.parameters()).device),
+                  options={"evaluate": {"batch_size": int(tconfig.valid_batch_size),
+                                        "data": str(path)}})
+    attrs = run("evaluate", ctx).data["summary"]
+    summary = {k: attrs[k] for k in ("av_auroc", "av_aupr", "n_scored", "n_targets",
+                                     "strand_average")}
     summary["n"] = int(Xt.shape[0])
     summary["seconds"] = time.perf_counter() - t0
     return summary
@@ -145,14 +146,3 @@ def _read_json(path: Path) -> dict:
         return json.loads(path.read_text())
     except (OSError, ValueError):
         return {}
-
-
-def _write_eval(df, out: Path) -> None:
-    """Write ``per_target.csv`` and ``summary.json`` of an evaluation into ``out``."""
-    import json
-
-    from motifscope.rundir import _clean_json, atomic_write_text
-
-    out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out / "per_target.csv", df.to_csv(index=False))
-    atomic_write_text(out / "summary.json", json.dumps(_clean_json(dict(df.attrs)), indent=2) + "\n")

@@ -33,7 +33,8 @@ from motifscope.zoo.registry import build, card, model_class, names, register
 
 # Importing the families registers them.
 from motifscope.zoo import basset, danq, deep10, deepatt, deepsea, demo_models, kmer_lr  # noqa: E402,F401,E501
-from motifscope.zoo.layers import BiLSTM, CategoryAttention, CategoryDense, ZooModel  # noqa: E402
+from motifscope.zoo.attention import CategoryAttention, CategoryDense  # noqa: E402
+from motifscope.zoo.layers import BiLSTM, ZooModel  # noqa: E402
 from motifscope.zoo.convert import export_run, import_weights  # noqa: E402
 
 __all__ = [

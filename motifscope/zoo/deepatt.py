@@ -19,10 +19,9 @@ import torch
 from torch import nn
 
 from motifscope.errors import ConfigError
+from motifscope.zoo.attention import CategoryAttention, CategoryDense
 from motifscope.zoo.layers import (
     BiLSTM,
-    CategoryAttention,
-    CategoryDense,
     ZooModel,
     conv_relu,
     keras_init_,
@@ -64,7 +63,7 @@ class DeepATT(ZooModel):
         Units of the shared position-wise dense layer (100).
     per_target_output : bool
         ``False``: shared ``Linear(category_hidden, 1)`` (DeepATT); ``True``: one map per
-        target (:class:`~motifscope.zoo.layers.CategoryDense`, DeepATT-Plus).
+        target (:class:`~motifscope.zoo.attention.CategoryDense`, DeepATT-Plus).
     dropout : sequence of two floats or float
         Dropout after the pool and after the attention (0.2, 0.2).
     batchnorm : bool

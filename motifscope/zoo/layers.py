@@ -11,8 +11,8 @@ models were Keras models (see ``specs/deepatt_danq_demo.md`` §A):
 * :func:`tf_same_conv_pad` and :func:`tf_same_pool_pad`, TensorFlow's ``padding="same"``
   as explicit pad modules;
 * :func:`max_norm_`, Keras' ``MaxNorm`` constraint;
-* :class:`CategoryAttention` (DeepATT's multi-head attention with one learned query per
-  target) and :class:`CategoryDense` (one small dense map per target);
+* DeepATT's category attention and category dense layers are in
+  :mod:`motifscope.zoo.attention`;
 * :func:`keras_init_`, Keras' default initialisation (glorot-uniform kernels, zero biases).
 
 Every activation is its own module instance and nothing is computed in place, so that
@@ -35,8 +35,6 @@ __all__ = [
     "ZooModel",
     "BiLSTM",
     "hard_sigmoid",
-    "CategoryAttention",
-    "CategoryDense",
     "tf_same_conv_pad",
     "tf_same_pool_pad",
     "pool_out_len",
@@ -657,10 +655,3 @@ class BiLSTM(nn.Module):
         if self.backward == "reversed":
             bwd = bwd.flip(1)
         return torch.cat([fwd, bwd], dim=-1)
-
-
-# --------------------------------------------------------------------------- DeepATT parts
-
-
-# DeepATT's attention blocks live in their own module; they are part of this module's API.
-from motifscope.zoo._attention import CategoryAttention, CategoryDense  # noqa: E402

@@ -1,5 +1,5 @@
-"""DeepATT's category attention and category dense layers (re-exported by
-:mod:`motifscope.zoo.layers`)."""
+"""DeepATT's category attention and category dense layers: one learned query and one small
+dense map per target."""
 
 from __future__ import annotations
 

@@ -1,0 +1,90 @@
+"""One shape for every analysis of a trained model.
+
+Each analysis is one module of this package exposing
+
+- ``NAME`` (its folder under ``<run>/analyses/``), ``TITLE`` and ``ORDER`` (report position);
+- ``applies(model) -> bool``: whether it makes sense for this model;
+- ``run(ctx: Context) -> Result``: compute, write its files atomically and its typed report
+  section, return what it computed.
+
+The CLI verbs, ``motifscope demo``, ``motifscope report`` and the notebooks all call these
+modules, so an analysis is written once. Scoring against a planted truth is separate
+(:mod:`motifscope.analysis.truth`): a function of a result and the truth.
+
+========================  ===========================================================
+module                    what it runs
+========================  ===========================================================
+``evaluate``              per-target AUROC/AUPR (and the published comparison at 919)
+``kernels``               first-layer kernels → MEME motifs → logos → Tomtom
+``attribution``           attribution maps of positive sequences, an example plot
+``temporal``              temporal output scores of the most important target
+``optimize``            class optimisation of each target of interest
+``similarity``            DeepATT's query-vector similarity (attention models only)
+``neuronmotif``           NeuronMotif decoupling of layer-2 neurons (plain CNNs only)
+``attribute``             attributions for TF-MoDISco (``motifscope attribute``; not in the demo)
+========================  ===========================================================
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from motifscope.analysis._base import Context, Output, Result, context_for
+
+__all__ = ["ANALYSES", "ON_REQUEST", "Context", "Output", "Result", "applicable", "context_for", "get", "run"]
+
+#: Every analysis, in the order the demo runs them.
+ANALYSES = ("evaluate", "kernels", "attribution", "temporal", "optimize", "similarity",
+            "neuronmotif")
+#: Analyses a verb runs on request only (``attribute``: the TF-MoDISco export).
+ON_REQUEST = ("attribute",)
+
+
+def get(name: str):
+    """The module of analysis ``name``.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`ANALYSES` or :data:`ON_REQUEST`.
+
+    Returns
+    -------
+    module
+        With ``NAME``, ``TITLE``, ``ORDER``, ``applies`` and ``run``.
+    """
+    from motifscope.errors import ConfigError
+
+    if name not in ANALYSES + ON_REQUEST:
+        raise ConfigError(f"analysis {name!r}: expected one of {', '.join(ANALYSES + ON_REQUEST)}")
+    return importlib.import_module(f"motifscope.analysis.{name}")
+
+
+def applicable(model, names=ANALYSES) -> list[str]:
+    """The analyses among ``names`` that apply to ``model``.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+    names : sequence of str
+
+    Returns
+    -------
+    list of str
+    """
+    return [n for n in names if get(n).applies(model)]
+
+
+def run(name: str, ctx: Context) -> Result:
+    """Run analysis ``name`` on ``ctx`` (``get(name).run(ctx)``).
+
+    Parameters
+    ----------
+    name : str
+    ctx : Context
+
+    Returns
+    -------
+    Result
+    """
+    return get(name).run(ctx)

@@ -1,0 +1,162 @@
+"""Attribution: maps of positive sequences for each target of interest, several methods.
+
+Options (``ctx.options["attribution"]``): ``methods`` (default :data:`DEFAULT_METHODS`),
+``n`` (positives per target: 24, 8 when quick), ``targets`` (how many of the targets of
+interest: all, 2 when quick), ``ig_steps`` (32; 20 when quick), ``shuffles`` (DeepLIFT-SHAP
+references: 20; 5 when quick).
+
+Every method runs through :func:`attribution_maps`, the one definition (ISM included:
+``centered=True``, so the observed base holds minus the mean effect of the substitutions).
+Files: ``attributions.npz`` (per method and target ``<method>/<target>`` maps
+``(n, 4, L)`` and ``rows/<target>``), ``example.png``. ``Result.data``: ``maps``
+(``{(method, target): (rows, attr)}``, ``attr`` a float32 array ``(n, 4, L)``), ``X``
+(the sequences), ``methods``, ``targets``.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from motifscope.analysis._base import Context, Result, finish
+from motifscope.report.blocks import Files, Image, Text
+
+NAME, TITLE, ORDER = "attribution", "Attribution", 20
+DEFAULT_METHODS = ("saliency", "gradient_x_input", "integrated_gradients", "deeplift_shap", "ism")
+__all__ = ["DEFAULT_METHODS", "applies", "attribution_maps", "run"]
+
+
+def applies(model) -> bool:
+    """Every differentiable model.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+
+    Returns
+    -------
+    bool
+    """
+    return True
+
+
+def attribution_maps(model, X, *, method: str, target: int, random_state: int = 0, ig_steps: int = 32,
+                     shuffles: int = 20) -> np.ndarray:
+    """Attributions of ``target`` by ``method``, as used by every analysis and score.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+    X : torch.Tensor of shape (n, 4, L)
+    method : str
+        A key of :data:`motifscope.attribution.METHODS`.
+    target : int
+    random_state : int
+        Seed of DeepLIFT-SHAP's shuffled references.
+    ig_steps, shuffles : int
+        Integrated-gradients steps; DeepLIFT-SHAP references.
+
+    Returns
+    -------
+    numpy.ndarray of shape (n, 4, L)
+        float32. ISM is centred (minus the mean effect at the observed base).
+    """
+    from motifscope import attribution as A
+
+    kw = {}
+    if method == "integrated_gradients":
+        kw["n_steps"] = ig_steps
+    elif method == "deeplift_shap":
+        kw.update(n_shuffles=shuffles, random_state=random_state)
+    elif method == "ism":
+        kw["centered"] = True
+    attr = A.attribute(model, X, method=method, target=target, **kw)
+    attr = attr.attributions if hasattr(attr, "attributions") else attr
+    return attr.detach().cpu().numpy().astype(np.float32) if hasattr(attr, "detach") \
+        else np.asarray(attr, dtype=np.float32)
+
+
+def _example_figure(attr, x, title):
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    from motifscope.logo import plot_logo
+
+    contrib = attr * x
+    fig, axes = plt.subplots(2, 1, figsize=(13, 4))
+    axes[0].bar(np.arange(contrib.shape[1]), contrib.sum(0), width=1.0, color="#4c72b0")
+    axes[0].set_xlim(-0.5, contrib.shape[1] - 0.5)
+    axes[0].set_title(title)
+    centre = int(np.argmax(np.abs(contrib.sum(0))))
+    lo = max(0, min(centre - 15, contrib.shape[1] - 30))
+    plot_logo(contrib[:, lo:lo + 30], ax=axes[1], kind="raw")
+    ticks = list(range(0, min(30, contrib.shape[1]), 5))
+    axes[1].set_xticks(ticks, [str(lo + t) for t in ticks])
+    axes[1].set_title(f"contributions, positions {lo}–{lo + 29}")
+    fig.tight_layout()
+    return fig
+
+
+def run(ctx: Context) -> Result:
+    """Attribution maps of up to ``n`` positives per target of interest.
+
+    Parameters
+    ----------
+    ctx : Context
+        Needs ``X``; ``y`` selects the positives.
+
+    Returns
+    -------
+    Result
+    """
+    from motifscope.errors import MotifscopeWarning
+
+    methods = tuple(ctx.option(NAME, "methods", DEFAULT_METHODS))
+    n = int(ctx.option(NAME, "n", 8 if ctx.quick else 24))
+    targets = ctx.chosen_targets()[: int(ctx.option(NAME, "targets", 2 if ctx.quick else 10**9))]
+    kw = {"random_state": ctx.seed, "ig_steps": int(ctx.option(NAME, "ig_steps", 20 if ctx.quick else 32)),
+          "shuffles": int(ctx.option(NAME, "shuffles", 5 if ctx.quick else 20))}
+    maps, arrays = {}, {}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", MotifscopeWarning)
+        for t in targets:
+            rows = ctx.positives(t, n)
+            if not len(rows):
+                continue
+            arrays[f"rows/{t}"] = rows
+            for m in methods:
+                maps[(m, t)] = (rows, attribution_maps(ctx.model, ctx.X[rows], method=m, target=t, **kw))
+                arrays[f"{m}/{t}"] = maps[(m, t)][1]
+    _fold_warnings(caught, len(targets))
+    out = ctx.output(NAME)
+    out.npz("attributions.npz", **arrays)
+    blocks = [Text(f"Attributions of up to {n} positive sequences for targets "
+                   f"{', '.join(map(str, targets))} by {', '.join(methods)} (ISM: minus the mean "
+                   "effect of the substitutions at the observed base).")]
+    shown = next(((m, t) for m in ("deeplift_shap",) + methods for t in targets if (m, t) in maps), None)
+    if shown is not None:
+        rows, attr = maps[shown]
+        x = np.asarray(ctx.X[rows[:1]])[0]
+        out.figure(_example_figure(attr[0], x, f"{shown[0]}, target {ctx.name_of(shown[1])}, "
+                                               f"sequence {int(rows[0])}"), "example.png")
+        blocks.append(Image("example.png", caption="contribution (attribution × one-hot) per position"))
+    blocks.append(Files(["attributions.npz"]))
+    data = {"maps": maps, "X": ctx.X, "methods": methods, "targets": targets}
+    return finish(NAME, out, data, title=TITLE, order=ORDER,
+                  summary=f"{len(methods)} methods × {len(targets)} targets", blocks=blocks)
+
+
+def _fold_warnings(caught, n_targets: int) -> None:
+    """Re-issue recorded warnings, folding the per-target DeepLIFT delta warnings into one."""
+    from motifscope.errors import MotifscopeWarning
+
+    deltas = [w for w in caught if issubclass(w.category, MotifscopeWarning)]
+    for w in caught:
+        if not issubclass(w.category, MotifscopeWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if deltas:
+        warnings.warn(f"attribution warned on {len(deltas)} runs over {n_targets} targets; the "
+                      f"first: {deltas[0].message}", MotifscopeWarning, stacklevel=3)

@@ -1,0 +1,93 @@
+"""Temporal output scores: the score of one target after the model has seen only each
+prefix (forward) or suffix (backward) of a sequence.
+
+Options (``ctx.options["temporal"]``): ``target`` (default: the first target of interest),
+``n`` (sequences, positives first: 16, 6 when quick), ``step`` (1), ``reference``
+(``"zeros"`` or ``"background"``), ``names`` (a name per row of ``ctx.X``).
+
+Files: ``temporal_scores.npz`` (``forward``, ``backward`` ``(n, P)``, ``positions``,
+``full``, ``rows``), ``temporal.png``, ``temporal.plotly.json``. ``Result.data``: ``scores``
+(:class:`motifscope.temporal.TemporalResult`), ``rows``, ``target``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from motifscope.analysis._base import Context, Result, finish
+from motifscope.report.blocks import Files, Image, Plotly, Text
+
+NAME, TITLE, ORDER = "temporal", "Temporal output scores", 40
+__all__ = ["applies", "run"]
+
+
+def applies(model) -> bool:
+    """Every model (recurrent models are scored on the prefix itself, others masked).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+
+    Returns
+    -------
+    bool
+    """
+    return True
+
+
+def _figure(res, seqs, names, target):
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    from motifscope.temporal import plot_temporal
+
+    k = min(len(seqs), 3)
+    fig, axes = plt.subplots(k, 1, figsize=(14, 1.6 * k), squeeze=False)
+    for i in range(k):
+        plot_temporal(res, i, seq=seqs[i], ax=axes[i, 0],
+                      title=f"target {target}, {names[i]}: p = {res.full[i]:.3f}")
+    fig.tight_layout()
+    return fig
+
+
+def run(ctx: Context) -> Result:
+    """Temporal scores of up to ``n`` sequences (positives for the target first).
+
+    Parameters
+    ----------
+    ctx : Context
+        Needs ``X``.
+
+    Returns
+    -------
+    Result
+    """
+    from motifscope.sequence import decode
+    from motifscope.temporal import temporal_figure, temporal_scores
+
+    target = int(ctx.option(NAME, "target", ctx.chosen_targets()[0]))
+    n = int(ctx.option(NAME, "n", 6 if ctx.quick else 16))
+    rows = ctx.positives(target, n)
+    if len(rows) < n and ctx.y is not None:  # fill up with other sequences
+        rest = np.setdiff1d(np.arange(ctx.X.shape[0]), rows)[: n - len(rows)]
+        rows = np.concatenate([rows, rest])
+    reference = ctx.option(NAME, "reference", "zeros")
+    res = temporal_scores(ctx.model, ctx.X[rows], target=target, direction="both",
+                          step=int(ctx.option(NAME, "step", 1)), reference=reference)
+    all_names = ctx.option(NAME, "names")
+    names = [str(all_names[r]) if all_names is not None else f"sequence {r}" for r in rows]
+    out = ctx.output(NAME)
+    out.npz("temporal_scores.npz", forward=res.forward, backward=res.backward,
+            positions=res.positions, full=res.full, rows=rows, names=np.asarray(names))
+    seqs = decode(ctx.X[rows[:3]])
+    out.figure(_figure(res, seqs, names, ctx.name_of(target)), "temporal.png")
+    out.text(temporal_figure(res, 0, seq=seqs[0]).to_json(), "temporal.plotly.json")
+    blocks = [Text(f"Score of target {ctx.name_of(target)} after the model has seen only the "
+                   f"prefix (forward) or the suffix (backward) up to each position; mode "
+                   f"{res.mode}" + (f", unseen part {reference}." if res.mode == "mask" else ".")),
+              Plotly("temporal.plotly.json"), Image("temporal.png"), Files(["temporal_scores.npz"])]
+    return finish(NAME, out, {"scores": res, "rows": rows, "target": target}, title=TITLE,
+                  order=ORDER, summary=f"target {target}, {len(rows)} sequences, {res.mode} mode",
+                  blocks=blocks)

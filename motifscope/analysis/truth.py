@@ -1,0 +1,216 @@
+"""Scores of analysis results against a planted truth (simulated data).
+
+:func:`score` takes a :class:`~motifscope.analysis.Result` and a :class:`PlantedTruth` and
+returns ``(scores, table)``: a dict of named numbers for the scorecard and an optional
+DataFrame with the details. There is one definition of each score; the demo and the
+``analyses/`` scripts use these.
+
+========================  ===========================================================
+analysis                  score
+========================  ===========================================================
+``evaluate``              mean test AUROC over presence and over grammar tasks; the AUROC
+                          of the planted PWMs themselves (the ceiling)
+``kernels``               planted motifs matched by a kernel motif (Tomtom q < 0.05)
+``attribution``           per method, AUROC of planted-motif positions vs background
+``temporal``              share of positives whose forward score rises most inside a motif
+``optimize``            share of targets whose optimised input holds the task's motif
+``similarity``            similarity of tasks sharing a planted motif vs the others, p
+``neuronmotif``           planted motifs matched by the decoupled neurons (q < 0.05)
+========================  ===========================================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["PlantedTruth", "score"]
+
+
+@dataclass
+class PlantedTruth:
+    """What :func:`motifscope.data.simulate.simulate` planted.
+
+    Attributes
+    ----------
+    tasks : pandas.DataFrame
+        One row per task (``task``, ``name``, ``kind``, ``motifs``), indexed by ``task``.
+    instances : pandas.DataFrame
+        Planted instances of one split (``seq`` is the row in that split's file).
+    motifs : list of Motif
+        The planted motifs.
+    """
+
+    tasks: object
+    instances: object
+    motifs: list
+
+    @classmethod
+    def from_simulation(cls, sim_dir, split: str = "test") -> PlantedTruth:
+        """Read ``tasks.tsv``, ``instances.tsv`` (rows of ``split``) and ``motifs.meme``."""
+        from motifscope.data.simulate import read_ground_truth
+        from motifscope.meme import read_meme
+
+        tasks, inst = read_ground_truth(sim_dir)
+        if "split" in inst.columns:
+            inst = inst[inst["split"] == split]
+        tasks.index = tasks["task"].astype(int).to_numpy()  # row t is task t
+        return cls(tasks, inst, list(read_meme(Path(sim_dir) / "motifs.meme")))
+
+    def kind(self, kind: str) -> list[int]:
+        """Tasks of one kind (``"presence"`` or ``"grammar"``)."""
+        return [int(t) for t in self.tasks.loc[self.tasks["kind"] == kind, "task"]]
+
+    def motif_ids(self, task: int) -> list[str]:
+        """IDs of the motifs that make ``task`` positive."""
+        v = self.tasks.loc[task, "motifs"]
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            return []
+        return [m.strip() for m in str(v).replace(";", ",").split(",") if m.strip()]
+
+    def motif(self, task: int):
+        """The first motif of ``task`` (a Motif) or None."""
+        by_id = {m.name: m for m in self.motifs}
+        ids = self.motif_ids(task)
+        return by_id.get(ids[0]) if ids else None
+
+    def intervals(self, row: int, task: int) -> list[tuple[int, int]]:
+        """``(start, end)`` of the instances in sequence ``row`` that count for ``task``."""
+        sub = self.instances[self.instances["seq"] == row]
+        return [(int(s), int(e)) for s, e, ts in zip(sub["start"], sub["end"], sub["tasks"])
+                if str(task) in str(ts).split(",")]
+
+    def shared_motif_mask(self) -> np.ndarray:
+        """``(T, T)`` booleans: the two tasks share a planted motif."""
+        ids = [set(self.motif_ids(t)) for t in sorted(self.tasks["task"].astype(int))]
+        return np.array([[bool(a & b) for b in ids] for a in ids])
+
+
+def _evaluation(result, truth, ctx):
+    per = result.data["per_target"]
+    au = dict(zip(per["target"].astype(int), per["auroc"]))
+    scores = {"test AUROC, presence tasks": float(np.nanmean([au[t] for t in truth.kind("presence")]))}
+    if ctx is not None and ctx.X is not None:
+        scores["oracle AUROC, presence tasks"] = _oracle_auroc(ctx.X, np.asarray(ctx.y), truth)
+    if truth.kind("grammar"):
+        scores["test AUROC, grammar tasks"] = float(np.nanmean([au[t] for t in truth.kind("grammar")]))
+    return scores, None
+
+
+def _oracle_auroc(X, y, truth) -> float:
+    """Mean AUROC of the planted PWMs themselves (best window, both strands): the ceiling."""
+    import torch
+    from sklearn.metrics import roc_auc_score
+
+    Xt = torch.as_tensor(X)
+    out = []
+    for t in truth.kind("presence"):
+        m = truth.motif(t)
+        if m is None or not 0 < y[:, t].sum() < len(y):
+            continue
+        W = torch.tensor(m.pwm(), dtype=torch.float32)
+        s = torch.maximum(torch.nn.functional.conv1d(Xt, W[None]).amax(-1),
+                          torch.nn.functional.conv1d(Xt, W.flip(0, 1)[None]).amax(-1))[:, 0]
+        out.append(roc_auc_score(y[:, t], s.numpy()))
+    return float(np.mean(out)) if out else float("nan")
+
+
+def _kernels(result, truth, ctx):
+    from motifscope.tomtom import tomtom
+
+    motifs = result.data["motifs"]
+    hits = tomtom(motifs, truth.motifs, dist="pearson", thresh=0.05) if motifs else None
+    found = set() if hits is None else set(hits["target"])
+    return {"planted motifs found by kernels": f"{len(found)}/{len(truth.motifs)}",
+            "kernel recovery share": len(found) / len(truth.motifs)}, hits
+
+
+def _attribution(result, truth, ctx):
+    import pandas as pd
+
+    from motifscope.attribution import score_against_truth
+
+    X = result.data["X"]
+    rows = []
+    for (method, t), (idx, attr) in result.data["maps"].items():
+        sc = score_against_truth(attr, X[idx], truth.instances, task=t, split=None, rows=idx)
+        rows.append({"method": method, "task": t, "task_name": truth.tasks.loc[t, "name"],
+                     "auroc": sc["auroc"], "sequences": sc["n_sequences"]})
+    df = pd.DataFrame(rows)
+    if df.empty:
+        return {}, df
+    means = df.groupby("method")["auroc"].mean().sort_values(ascending=False)
+    return {f"attribution AUROC, {m}": float(v) for m, v in means.items()}, df
+
+
+def _temporal(result, truth, ctx):
+    from motifscope.temporal import score_rises_against_truth
+
+    res, t = result.data["scores"], result.data["target"]
+    intervals = [truth.intervals(int(r), t) for r in result.data["rows"]]
+    sc = score_rises_against_truth(res.forward, res.positions, intervals)
+    return {"temporal: rise inside motif": sc["share"]}, None
+
+
+def _optimization(result, truth, ctx):
+    import pandas as pd
+
+    from motifscope.optimize import contains_motif
+
+    rows = []
+    for t, r in zip(result.data["targets"], result.data["results"]):
+        m = truth.motif(t)
+        ok, s, bar = contains_motif(r.ppm, m) if m is not None else (False, np.nan, np.nan)
+        rows.append({"task": t, "name": truth.tasks.loc[t, "name"], "logit": r.score,
+                     "contains planted motif": bool(ok), "match log-odds": s, "instance median": bar})
+    df = pd.DataFrame(rows)
+    return {"class optimisation: motif recovered": float(df["contains planted motif"].mean())}, df
+
+
+def _similarity(result, truth, ctx):
+    from motifscope.analysis.similarity import similarity_statistics
+
+    st = similarity_statistics(result.data["similarity"], result.data["random_similarity"],
+                               pair_masks={"share a planted motif": truth.shared_motif_mask()},
+                               n_permutations=300 if ctx is not None and ctx.quick else 2000,
+                               random_state=0 if ctx is None else ctx.seed)
+    tr, rnd = st[st["queries"] == "trained"].iloc[0], st[st["queries"] == "random"].iloc[0]
+    return {"similarity: shared-motif pairs": float(tr["within"]),
+            "similarity: other pairs": float(tr["between"]),
+            "similarity: p (trained)": float(tr["p_value"]),
+            "similarity: p (random queries)": float(rnd["p_value"])}, st
+
+
+def _neuronmotif(result, truth, ctx):
+    hits = result.data["hits"]
+    ids = {m.name for m in truth.motifs}
+    found = set() if hits is None else set(hits.loc[hits["q_value"] < 0.05, "target"]) & ids
+    return {f"neuronmotif layer-{result.data['layer']} neurons": len(result.data["neurons"]),
+            f"planted motifs found by layer-{result.data['layer']} neurons":
+                f"{len(found)}/{len(truth.motifs)}"}, None
+
+
+_SCORERS = {"evaluate": _evaluation, "kernels": _kernels, "attribution": _attribution,
+            "temporal": _temporal, "optimize": _optimization, "similarity": _similarity,
+            "neuronmotif": _neuronmotif}
+
+
+def score(result, truth: PlantedTruth, ctx=None):
+    """Score ``result`` against ``truth``.
+
+    Parameters
+    ----------
+    result : Result
+        What an analysis returned (its ``name`` picks the score).
+    truth : PlantedTruth
+    ctx : Context or None
+        The context the analysis ran with (sequences for the oracle AUROC, ``quick``).
+
+    Returns
+    -------
+    tuple
+        ``(scores, table)``: a dict of named values and a DataFrame of details or None.
+    """
+    return _SCORERS[result.name](result, truth, ctx)
