@@ -316,7 +316,6 @@ def genetic_sample(stack: ConvStack, layer: int, neuron: int, *, population: int
         _seed_population(pop, seed_prior, stack, layer, rng)
     stride = stack.stride(layer)
     n_elite = max(1, int(round(0.1 * N)))
-    cross_rate = 0.35 if stride > 1 else 0.45
     arch_s, arch_a = [], []
     arch_n = 0
     best, stall, n_fwd, it = -np.inf, 0, 0, 0

@@ -25,7 +25,7 @@ __all__ = ["ConvStack", "receptive_field"]
 
 _ELEMENTWISE = (
     nn.ReLU, nn.LeakyReLU, nn.ELU, nn.GELU, nn.SiLU, nn.Sigmoid, nn.Tanh, nn.Softplus,
-    nn.Identity, nn.Dropout, nn.BatchNorm1d, nn.PReLU, nn.ReLU6, nn.Hardtanh, Exp,
+    nn.Identity, nn.Dropout, nn.BatchNorm1d, nn.PReLU, nn.ReLU6, nn.Hardtanh, nn.Threshold, Exp,
 )
 _PADS = (nn.ConstantPad1d, nn.ZeroPad1d, nn.ReflectionPad1d, nn.ReplicationPad1d)
 _MONOTONE_FIRST = (nn.ReLU, nn.LeakyReLU, nn.ELU, nn.ReLU6, Exp)  # commute with max-pool

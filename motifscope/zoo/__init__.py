@@ -13,7 +13,7 @@ probabilities, eval mode, no gradients), ``penalty()`` and ``apply_constraints()
 card's L2/activity-L1 penalties and MaxNorm constraint). DeepATT models add
 ``query_vectors()`` and ``attention.last_weights``.
 
-Names (see :func:`names`): ``basset``, ``bd10``, ``danq``, ``danq_demo``, ``danq_jaspar``,
+Names (see :func:`names`): ``basset``, ``bd10``, ``beluga``, ``danq``, ``danq_demo``, ``danq_jaspar``,
 ``dd10``, ``deepatt``, ``deepatt_demo``, ``deepatt_plus``, ``deepsea``, ``deepsea_deepatt``,
 ``deepsea_demo``, ``deepsea_nm``, ``demo_cnn``, ``demo_cnnrnn``, ``demo_rnn``, ``kmer_lr``.
 
@@ -21,6 +21,10 @@ DeMo Dashboard's ``demo_rnn`` and ``demo_cnnrnn`` accept any input length (mean 
 time; ``variable_length = True``) and offer ``prefix_scores`` / ``suffix_scores`` for
 temporal scores; ``demo_rnn`` has no convolution, so its ``conv_stack()`` is empty and it
 has no ``first_conv``.
+
+Published weights (Kipoi DeepSEA, Beluga and Basset, Selene's DeepSEA, DanQ's Keras
+files) become run directories with :func:`import_weights`; :func:`export_run` writes any
+run as a plain state dict plus card (see :mod:`motifscope.zoo.convert`).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from motifscope.zoo.registry import build, card, model_class, names, register
 from motifscope.zoo import basset, danq, deep10, deepatt, deepsea, demo_models, kmer_lr  # noqa: E402,F401,E501
 from motifscope.zoo.attention import CategoryAttention, CategoryDense  # noqa: E402
 from motifscope.zoo.layers import BiLSTM, ZooModel  # noqa: E402
+from motifscope.zoo.convert import export_run, import_weights  # noqa: E402
 
 __all__ = [
     "build",
@@ -42,4 +47,6 @@ __all__ = [
     "BiLSTM",
     "CategoryAttention",
     "CategoryDense",
+    "import_weights",
+    "export_run",
 ]

@@ -3,7 +3,9 @@
 600-bp input, three convolutions with batch norm (300 × 19, 200 × 11, 200 × 7), max-pools
 3, 4, 4, two dense layers of 1,000 units with dropout 0.3, and 164 outputs (DNase
 accessibility in 164 cell types). Layer order per block: conv → BN → ReLU → pool, as in
-``wzthu/NeuronMotif`` ``demos/Basset/Basset/modeldef.py``.
+``wzthu/NeuronMotif`` ``demos/Basset/Basset/modeldef.py``. The published Torch7 model
+(Kipoi ``Basset``) also has a batch norm after each dense layer and Torch7's BN eps
+1e-5 (``head_batchnorm=True, bn_eps=1e-5``, set by :mod:`motifscope.zoo.convert`).
 """
 
 from __future__ import annotations
@@ -48,6 +50,12 @@ class Basset(ZooModel):
         Units of the dense layers (1000, 1000).
     dropout : float
         Dropout after each dense layer's ReLU (0.3).
+    bn_eps : float
+        ``eps`` of every batch norm: Keras' 1e-3 (NeuronMotif's retraining, the default)
+        or Torch7's 1e-5 (the published Basset, as converted by Kipoi).
+    head_batchnorm : bool
+        A ``BatchNorm1d`` between each dense layer and its ReLU, as in the published
+        Torch7 Basset (NeuronMotif's Keras retraining has none).
     init : {"keras", "torch"}
         Keras initialisation or PyTorch's default.
     width : float
@@ -58,7 +66,8 @@ class Basset(ZooModel):
 
     def __init__(self, name: str = "basset", seq_len: int = 600, n_targets: int = 164, *,
                  conv_channels=(300, 200, 200), kernel_size=(19, 11, 7), pools=(3, 4, 4),
-                 hidden=(1000, 1000), dropout: float = 0.3, init: str = "keras",
+                 hidden=(1000, 1000), dropout: float = 0.3, bn_eps: float = KERAS_BN_EPS,
+                 head_batchnorm: bool = False, init: str = "keras",
                  width: float = 1.0, l2: float = 0.0, activity_l1: float = 0.0,
                  max_norm: float | None = None):
         super().__init__(name, seq_len, n_targets, l2=l2, activity_l1=activity_l1,
@@ -76,7 +85,7 @@ class Basset(ZooModel):
             if length < 1:
                 raise ConfigError(f"model '{name}': seq_len={seq_len} is too short")
             layers += [nn.Conv1d(c_in, c, k),
-                       nn.BatchNorm1d(c, eps=KERAS_BN_EPS, momentum=KERAS_BN_MOMENTUM),
+                       nn.BatchNorm1d(c, eps=float(bn_eps), momentum=KERAS_BN_MOMENTUM),
                        nn.ReLU()]
             if p > 1:
                 layers.append(nn.MaxPool1d(p, p))
@@ -87,7 +96,10 @@ class Basset(ZooModel):
         f_in = length * c_in
         for u in [hidden] if isinstance(hidden, int) else list(hidden):
             u = scale_width(u, width)
-            head += [nn.Linear(f_in, u), nn.ReLU(), nn.Dropout(dropout)]
+            head.append(nn.Linear(f_in, u))
+            if head_batchnorm:
+                head.append(nn.BatchNorm1d(u, eps=float(bn_eps), momentum=KERAS_BN_MOMENTUM))
+            head += [nn.ReLU(), nn.Dropout(dropout)]
             f_in = u
         self.head = nn.Sequential(*head)
         self.out = nn.Linear(f_in, self.n_targets)

@@ -142,6 +142,14 @@ class DanQ(ZooModel):
         epochs).
     lstm_bias : {"keras", "torch"}
         Single Keras bias per gate set (default) or PyTorch's two.
+    lstm_gates : {"sigmoid", "hard_sigmoid"}
+        LSTM gate activation: the logistic function (TF2 Keras, the default) or Keras
+        0.x's ``hard_sigmoid``, which the published DanQ weights were trained with (see
+        :class:`~motifscope.zoo.layers.BiLSTM`).
+    lstm_backward : {"aligned", "reversed"}
+        Time order of the backward LSTM's outputs before the flatten (see
+        :class:`~motifscope.zoo.layers.BiLSTM`; the published code cannot settle which
+        one DanQ's modified ``seya`` ``Bidirectional`` used).
     jaspar_init : bool
         Initialise kernels from JASPAR 2016 (DanQ-JASPAR).
     jaspar_orientation : {"original", "deepatt"}
@@ -160,7 +168,9 @@ class DanQ(ZooModel):
     def __init__(self, name: str = "danq", seq_len: int = 1000, n_targets: int = 919, *,
                  conv_channels: int = 320, kernel_size: int = 26, pool: int = 13,
                  lstm_units: int = 320, hidden: int = 925, dropout=(0.2, 0.5),
-                 batchnorm: bool = False, lstm_bias: str = "keras", jaspar_init: bool = False,
+                 batchnorm: bool = False, lstm_bias: str = "keras",
+                 lstm_gates: str = "sigmoid", lstm_backward: str = "aligned",
+                 jaspar_init: bool = False,
                  jaspar_orientation: str = "original", jaspar_seed: int | None = None,
                  init: str = "keras", width: float = 1.0, l2: float = 0.0,
                  activity_l1: float = 0.0, max_norm: float | None = None):
@@ -177,7 +187,8 @@ class DanQ(ZooModel):
         self.features = nn.Sequential(
             *conv_relu(4, c, kernel_size, batchnorm), nn.MaxPool1d(pool, pool), nn.Dropout(d1))
         self.feature_len = length
-        self.bilstm = BiLSTM(c, h_lstm, lstm_bias=lstm_bias)
+        self.bilstm = BiLSTM(c, h_lstm, lstm_bias=lstm_bias, gates=lstm_gates,
+                             backward=lstm_backward)
         self.lstm_dropout = nn.Dropout(d2)
         h = scale_width(hidden, width)
         self.dense = nn.Linear(length * 2 * h_lstm, h)

@@ -10,10 +10,15 @@ output per target. One class covers:
   L2 5e-7 and activity L1 1e-8 on the hidden layer;
 * ``deepsea_nm``: NeuronMotif's Keras retraining (the original layout, L2 1e-6, MaxNorm
   0.9, activity L1 1e-8 on the output);
-* ``deepsea_demo``: a small variant for simulated 200-bp data.
+* ``deepsea_demo``: a small variant for simulated 200-bp data;
+* ``beluga``: Zhou et al. 2018's successor (Kipoi ``DeepSEA/beluga``): six convolutions
+  320, 320, 480, 480, 640, 640 (k = 8, two per block, max-pool 4 after the first two
+  blocks), dense 2003, 2002 outputs, 2,000-bp input (149,536,251 parameters).
 
-The flatten is time-major (position · channels + channel), as in Keras and Torch7, so
-published weights port without reordering.
+The flatten before the hidden layer is time-major (index ``t · channels + c``), as in
+Keras. Torch7's ``nn.Reshape`` (and so Kipoi's converted DeepSEA, Beluga and Basset, and
+Selene) flattens channel-major (``c · length + t``): published Torch7 weights do *not*
+port unchanged; :mod:`motifscope.zoo.convert` reorders the first dense layer's columns.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from motifscope.zoo.layers import (
     ZooModel,
     conv_relu,
     keras_init_,
+    make_activation,
     per_layer,
     pool_out_len,
     scale_width,
@@ -41,6 +47,7 @@ __all__ = ["DeepSEA"]
 @register("deepsea_deepatt")
 @register("deepsea_nm")
 @register("deepsea_demo")
+@register("beluga")
 class DeepSEA(ZooModel):
     """DeepSEA-style CNN: conv blocks, a hidden dense layer, one logit per target.
 
@@ -74,6 +81,10 @@ class DeepSEA(ZooModel):
         Activation of the first convolution; ``"exp"`` is Koo & Ploenzke's (2021)
         exponential, which gives sharper first-layer motifs and cleaner attributions
         (not in the published models).
+    activation : {"relu", "threshold"}
+        Activation of every convolution (except the first when ``first_activation`` is
+        not ``"relu"``) and of the hidden layer; ``"threshold"`` is Torch7's
+        ``Threshold(0, 1e-6)`` of the published DeepSEA (imported Kipoi weights use it).
     init : {"torch", "keras"}
         PyTorch default initialisation, or Keras' (glorot-uniform, zero biases).
     width : float
@@ -90,7 +101,8 @@ class DeepSEA(ZooModel):
                  conv_channels=(320, 480, 960), kernel_size=8, pools=(4, 4, 1),
                  dropout=(0.2, 0.2, 0.5), hidden: int = 925, padding: str = "valid",
                  activity_on: str = "hidden", batchnorm: bool = False,
-                 first_activation: str = "relu", init: str = "torch",
+                 first_activation: str = "relu", activation: str = "relu",
+                 init: str = "torch",
                  width: float = 1.0,
                  l2: float = 0.0, activity_l1: float = 0.0, max_norm: float | None = None):
         super().__init__(name, seq_len, n_targets, l2=l2, activity_l1=activity_l1,
@@ -101,6 +113,9 @@ class DeepSEA(ZooModel):
             raise ConfigError(f"activity_on must be 'hidden' or 'logits', got {activity_on!r}")
         if init not in ("torch", "keras"):
             raise ConfigError(f"init must be 'torch' or 'keras', got {init!r}")
+        if activation not in ("relu", "threshold"):
+            raise ConfigError(f"activation must be 'relu' or 'threshold', got {activation!r}")
+        first = activation if first_activation == "relu" else first_activation
         n = len(conv_channels)
         kernels = per_layer(kernel_size, n, "kernel_size")
         pools = per_layer(pools, n, "pools")
@@ -118,7 +133,7 @@ class DeepSEA(ZooModel):
                 raise ConfigError(
                     f"model '{name}': seq_len={seq_len} is too short for conv {i + 1} (k={k})"
                 )
-            layers += conv_relu(c_in, c, k, batchnorm, first_activation if i == 0 else "relu")
+            layers += conv_relu(c_in, c, k, batchnorm, first if i == 0 else activation)
             if p > 1:
                 if padding == "same":
                     # Zero padding equals TF's ignored (-inf) cells here: the pool's input
@@ -138,7 +153,7 @@ class DeepSEA(ZooModel):
         self.feature_len = length
         h = scale_width(hidden, width)
         self.dense = nn.Linear(length * c_in, h)
-        self.dense_act = nn.ReLU()
+        self.dense_act = make_activation(activation)
         self.out = nn.Linear(h, self.n_targets)
         if init == "keras":
             keras_init_(self)

@@ -34,6 +34,7 @@ from motifscope.errors import ConfigError, InputError
 __all__ = [
     "ZooModel",
     "BiLSTM",
+    "hard_sigmoid",
     "tf_same_conv_pad",
     "tf_same_pool_pad",
     "pool_out_len",
@@ -43,6 +44,8 @@ __all__ = [
     "per_layer",
     "conv_relu",
     "Exp",
+    "torch7_threshold",
+    "make_activation",
     "batchnorm_affine",
     "KERAS_BN_EPS",
     "KERAS_BN_MOMENTUM",
@@ -125,7 +128,45 @@ class Exp(nn.Module):
         return torch.exp(x)
 
 
-_ACTIVATIONS = {"relu": nn.ReLU, "exp": Exp}
+def torch7_threshold() -> nn.Threshold:
+    """Torch7's ``nn.Threshold(0, 1e-6)``, the activation of the published DeepSEA.
+
+    ``y = x`` where ``x > 0``, else ``1e-6`` (not exactly a ReLU: dead units output 1e-6,
+    which the next layer sums). Kipoi's converted DeepSEA keeps it.
+
+    Returns
+    -------
+    torch.nn.Threshold
+        A fresh module.
+    """
+    return nn.Threshold(0.0, 1e-6)
+
+
+_ACTIVATIONS = {"relu": nn.ReLU, "exp": Exp, "threshold": torch7_threshold}
+
+
+def make_activation(name: str) -> nn.Module:
+    """A fresh activation module by name.
+
+    Parameters
+    ----------
+    name : {"relu", "exp", "threshold"}
+        ``nn.ReLU``, :class:`Exp` or Torch7's threshold (:func:`torch7_threshold`).
+
+    Returns
+    -------
+    torch.nn.Module
+        A new instance (hook-based attribution needs one module per activation).
+
+    Raises
+    ------
+    ConfigError
+        For an unknown name.
+    """
+    if name not in _ACTIVATIONS:
+        raise ConfigError(f"activation {name!r} is unknown; expected one of "
+                          f"{sorted(_ACTIVATIONS)}")
+    return _ACTIVATIONS[name]()
 
 
 def conv_relu(c_in: int, c_out: int, kernel_size: int, batchnorm: bool = False,
@@ -140,8 +181,9 @@ def conv_relu(c_in: int, c_out: int, kernel_size: int, batchnorm: bool = False,
         Kernel width (valid convolution).
     batchnorm : bool
         Insert ``BatchNorm1d(c_out)`` (PyTorch defaults) after the convolution.
-    activation : {"relu", "exp"}
-        The activation (:class:`Exp` is Koo & Ploenzke's exponential).
+    activation : {"relu", "exp", "threshold"}
+        The activation (:class:`Exp` is Koo & Ploenzke's exponential; ``"threshold"``
+        is Torch7's ``Threshold(0, 1e-6)``, see :func:`torch7_threshold`).
 
     Returns
     -------
@@ -154,13 +196,11 @@ def conv_relu(c_in: int, c_out: int, kernel_size: int, batchnorm: bool = False,
     ConfigError
         For an unknown ``activation``.
     """
-    if activation not in _ACTIVATIONS:
-        raise ConfigError(f"activation {activation!r} is unknown; expected one of "
-                          f"{sorted(_ACTIVATIONS)}")
+    act = make_activation(activation)
     mods: list[nn.Module] = [nn.Conv1d(c_in, c_out, kernel_size)]
     if batchnorm:
         mods.append(nn.BatchNorm1d(c_out))
-    mods.append(_ACTIVATIONS[activation]())
+    mods.append(act)
     return mods
 
 
@@ -480,6 +520,22 @@ class ZooModel(nn.Module):
 # --------------------------------------------------------------------------- LSTM
 
 
+def hard_sigmoid(x: torch.Tensor) -> torch.Tensor:
+    """Theano's (and so Keras 0.x's) ``hard_sigmoid``: ``clip(0.2 · x + 0.5, 0, 1)``.
+
+    Not ``torch.nn.functional.hardsigmoid``, whose slope is 1/6.
+
+    Parameters
+    ----------
+    x : torch.Tensor of any shape
+
+    Returns
+    -------
+    torch.Tensor of the same shape
+    """
+    return torch.clamp(0.2 * x + 0.5, 0.0, 1.0)
+
+
 class BiLSTM(nn.Module):
     """Bidirectional single-layer LSTM returning only the output sequence.
 
@@ -489,7 +545,18 @@ class BiLSTM(nn.Module):
     count is ``2 · 4·(H·(C+H) + H)``. ``lstm_bias="torch"`` keeps PyTorch's two trainable
     biases (``+8H``). Initialisation follows Keras: glorot-uniform input kernel,
     orthogonal recurrent kernel, zero biases except the forget gate's, which is 1
-    (``unit_forget_bias``). Gate order (i, f, g, o) is the same in Keras and PyTorch.
+    (``unit_forget_bias``). Gate order (i, f, g, o) is the same in TF2 Keras and PyTorch.
+
+    ``gates="hard_sigmoid"`` gives Keras 0.x's LSTM (the published DanQ): the input,
+    forget and output gates use Theano's ``hard_sigmoid`` (:func:`hard_sigmoid`) instead
+    of the logistic function; the cell input and output keep ``tanh``. The same
+    parameters are used (the step is then computed in Python, one time step at a time).
+
+    ``backward="reversed"`` leaves the backward direction's outputs in the order it
+    scanned them (position ``j`` holds the state after reading ``x[L-1] … x[L-1-j]``),
+    as a Keras 0.x ``go_backwards`` LSTM returns them; the default ``"aligned"`` puts them
+    back in forward time order (position ``t`` summarises ``x[t] … x[L-1]``), as
+    ``nn.LSTM`` and TF2's ``Bidirectional`` do.
 
     The module returns a single tensor, so attribution code can treat it as one unit.
 
@@ -501,13 +568,25 @@ class BiLSTM(nn.Module):
         Units ``H`` per direction.
     lstm_bias : {"keras", "torch"}
         One bias per gate set (Keras) or two (PyTorch).
+    gates : {"sigmoid", "hard_sigmoid"}
+        Activation of the input, forget and output gates.
+    backward : {"aligned", "reversed"}
+        Time order of the backward direction's outputs.
     """
 
-    def __init__(self, input_size: int, hidden_size: int, lstm_bias: str = "keras"):
+    def __init__(self, input_size: int, hidden_size: int, lstm_bias: str = "keras",
+                 gates: str = "sigmoid", backward: str = "aligned"):
         super().__init__()
         if lstm_bias not in ("keras", "torch"):
             raise ConfigError(f"lstm_bias must be 'keras' or 'torch', got {lstm_bias!r}")
+        if gates not in ("sigmoid", "hard_sigmoid"):
+            raise ConfigError(f"lstm gates must be 'sigmoid' or 'hard_sigmoid', got {gates!r}")
+        if backward not in ("aligned", "reversed"):
+            raise ConfigError(
+                f"lstm backward must be 'aligned' or 'reversed', got {backward!r}")
         self.lstm_bias = lstm_bias
+        self.gates = gates
+        self.backward = backward
         self.hidden_size = int(hidden_size)
         self.lstm = nn.LSTM(int(input_size), int(hidden_size), batch_first=True,
                             bidirectional=True)
@@ -532,6 +611,26 @@ class BiLSTM(nn.Module):
             b_ih[H:2 * H] = 1.0
             getattr(self.lstm, f"bias_hh_l0{suffix}").zero_()
 
+    def _direction(self, x: torch.Tensor, suffix: str) -> torch.Tensor:
+        """One direction with hard-sigmoid gates; outputs in forward time order."""
+        w_ih = getattr(self.lstm, f"weight_ih_l0{suffix}")
+        w_hh = getattr(self.lstm, f"weight_hh_l0{suffix}")
+        b = getattr(self.lstm, f"bias_ih_l0{suffix}") + getattr(self.lstm, f"bias_hh_l0{suffix}")
+        z_in = x @ w_ih.T + b  # (N, L, 4H), gate order i, f, g, o
+        if suffix:
+            z_in = z_in.flip(1)
+        n, H = x.shape[0], self.hidden_size
+        h = x.new_zeros(n, H)
+        c = x.new_zeros(n, H)
+        outs = []
+        for t in range(z_in.shape[1]):
+            i, f, g, o = (z_in[:, t] + h @ w_hh.T).chunk(4, dim=1)
+            c = hard_sigmoid(f) * c + hard_sigmoid(i) * torch.tanh(g)
+            h = hard_sigmoid(o) * torch.tanh(c)
+            outs.append(h)
+        out = torch.stack(outs, dim=1)
+        return out.flip(1) if suffix else out
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Run both directions.
 
@@ -543,6 +642,16 @@ class BiLSTM(nn.Module):
         Returns
         -------
         torch.Tensor of shape (N, L, 2H)
-            Forward and backward outputs concatenated, both in forward time order.
+            Forward and backward outputs concatenated (the backward ones in forward time
+            order unless ``backward="reversed"``).
         """
-        return self.lstm(x)[0]
+        if self.gates == "hard_sigmoid":
+            fwd, bwd = self._direction(x, ""), self._direction(x, "_reverse")
+        else:
+            out = self.lstm(x)[0]
+            if self.backward == "aligned":
+                return out
+            fwd, bwd = out[..., :self.hidden_size], out[..., self.hidden_size:]
+        if self.backward == "reversed":
+            bwd = bwd.flip(1)
+        return torch.cat([fwd, bwd], dim=-1)
