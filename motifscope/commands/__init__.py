@@ -26,6 +26,20 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
+
+
+@app.callback()
+def _global_options(
+    trust_code: bool = typer.Option(
+        False, "--trust-code",
+        help="Allow a run directory's config.toml to name a [model] factory: this RUNS CODE "
+        "FROM THE RUN DIRECTORY. Only for runs you trust. May also follow the verb.",
+    ),
+    debug: bool = typer.Option(False, "--debug", help="Show the traceback of an internal error."),
+) -> None:
+    """Options of every verb (``motifscope.cli.main`` reads them wherever they stand)."""
+
+
 data_app = typer.Typer(help="Convert and inspect data files.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 
