@@ -128,3 +128,86 @@ def test_verbs_refuse_factory(verb, evil_run, mat, tmp_path, capsys):
     args = [a.format(run=run, mat=mat, tmp=tmp_path) for a in verb]
     err = cli(args, capsys, names=["config.toml", "factory", "--trust-code"])
     assert not any(marker.iterdir()), err
+
+
+# ============================================================ 2. the report stays inside the run
+def _section_run(tmp_path, blocks, **files_):
+    run = init_run_dir(tmp_path / "run")
+    d = run / "analyses" / "a"
+    d.mkdir(parents=True)
+    for name, data in files_.items():
+        (d / name).write_bytes(data if isinstance(data, bytes) else data.encode())
+    (d / "section.json").write_text(json.dumps({"title": "A", "blocks": blocks}))
+    return run
+
+
+OUTSIDE = [
+    {"type": "files", "paths": ["/etc/passwd"]},
+    {"type": "table", "path": "../../../x.csv"},
+    {"type": "image", "path": "../../../x.csv"},
+    {"type": "link", "path": "x.html", "copy_dir": "../../.."},
+    {"type": "plotly", "path": "/etc/hostname"},
+    {"type": "gallery", "items": [{"image": "/etc/passwd"}]},
+]
+
+
+@pytest.mark.parametrize("block", OUTSIDE, ids=[b["type"] for b in OUTSIDE])
+def test_report_refuses_paths_outside_run(block, tmp_path, capsys):
+    (tmp_path / "x.csv").write_text("secret,1\n")
+    run = _section_run(tmp_path, [block], **{"x.html": "<p>x</p>"})
+    cli(["report", run, "--out", tmp_path / "site"], capsys,
+        names=["section.json", "outside the run directory"])
+    published = [p.name for p in (tmp_path / "site").rglob("*") if p.is_file()]
+    assert "passwd" not in published and "x.csv" not in published
+
+
+def test_report_refuses_symlink_out_of_run(tmp_path, capsys):
+    (tmp_path / "secret.txt").write_text("secret")
+    run = _section_run(tmp_path, [{"type": "files", "paths": ["link.txt"]}])
+    (run / "analyses" / "a" / "link.txt").symlink_to(tmp_path / "secret.txt")
+    cli(["report", run, "--out", tmp_path / "site"], capsys, names="link.txt")
+
+
+def test_report_embeds_json_safely(tmp_path, capsys):
+    evil = json.dumps({"data": [], "layout": {"title": {"text": "<!--<script>alert(1)</script>"}}})
+    run = _section_run(tmp_path, [{"type": "plotly", "path": "p.json"}], **{"p.json": evil})
+    cli(["report", run, "--out", tmp_path / "site"], capsys, rc=0)
+    page = (tmp_path / "site" / "a.html").read_text()
+    body = page.split('data-plot="plot-a-0">', 1)[1].split("</script>", 1)[0]
+    assert "<" not in body and json.loads(body)["layout"]["title"]["text"].startswith("<!--<script")
+
+
+BAD_RUN_FILES = {
+    "metrics not utf-8": ("metrics.json", b'{"a": "\xff\xfe"}'),
+    "metrics a list": ("metrics.json", b"[1, 2]"),
+    "metrics invalid": ("metrics.json", b"{nope"),
+    "history not utf-8": ("history.csv", b"epoch,train_loss\n1,\xff\xfe\n"),
+    "history no epoch": ("history.csv", b"a,b\n1,2\n"),
+    "history ragged": ("history.csv", b'epoch,train_loss\n1,"2\n'),
+    "history text loss": ("history.csv", b"epoch,train_loss\n1,abc\n"),
+    "config not utf-8": ("config.toml", b'[model]\nname = "\xff"\n'),
+    "section not utf-8": ("analyses/a/section.json", b'{"title": "\xff"}'),
+    "section a list": ("analyses/a/section.json", b"[]"),
+    "section title int": ("analyses/a/section.json", b'{"title": 3, "blocks": []}'),
+    "section order text": ("analyses/a/section.json", b'{"order": "x", "blocks": []}'),
+    "section blocks dict": ("analyses/a/section.json", b'{"blocks": {}}'),
+    "block a string": ("analyses/a/section.json", b'{"blocks": ["x"]}'),
+    "block unknown type": ("analyses/a/section.json", b'{"blocks": [{"type": "evil"}]}'),
+    "block path int": ("analyses/a/section.json", b'{"blocks": [{"type": "table", "path": 3}]}'),
+    "block max_rows text": ("analyses/a/section.json",
+                            b'{"blocks": [{"type": "table", "path": "t.csv", "max_rows": "x"}]}'),
+    "block data list": ("analyses/a/section.json", b'{"blocks": [{"type": "metrics", "data": [1]}]}'),
+    "table not utf-8": ("analyses/a/t.csv", b"a,b\n\xff,2\n"),
+    "plotly not json": ("analyses/a/p.json", b"{nope"),
+    "plotly not utf-8": ("analyses/a/p.json", b'{"a": "\xff"}'),
+}
+
+
+@pytest.mark.parametrize("case", BAD_RUN_FILES, ids=list(BAD_RUN_FILES))
+def test_report_bad_run_files(case, tmp_path, capsys):
+    rel, data = BAD_RUN_FILES[case]
+    run = _section_run(tmp_path, [{"type": "table", "path": "t.csv"},
+                                  {"type": "plotly", "path": "p.json"}],
+                       **{"t.csv": "a,b\n1,2\n", "p.json": "{}"})
+    (run / rel).write_bytes(data)
+    cli(["report", run, "--out", tmp_path / "site"], capsys, names=rel.rsplit("/", 1)[-1])
