@@ -42,6 +42,7 @@ changes the matrix by at most ~1e-4.
 from __future__ import annotations
 
 import io
+import math
 import os
 import re
 import tempfile
@@ -125,11 +126,14 @@ def _read_text(source) -> tuple[str, str]:
     raise InputError(f"read_meme expects a path or a text stream, got {type(source).__name__}")
 
 
-def _parse_float(tok: str, L: _Lines, what: str, motif=None) -> float:
+def _parse_float(tok: str, L: _Lines, what: str, motif=None, *, allow_inf: bool = False) -> float:
     try:
-        return float(tok)
+        v = float(tok)
     except ValueError:
         raise L.error(f"{what} {tok!r} is not a number", motif=motif) from None
+    if math.isnan(v) or (math.isinf(v) and not allow_inf):
+        raise L.error(f"{what} {tok!r} is not a finite number", motif=motif)
+    return v
 
 
 def _parse_alphabet_line(rest: str, L: _Lines) -> None:
@@ -301,7 +305,7 @@ def _parse_motif(L: _Lines, line: str, bg: np.ndarray, src: str) -> Motif:
                     raise L.error(f"nsites= {kv['nsites']} is negative", motif=name)
                 nsites = int(n) if n == int(n) else n
             if "e" in kv:
-                evalue = _parse_float(kv["e"], L, "E", name)
+                evalue = _parse_float(kv["e"], L, "E", name, allow_inf=True)
             continue
         if low.startswith("url"):
             L.i += 1

@@ -9,7 +9,9 @@ messages.
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import sys
 
 import numpy as np
@@ -54,9 +56,9 @@ def zoo_run(tmp_path_factory):
     from motifscope import zoo
 
     torch.manual_seed(0)
-    m = zoo.build("deepsea_demo", **OVER)
+    m = zoo.build("danq_demo", **OVER)
     run = init_run_dir(tmp_path_factory.mktemp("hostile") / "run")
-    write_config(run, {"model": {"name": "deepsea_demo", "overrides": OVER}})
+    write_config(run, {"model": {"name": "danq_demo", "overrides": OVER}})
     atomic_torch_save(m.state_dict(), run / MODEL_FILE)
     return run
 
@@ -211,3 +213,325 @@ def test_report_bad_run_files(case, tmp_path, capsys):
                        **{"t.csv": "a,b\n1,2\n", "p.json": "{}"})
     (run / rel).write_bytes(data)
     cli(["report", run, "--out", tmp_path / "site"], capsys, names=rel.rsplit("/", 1)[-1])
+
+
+# ============================================================ 3. readers: no tracebacks
+GOOD_MEME = """MEME version 4
+
+ALPHABET= ACGT
+
+strands: + -
+
+Background letter frequencies
+A 0.25 C 0.25 G 0.25 T 0.25
+
+MOTIF M1
+letter-probability matrix: alength= 4 w= 2 nsites= 10 E= 0
+0.7 0.1 0.1 0.1
+0.1 0.1 0.1 0.7
+"""
+MEME_NUMBERS = {
+    "w inf": ("w= 2", "w= inf"), "w nan": ("w= 2", "w= nan"), "w 1e400": ("w= 2", "w= 1e400"),
+    "nsites inf": ("nsites= 10", "nsites= inf"), "nsites nan": ("nsites= 10", "nsites= nan"),
+    "nsites 1e400": ("nsites= 10", "nsites= 1e400"), "alength inf": ("alength= 4", "alength= inf"),
+    "background nan": ("A 0.25 C", "A nan C"), "E nan": ("E= 0", "E= nan"),
+    "matrix inf": ("0.7 0.1 0.1 0.1", "inf 0.1 0.1 0.1"),
+}
+
+
+@pytest.mark.parametrize("case", MEME_NUMBERS, ids=list(MEME_NUMBERS))
+def test_meme_non_finite_numbers(case, tmp_path, capsys):
+    from motifscope.errors import MotifFormatError
+    from motifscope.meme import read_meme
+
+    old, new = MEME_NUMBERS[case]
+    p = tmp_path / "q.meme"
+    p.write_text(GOOD_MEME.replace(old, new))
+    with pytest.raises(MotifFormatError, match="q.meme"):
+        read_meme(p)
+    cli(["tomtom", p, "--db", p, "--out", tmp_path / "t.tsv"], capsys, names="q.meme")
+
+
+def test_meme_property_based_mutations(tmp_path):
+    """Random edits of a valid MEME file either parse or raise a MotifscopeError."""
+    hypothesis = pytest.importorskip("hypothesis")
+    from hypothesis import strategies as st
+
+    from motifscope.errors import MotifscopeError
+    from motifscope.meme import read_meme
+
+    tokens = st.sampled_from(["inf", "nan", "-1", "1e400", "", "x", "0", "\u00e9", "=", "MOTIF",
+                              "w=", "letter-probability matrix:", "\t", "9" * 30, "\x00"])
+
+    @hypothesis.settings(max_examples=150, deadline=None, database=None)
+    @hypothesis.given(pos=st.integers(0, len(GOOD_MEME)), cut=st.integers(0, 6), tok=tokens)
+    def edit(pos, cut, tok):
+        text = GOOD_MEME[:pos] + tok + GOOD_MEME[pos + cut:]
+        try:
+            read_meme(io.StringIO(text))
+        except MotifscopeError:
+            pass
+
+    values = st.one_of(st.floats(allow_nan=True, allow_infinity=True).map(repr),
+                       st.integers(-10, 10**30).map(str), st.text(max_size=4),
+                       st.sampled_from(["1e400", "-1e400", "inf", "nan", "4.5", "0x10"]))
+
+    @hypothesis.settings(max_examples=150, deadline=None, database=None)
+    @hypothesis.given(key=st.sampled_from(["alength= 4", "w= 2", "nsites= 10", "E= 0"]),
+                      value=values)
+    def field(key, value):
+        text = GOOD_MEME.replace(key, key.split("=")[0] + "= " + value.replace("\n", " "))
+        try:
+            read_meme(io.StringIO(text))
+        except MotifscopeError:
+            pass
+
+    edit()
+    field()
+
+
+def test_tomtom_empty_query_file_is_named(tmp_path, capsys):
+    p = tmp_path / "empty.meme"
+    p.write_text(GOOD_MEME.split("MOTIF")[0])
+    cli(["tomtom", p, "--db", p, "--out", tmp_path / "t.tsv"], capsys, names="empty.meme")
+
+
+def _v5_sparse(path, X, y):
+    import scipy.io
+    import scipy.sparse
+
+    xa = np.asarray(X)[:, [0, 2, 1, 3], :].astype(np.uint8)
+    scipy.io.savemat(path, {"testxdata": xa, "testdata": scipy.sparse.csc_matrix(y.astype(float))})
+    return path
+
+
+def test_mat_sparse_labels_read_as_dense(tmp_path):
+    from motifscope.data.deepsea import read_mat
+
+    X, y = files.random_split(8, 60, 3, seed=2)
+    p = _v5_sparse(tmp_path / "test.mat", X, y)
+    Xr, yr = read_mat(p)
+    assert torch.equal(Xr, torch.from_numpy(X).float()) and torch.equal(yr, torch.from_numpy(y))
+
+
+def test_mat_sparse_labels_cli(zoo_run, tmp_path, capsys):
+    X, y = files.random_split(8, 60, 3, seed=2)
+    p = _v5_sparse(tmp_path / "test.mat", X, y)
+    cli(["evaluate", zoo_run, "--data", p, "--out", tmp_path / "ev"], capsys, rc=0)
+    cli(["data", "pack", p, "--out", tmp_path / "packed"], capsys, rc=0)
+
+
+@pytest.mark.parametrize("verb", ["evaluate", "kernels", "data pack"])
+def test_mat_zero_rows(verb, zoo_run, tmp_path, capsys):
+    X, y = files.random_split(0, 60, 3, strand_pairs=False)
+    p = files.write_v5(tmp_path / "empty.mat", X, y, split="test")
+    args = {"evaluate": ["evaluate", zoo_run, "--data", p, "--out", tmp_path / "ev"],
+            "kernels": ["kernels", zoo_run, "--data", p, "--out", tmp_path / "k.meme"],
+            "data pack": ["data", "pack", p, "--out", tmp_path / "pk"]}[verb]
+    cli(args, capsys, names=["empty.mat", "0 sequences"])
+    assert not (tmp_path / "k.meme").exists() and not (tmp_path / "ev" / "summary.json").exists()
+
+
+def test_mat_length_mismatch_names_file(zoo_run, tmp_path, capsys):
+    X, y = files.random_split(8, 100, 3)
+    p = files.write_v5(tmp_path / "long.mat", X, y, split="test")
+    cli(["evaluate", zoo_run, "--data", p], capsys, names="long.mat")
+    cli(["kernels", zoo_run, "--data", p, "--out", tmp_path / "k.meme"], capsys, names="long.mat")
+
+
+def _fasta(path, records):
+    path.write_text("".join(f">{n}\n{s}\n" for n, s in records), encoding="utf-8")
+    return path
+
+
+def test_fasta_corrupt_gzip(zoo_run, tmp_path, capsys):
+    import gzip
+
+    raw = gzip.compress(b">a\n" + b"ACGT" * 500 + b"\n")
+    p = tmp_path / "bad.fa.gz"
+    p.write_bytes(raw[:20] + bytes(b ^ 0x55 for b in raw[20:40]) + raw[40:])
+    cli(["predict", zoo_run, "--data", p, "--out", tmp_path / "p.tsv"], capsys, names="bad.fa.gz")
+    assert not (tmp_path / "p.tsv").exists()
+
+
+def test_fasta_not_utf8(zoo_run, tmp_path, capsys):
+    p = tmp_path / "latin1.fa"
+    p.write_bytes(b">s\xe9q\nACGT\n")
+    cli(["predict", zoo_run, "--data", p, "--out", tmp_path / "p.tsv"], capsys,
+        names=["latin1.fa", "line 1", "UTF-8"])
+
+
+def test_fasta_utf8_names_round_trip(zoo_run, tmp_path, capsys):
+    p = _fasta(tmp_path / "u.fa", [("séquence_α", "ACGT" * 15), ("b", "A" * 60)])
+    cli(["predict", zoo_run, "--data", p, "--out", tmp_path / "p.tsv"], capsys, rc=0)
+    assert (tmp_path / "p.tsv").read_text(encoding="utf-8").splitlines()[1].startswith("séquence_α\t")
+
+
+def test_temporal_fasta_header_is_not_mathtext(zoo_run, tmp_path, capsys):
+    p = _fasta(tmp_path / "m.fa", [(r"$\notacommand$ x", "ACGT" * 15)])
+    cli(["temporal", zoo_run, "--data", p, "--target", "0", "--n", "1", "--step", "10",
+         "--out", tmp_path / "t"], capsys, rc=0)
+    assert (tmp_path / "t" / "temporal_0.png").stat().st_size > 0
+
+
+def _hdf5(path, arr):
+    import h5py
+
+    with h5py.File(path, "w") as f:
+        f["testxdata"] = arr
+    return path
+
+
+@pytest.mark.parametrize("bad", ["nan", "two", "several bases", "zero rows"])
+def test_predict_hdf5_values(bad, zoo_run, tmp_path, capsys):
+    X, _ = files.random_split(4, 60, 3)
+    arr = X[:, [0, 2, 1, 3], :].astype(np.float32)
+    if bad == "nan":
+        arr[1, 0, 5] = np.nan
+    elif bad == "two":
+        arr[2, 1, 7] = 2
+    elif bad == "several bases":
+        arr[0, :, 3] = 1
+    else:
+        arr = arr[:0]
+    p = _hdf5(tmp_path / "in.h5", arr)
+    cli(["predict", zoo_run, "--data", p, "--out", tmp_path / "p.tsv"], capsys,
+        names=["in.h5", "testxdata"])
+    assert not (tmp_path / "p.tsv").exists()
+
+
+CONFIGS = {
+    "name int": {"model": {"name": 3}},
+    "overrides int": {"model": {"name": "danq_demo", "overrides": 5}},
+    "override text": {"model": {"name": "danq_demo", "overrides": {**OVER, "width": "abc"}}},
+    "override nan": {"model": {"name": "danq_demo", "overrides": {**OVER, "width": float("nan")}}},
+    "unknown model": {"model": {"name": "no_such_model"}},
+    "unknown override": {"model": {"name": "danq_demo", "overrides": {"bogus": 1}}},
+    "no model table": {"training": {}},
+    "model not a table": {"model": 3},
+    "kwargs not a table": {"model": {"factory": "x:y", "kwargs": 3}},
+}
+
+
+@pytest.mark.parametrize("case", CONFIGS, ids=list(CONFIGS))
+def test_config_toml_types(case, zoo_run, tmp_path, capsys):
+    run = init_run_dir(tmp_path / "run")
+    (run / MODEL_FILE).write_bytes((zoo_run / MODEL_FILE).read_bytes())
+    write_config(run, CONFIGS[case])
+    with pytest.raises(RunDirError, match="config.toml"):
+        load_run(run, trust_code=case == "kwargs not a table")
+    cli(["optimize", run, "--target", "0", "--steps", "1"], capsys, names="config.toml")
+
+
+def test_evil_pickle_is_one_line(tmp_path, capsys):
+    class Evil:
+        def __reduce__(self):
+            return (print, ("pwned",))
+
+    run = init_run_dir(tmp_path / "run")
+    write_config(run, {"model": {"name": "danq_demo", "overrides": OVER}})
+    torch.save({"w": Evil()}, run / MODEL_FILE)
+    err = cli(["optimize", run, "--target", "0", "--steps", "1"], capsys, names="model.pt")
+    assert "pwned" not in capsys.readouterr().out + err
+
+
+# ============================================================ 4. options: ranges, outputs, devices
+def _opt_cases():
+    r, m = "{run}", "{mat}"
+    return {
+        "evaluate --n 0": ["evaluate", r, "--data", m, "--n", "0"],
+        "evaluate --n -5": ["evaluate", r, "--data", m, "--n", "-5"],
+        "temporal --target 99": ["temporal", r, "--data", m, "--target", "99"],
+        "temporal --target -1": ["temporal", r, "--data", m, "--target", "-1"],
+        "temporal --n 0": ["temporal", r, "--data", m, "--target", "0", "--n", "0"],
+        "temporal --n -1": ["temporal", r, "--data", m, "--target", "0", "--n", "-1"],
+        "optimize --target 3": ["optimize", r, "--target", "3"],
+        "optimize --lr nan": ["optimize", r, "--target", "0", "--lr", "nan"],
+        "optimize --lr 0": ["optimize", r, "--target", "0", "--lr", "0"],
+        "decouple --neurons 5-2": ["decouple", r, "--layer", "1", "--neurons", "5-2", "--db", "none"],
+        "decouple --population 0": ["decouple", r, "--layer", "1", "--population", "0"],
+        "train --set width=abc": ["train", "--data", "{tmp}", "--out", "{tmp}/r", "--set", "width=abc"],
+        "train --n-train 0": ["train", "--data", "{tmp}", "--out", "{tmp}/r", "--n-train", "0"],
+        "train --threads 0": ["train", "--data", "{tmp}", "--out", "{tmp}/r", "--threads", "0"],
+        "train --max-steps 0": ["train", "--data", "{tmp}", "--out", "{tmp}/r", "--max-steps", "0"],
+        "train --lr nan": ["train", "--data", "{tmp}", "--out", "{tmp}/r", "--lr", "nan"],
+        "tomtom --thresh abc": ["tomtom", "{meme}", "--db", "{meme}", "--out", "{tmp}/t.tsv",
+                                "--thresh", "abc"],
+        "tomtom --thresh nan": ["tomtom", "{meme}", "--db", "{meme}", "--out", "{tmp}/t.tsv",
+                                "--thresh", "nan"],
+        "kernels --device foo": ["kernels", r, "--data", m, "--device", "foo"],
+        "predict --device cuda:99": ["predict", r, "--data", m, "--out", "{tmp}/p.tsv",
+                                     "--device", "cuda:99"],
+        "predict --out dir": ["predict", r, "--data", m, "--out", "{tmp}"],
+        "predict --out below file": ["predict", r, "--data", m, "--out", "{mat}/p.tsv"],
+        "evaluate --out a file": ["evaluate", r, "--data", m, "--out", "{mat}"],
+        "report --out below file": ["report", r, "--out", "{mat}/site"],
+        "tomtom --out dir": ["tomtom", "{meme}", "--db", "{meme}", "--out", "{tmp}"],
+        "simulate --gc 2": ["simulate", "--out", "{tmp}/s", "--gc", "2"],
+        "unknown option": ["kernels", r, "--data", m, "--bogus"],
+    }
+
+
+OPT_CASES = _opt_cases()
+OPT_NAMES = {"train --set width=abc": "width", "decouple --neurons 5-2": "5-2",
+             "optimize --target 3": "target 3", "temporal --target 99": "--target 99",
+             "unknown option": "--bogus"}
+
+
+@pytest.mark.parametrize("case", OPT_CASES, ids=list(OPT_CASES))
+def test_option_ranges_and_outputs(case, zoo_run, mat, tmp_path, capsys):
+    meme = tmp_path / "q.meme"
+    meme.write_text(GOOD_MEME)
+    if "train" in case:
+        for split in ("train", "valid", "test"):
+            X, y = files.random_split(8, 60, 3, seed=3)
+            files.write_v5(tmp_path / f"{split}.mat", X, y, split=split)
+    if "cuda:99" in case and torch.cuda.device_count() >= 99:  # pragma: no cover
+        pytest.skip("a machine with 99 GPUs")
+    args = [a.format(run=zoo_run, mat=mat, tmp=tmp_path, meme=meme) for a in OPT_CASES[case]]
+    default = case.split()[1] if case.split()[1].startswith("--") else None
+    cli(args, capsys, names=OPT_NAMES.get(case, default))
+    assert not (tmp_path / "r").exists() and not (tmp_path / "s").exists()
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0,
+                    reason="root may write anywhere")
+def test_output_folder_without_permission(zoo_run, mat, tmp_path, capsys):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o500)
+    try:
+        cli(["predict", zoo_run, "--data", mat, "--out", ro / "p.tsv"], capsys,
+            names=["--out", "permission"])
+    finally:
+        ro.chmod(0o700)
+
+
+def test_temporal_failure_leaves_nothing(zoo_run, tmp_path, capsys, monkeypatch):
+    import motifscope.temporal as tm
+
+    X, y = files.random_split(4, 60, 3)
+    p = files.write_v5(tmp_path / "t.mat", X, y, split="test")
+
+    def boom(*a, **k):
+        raise RuntimeError("figure failed")
+
+    monkeypatch.setattr(tm, "temporal_figure", boom)
+    cli(["temporal", zoo_run, "--data", p, "--target", "0", "--n", "2", "--step", "20",
+         "--out", tmp_path / "t"], capsys, rc=1)
+    assert not (tmp_path / "t").exists() or not any((tmp_path / "t").iterdir())
+
+
+def test_internal_error_is_one_line_and_debug_shows_traceback(zoo_run, tmp_path, capsys,
+                                                               monkeypatch):
+    import motifscope.optimize as om
+
+    def boom(*a, **k):
+        raise RuntimeError("kaputt")
+
+    monkeypatch.setattr(om, "optimize_input", boom)
+    err = cli(["optimize", zoo_run, "--target", "0"], capsys, rc=1)
+    assert err.strip().splitlines() == [err.strip()] and "internal error" in err
+    assert "please report" in err and "kaputt" in err
+    with pytest.raises(RuntimeError, match="kaputt"):
+        main(["--debug", "optimize", str(zoo_run), "--target", "0"])

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from motifscope.commands import app
+from motifscope.commands import app, finite, out_dir, positive
 
 
 def _load_sequences(data: Path, n: int, target: int | None, seq_len: int | None):
@@ -40,13 +40,15 @@ def _load_sequences(data: Path, n: int, target: int | None, seq_len: int | None)
 def temporal_cmd(
     run: Path = typer.Argument(..., help="Run directory."),
     data: Path = typer.Option(..., "--data", help="DeepSEA-layout .mat/.h5 file or FASTA."),
-    target: int = typer.Option(..., "--target", help="Target index."),
-    n: int = typer.Option(20, "--n", help="Number of sequences (positives for the target first)."),
-    step: int = typer.Option(1, "--step", help="Score every STEP-th position."),
+    target: int = typer.Option(..., "--target", min=0, help="Target index."),
+    n: int = typer.Option(20, "--n", min=1, help="Number of sequences (positives for the target first)."),
+    step: int = typer.Option(1, "--step", min=1, help="Score every STEP-th position."),
     reference: str = typer.Option("zeros", "--reference", help="'zeros' (N) or 'background' (0.25)."),
-    out: Path = typer.Option(None, "--out", help="Output directory [default: RUN/analyses/temporal]."),
+    out: Path = typer.Option(None, "--out", callback=out_dir, help="Output directory [default: RUN/analyses/temporal]."),
 ):
     """Temporal output scores: the target's score after each prefix and suffix."""
+    import io
+
     import matplotlib
 
     matplotlib.use("Agg")
@@ -54,27 +56,38 @@ def temporal_cmd(
     import numpy as np
 
     from motifscope import load_run
+    from motifscope._validation import check_model_input
     from motifscope.report import write_section
+    from motifscope.rundir import atomic_write_bytes
     from motifscope.sequence import decode
     from motifscope.temporal import plot_temporal, temporal_figure, temporal_scores
 
     model = load_run(run).model
     X, names = _load_sequences(data, n, target, getattr(model, "seq_len", None))
+    check_model_input(model, X, data)
     res = temporal_scores(model, X, target=target, direction="both", step=step, reference=reference)
     out = out or Path(run) / "analyses" / "temporal"
-    out.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(out / "temporal_scores.npz", forward=res.forward, backward=res.backward,
+    # everything is computed first and written at the end, so a failure leaves nothing
+    npz = io.BytesIO()
+    np.savez_compressed(npz, forward=res.forward, backward=res.backward,
                         positions=res.positions, full=res.full, names=np.asarray(names))
+    outputs = {"temporal_scores.npz": npz.getvalue()}
     seqs = decode(X)
     gallery = []
     for i in range(min(len(seqs), 8)):
         fig, ax = plt.subplots(figsize=(12, 1.6))
-        plot_temporal(res, i, seq=seqs[i], ax=ax, title=f"{names[i]}: p = {res.full[i]:.3f}")
+        label = str(names[i]).replace("$", r"\$")  # FASTA names are not mathtext
+        plot_temporal(res, i, seq=seqs[i], ax=ax, title=f"{label}: p = {res.full[i]:.3f}")
         fig.tight_layout()
-        fig.savefig(out / f"temporal_{i}.png", dpi=100)
+        png = io.BytesIO()
+        fig.savefig(png, format="png", dpi=100)
         plt.close(fig)
+        outputs[f"temporal_{i}.png"] = png.getvalue()
         gallery.append({"type": "image", "path": f"temporal_{i}.png", "caption": str(names[i])})
-    (out / "temporal_0.plotly.json").write_text(temporal_figure(res, 0, seq=seqs[0]).to_json())
+    outputs["temporal_0.plotly.json"] = temporal_figure(res, 0, seq=seqs[0]).to_json().encode()
+    out.mkdir(parents=True, exist_ok=True)
+    for name, data_ in outputs.items():
+        atomic_write_bytes(out / name, data_)
     write_section(out, title="Temporal output scores", order=40,
                   summary=f"target {target}, {len(seqs)} sequences, {res.mode} mode", blocks=[
         {"type": "text", "text": (
@@ -91,14 +104,14 @@ def temporal_cmd(
 @app.command("optimize")
 def optimize_cmd(
     run: Path = typer.Argument(..., help="Run directory."),
-    target: int = typer.Option(..., "--target", help="Target index."),
-    steps: int = typer.Option(1000, "--steps", help="Optimiser steps (DeMo: 1000)."),
-    restarts: int = typer.Option(4, "--restarts", help="Independent starts (best kept)."),
+    target: int = typer.Option(..., "--target", min=0, help="Target index."),
+    steps: int = typer.Option(1000, "--steps", min=1, help="Optimiser steps (DeMo: 1000)."),
+    restarts: int = typer.Option(4, "--restarts", min=1, help="Independent starts (best kept)."),
     parametrization: str = typer.Option("softmax", "--parametrization", help="'softmax' or DeMo's 'raw'."),
-    lr: float = typer.Option(0.05, "--lr", help="Learning rate (DeMo: 0.05)."),
-    l2: float = typer.Option(0.009, "--l2", help="L2 weight λ (DeMo: 0.009)."),
+    lr: float = typer.Option(0.05, "--lr", callback=positive, help="Learning rate (DeMo: 0.05)."),
+    l2: float = typer.Option(0.009, "--l2", min=0, callback=finite, help="L2 weight λ (DeMo: 0.009)."),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
-    out: Path = typer.Option(None, "--out", help="Output directory [default: RUN/analyses/optimize]."),
+    out: Path = typer.Option(None, "--out", callback=out_dir, help="Output directory [default: RUN/analyses/optimize]."),
 ):
     """Class optimisation: the input that maximises a target, as a PPM, logo and MEME."""
     import matplotlib

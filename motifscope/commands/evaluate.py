@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from motifscope.commands import app
+from motifscope.commands import app, check_device, out_dir
 
 __all__ = ["evaluate_command", "evaluate_run"]
 
@@ -41,6 +41,7 @@ def evaluate_run(run_dir, data, out=None, *, n: int | None = None, strand: str =
     import numpy as np
     import torch
 
+    from motifscope._validation import check_model_input
     from motifscope.data.deepsea import read_mat
     from motifscope.evaluate import compare_published, evaluate, plot_comparison
     from motifscope.strands import check_strand_pairs
@@ -49,6 +50,7 @@ def evaluate_run(run_dir, data, out=None, *, n: int | None = None, strand: str =
     run = load_run(run_dir)
     out = Path(out) if out is not None else run.path / "analyses" / "evaluate"
     X, y = read_mat(data)
+    check_model_input(run.model, X, data)
     if n is not None and n < X.shape[0]:
         if strand in ("auto", "halves") and check_strand_pairs(X):
             half, k = X.shape[0] // 2, max(n // 2, 1)
@@ -102,13 +104,13 @@ def evaluate_run(run_dir, data, out=None, *, n: int | None = None, strand: str =
 def evaluate_command(
     run: Path = typer.Argument(..., help="Run directory (motifscope train --out)."),
     data: Path = typer.Option(..., "--data", "-d", help="Labelled file, e.g. test.mat."),
-    out: Path = typer.Option(None, "--out", "-o",
+    out: Path = typer.Option(None, "--out", "-o", callback=out_dir,
                              help="Output folder (default RUN/analyses/evaluate)."),
-    n: int = typer.Option(None, "--n", help="Use only N rows (strand pairs kept together)."),
+    n: int = typer.Option(None, "--n", min=1, help="Use only N rows (strand pairs kept together)."),
     strand: str = typer.Option("auto", "--strand",
                                help="Strand averaging: auto, halves, rc or none."),
-    batch_size: int = typer.Option(256, "--batch-size", help="Prediction batch size."),
-    device: str = typer.Option("auto", "--device", help="cpu, cuda or auto."),
+    batch_size: int = typer.Option(256, "--batch-size", min=1, help="Prediction batch size."),
+    device: str = typer.Option("auto", "--device", callback=check_device, help="cpu, cuda or auto."),
 ) -> None:
     """Per-target AUROC/AUPR (CSV + JSON); with 919 targets also the published comparison."""
     from motifscope.errors import ConfigError
