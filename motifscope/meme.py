@@ -111,18 +111,25 @@ class _Lines:
         return MotifFormatError(f"{where}: {msg}")
 
 
+def _decode(data: bytes, name: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        raise MotifFormatError(f"{name}: line {line}: not UTF-8 text (byte "
+                               f"{data[e.start:e.start + 1]!r}); expected a MEME text file") from None
+
+
 def _read_text(source) -> tuple[str, str]:
     if hasattr(source, "read"):
         text = source.read()
-        if isinstance(text, bytes):
-            text = text.decode("utf-8", errors="replace")
-        return text, getattr(source, "name", "<stream>")
+        name = getattr(source, "name", "<stream>")
+        return (_decode(text, name) if isinstance(text, bytes) else text), name
     if isinstance(source, (str, os.PathLike)):
         p = Path(source)
         if not p.is_file():
             raise InputError(f"{p}: MEME file not found")
-        with open(p, encoding="utf-8", errors="replace", newline="") as fh:
-            return fh.read(), str(p)
+        return _decode(p.read_bytes(), str(p)), str(p)
     raise InputError(f"read_meme expects a path or a text stream, got {type(source).__name__}")
 
 

@@ -273,9 +273,13 @@ def _read_metrics(run_dir: Path) -> dict:
     if not path.is_file():
         return {}
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise RunDirError(f"{path}: not valid JSON ({e})") from None
+        metrics = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
+        raise RunDirError(f"{path}: not valid JSON ({_first_line(e)})") from None
+    if not isinstance(metrics, dict):
+        raise RunDirError(f"{path}: holds a JSON {type(metrics).__name__}; expected an object "
+                          f"of metric: value")
+    return metrics
 
 
 def init_run_dir(run_dir: str | os.PathLike) -> Path:
@@ -461,7 +465,18 @@ def load_state_dict(path: str | os.PathLike) -> dict:
         obj = obj["state_dict"]
     if not isinstance(obj, dict):
         raise RunDirError(f"{path}: expected a state_dict, found {type(obj).__name__}")
+    _check_finite(obj, path)
     return obj
+
+
+def _check_finite(state: dict, path) -> None:
+    """Weights holding NaN or inf would give NaN predictions silently: refuse them."""
+    import torch
+
+    for k, v in state.items():
+        if isinstance(v, torch.Tensor) and v.is_floating_point() and not bool(torch.isfinite(v).all()):
+            raise RunDirError(f"{path}: weight {k!r} holds NaN or inf values; expected finite "
+                              f"weights (a diverged or corrupt training run?)")
 
 
 def load_run(run_dir: str | os.PathLike, *, device: str = "cpu", checkpoint: str = "best",
@@ -518,6 +533,9 @@ def load_run(run_dir: str | os.PathLike, *, device: str = "cpu", checkpoint: str
             raise RunDirError(
                 f"{wpath}: cannot be read as a checkpoint ({_first_line(e)})"
             ) from None
+        if not isinstance(state, dict):
+            raise RunDirError(f"{wpath}: 'model' is {type(state).__name__}; expected a state_dict")
+        _check_finite(state, wpath)
     else:
         state = load_state_dict(wpath)
     if trust_code is None:

@@ -14,6 +14,8 @@ import json
 import os
 import sys
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -535,3 +537,69 @@ def test_internal_error_is_one_line_and_debug_shows_traceback(zoo_run, tmp_path,
     assert "please report" in err and "kaputt" in err
     with pytest.raises(RuntimeError, match="kaputt"):
         main(["--debug", "optimize", str(zoo_run), "--target", "0"])
+
+
+# ============================================================ 5. more silent acceptances
+def _copy_run(zoo_run, tmp_path):
+    import shutil
+
+    return Path(shutil.copytree(zoo_run, tmp_path / "run"))
+
+
+def test_nan_weights_refused(zoo_run, tmp_path, capsys):
+    run = _copy_run(zoo_run, tmp_path)
+    sd = torch.load(run / MODEL_FILE, weights_only=True)
+    k = next(iter(sd))
+    sd[k] = torch.full_like(sd[k], float("nan"))
+    torch.save(sd, run / MODEL_FILE)
+    cli(["predict", run, "--data", _fasta(tmp_path / "a.fa", [("a", "ACGT")]),
+         "--out", tmp_path / "p.tsv"], capsys, names=["model.pt", k, "NaN"])
+    assert not (tmp_path / "p.tsv").exists()
+
+
+def test_metrics_json_must_be_an_object(zoo_run, tmp_path):
+    run = _copy_run(zoo_run, tmp_path)
+    (run / "metrics.json").write_text("[1, 2]")
+    with pytest.raises(RunDirError, match="metrics.json"):
+        load_run(run)
+
+
+@pytest.mark.parametrize("labels", ["one row", "all negative", "none"])
+def test_evaluate_without_scorable_targets(labels, zoo_run, tmp_path, capsys):
+    X, y = files.random_split(8, 60, 3, seed=4)
+    if labels == "one row":
+        p = files.write_v5(tmp_path / "d.mat", X[:1], y[:1], split="test")
+    elif labels == "all negative":
+        p = files.write_v5(tmp_path / "d.mat", X, 0 * y, split="test")
+    else:
+        p = _hdf5(tmp_path / "d.mat", X[:, [0, 2, 1, 3], :])
+    cli(["evaluate", zoo_run, "--data", p, "--out", tmp_path / "ev"], capsys, names="d.mat")
+    assert not (tmp_path / "ev" / "summary.json").exists()
+
+
+def test_meme_not_utf8(tmp_path, capsys):
+    p = tmp_path / "q.meme"
+    p.write_bytes(GOOD_MEME.replace("MOTIF M1", "MOTIF M\xe9").encode("latin-1"))
+    cli(["tomtom", p, "--db", p, "--out", tmp_path / "t.tsv"], capsys,
+        names=["q.meme", "line 10", "UTF-8"])
+
+
+def test_fasta_with_bom_and_decouple_db_checked_first(zoo_run, tmp_path, capsys):
+    p = tmp_path / "bom.fa"
+    p.write_bytes(b"\xef\xbb\xbf>a\n" + b"ACGT" * 15 + b"\n")
+    cli(["predict", zoo_run, "--data", p, "--out", tmp_path / "p.tsv"], capsys, rc=0)
+    cli(["decouple", zoo_run, "--layer", "1", "--db", p, "--out", tmp_path / "nm"], capsys,
+        names="bom.fa")
+    assert not (tmp_path / "nm").exists()
+
+
+@pytest.mark.parametrize("opt", ["lr=abc", "epochs=abc", "epochs=2.5", "amp=1"])
+def test_train_set_types(opt):
+    from motifscope.errors import ConfigError
+    from motifscope.train import TrainConfig
+
+    key, value = opt.split("=")
+    from motifscope.commands.train import parse_set
+
+    with pytest.raises(ConfigError, match=f"training option {key}"):
+        TrainConfig(**parse_set([opt]))

@@ -74,6 +74,11 @@ def decouple_cmd(
     targets = None if db.lower() == "none" else db
     if targets not in (None, "jaspar") and not Path(targets).is_file():
         raise ConfigError(f"--db {db}: no such MEME file (or use 'jaspar' / 'none')")
+    if targets not in (None, "jaspar"):
+        from motifscope.meme import read_meme
+
+        if not read_meme(targets):  # checked before hours of decoupling, not after
+            raise ConfigError(f"--db {db}: holds no motifs; expected a MEME file with motifs")
     model = load_model(run)
     out = out or Path(run) / "analyses" / "neuronmotif"
     kw = {} if population is None else {"population": population}

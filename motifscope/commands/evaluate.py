@@ -43,6 +43,7 @@ def evaluate_run(run_dir, data, out=None, *, n: int | None = None, strand: str =
 
     from motifscope._validation import check_model_input
     from motifscope.data.deepsea import read_mat
+    from motifscope.errors import InputError
     from motifscope.evaluate import compare_published, evaluate, plot_comparison
     from motifscope.strands import check_strand_pairs
     from motifscope.rundir import _clean_json, atomic_write_text, load_run
@@ -50,6 +51,9 @@ def evaluate_run(run_dir, data, out=None, *, n: int | None = None, strand: str =
     run = load_run(run_dir)
     out = Path(out) if out is not None else run.path / "analyses" / "evaluate"
     X, y = read_mat(data)
+    if y is None:
+        raise InputError(f"{data}: holds no labels; evaluate needs a labelled file such as "
+                         f"test.mat (sequences and their 0/1 targets)")
     check_model_input(run.model, X, data)
     if n is not None and n < X.shape[0]:
         if strand in ("auto", "halves") and check_strand_pairs(X):
@@ -60,6 +64,10 @@ def evaluate_run(run_dir, data, out=None, *, n: int | None = None, strand: str =
             X, y = X[:n], y[:n]
     df = evaluate(run.model, X, y, strand_average=None if strand == "none" else strand,
                   batch_size=batch_size, device=device, progress=progress)
+    if not df.attrs.get("n_scored"):
+        raise InputError(f"{data}: none of the {df.attrs.get('n_targets', y.shape[1])} targets "
+                         f"has both positive and negative labels in the {X.shape[0]} rows used; "
+                         f"expected rows of both classes (use more rows, or another file)")
     out.mkdir(parents=True, exist_ok=True)
     files = {"per_target": out / "per_target.csv"}
     atomic_write_text(files["per_target"], df.to_csv(index=False))
