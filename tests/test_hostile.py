@@ -603,3 +603,115 @@ def test_train_set_types(opt):
 
     with pytest.raises(ConfigError, match=f"training option {key}"):
         TrainConfig(**parse_set([opt]))
+
+
+def test_optimize_failure_leaves_nothing(zoo_run, tmp_path, capsys, monkeypatch):
+    import motifscope.meme as mm
+
+    def boom(*a, **k):
+        raise RuntimeError("meme failed")
+
+    monkeypatch.setattr(mm, "write_meme", boom)
+    monkeypatch.setattr(mm, "format_meme", boom)
+    cli(["optimize", zoo_run, "--target", "0", "--steps", "2", "--restarts", "1",
+         "--out", tmp_path / "o"], capsys, rc=1)
+    assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
+
+
+# ============================================================ 6. property-based: FASTA, TOML, JSON
+def _hyp():
+    hypothesis = pytest.importorskip("hypothesis")
+    from hypothesis import strategies as st
+
+    return hypothesis, st
+
+
+def test_fasta_property_based_bytes(tmp_path):
+    """Random byte edits of a FASTA file (plain or gzip) parse or raise DataFormatError."""
+    import gzip
+
+    hypothesis, st = _hyp()
+    from motifscope.data.fasta import read_fasta
+    from motifscope.errors import MotifscopeError
+
+    good = b">r1 s\xc3\xa9q\nACGTNacgt\nAC\n>r2\nGGGG\n"
+    p = tmp_path / "f.fa"
+
+    @hypothesis.settings(max_examples=150, deadline=None, database=None)
+    @hypothesis.given(pos=st.integers(0, len(good)), cut=st.integers(0, 4),
+                      junk=st.binary(max_size=4), gz=st.booleans(), trunc=st.integers(0, 40))
+    def check(pos, cut, junk, gz, trunc):
+        data = good[:pos] + junk + good[pos + cut:]
+        if gz:
+            data = gzip.compress(data)
+            data = data[: len(data) - trunc] if trunc < len(data) else data
+        p.write_bytes(data)
+        try:
+            read_fasta(p)
+        except MotifscopeError:
+            pass
+
+    check()
+
+
+def test_config_toml_property_based(zoo_run, tmp_path):
+    """Random [model] tables either load a model or raise RunDirError, and never run code."""
+    import shutil
+
+    hypothesis, st = _hyp()
+    run = tmp_path / "run"
+    shutil.copytree(zoo_run, run)
+    scalars = st.one_of(st.integers(-5, 10**20), st.floats(allow_nan=True), st.text(max_size=6),
+                        st.booleans(), st.lists(st.integers(0, 3), max_size=3))
+    tables = st.fixed_dictionaries({}, optional={
+        "name": st.one_of(scalars, st.sampled_from(["danq_demo", "deepsea", "os:system"])),
+        "overrides": st.one_of(scalars, st.dictionaries(
+            st.sampled_from(["width", "seq_len", "n_targets", "dropout", "bogus"]), scalars,
+            max_size=3)),
+        "factory": st.sampled_from(["os:system", "subprocess:run", "builtins:eval"]),
+        "kwargs": scalars,
+    })
+
+    @hypothesis.settings(max_examples=60, deadline=None, database=None,
+                         suppress_health_check=list(hypothesis.HealthCheck))
+    @hypothesis.given(model=tables)
+    def check(model):
+        write_config(run, {"model": model})
+        try:
+            load_run(run)
+        except RunDirError:
+            pass
+
+    check()
+
+
+def test_section_json_property_based(tmp_path):
+    """Random section manifests render or raise RunDirError (never another exception)."""
+    hypothesis, st = _hyp()
+    from motifscope.report import render_report
+
+    leaf = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.floats(allow_nan=False),
+                     st.text(max_size=8), st.sampled_from(["t.csv", "../x", "/etc/passwd", "p.json"]))
+    value = st.recursive(leaf, lambda c: st.one_of(st.lists(c, max_size=3),
+                                                    st.dictionaries(st.text(max_size=5), c, max_size=3)),
+                         max_leaves=8)
+    block = st.fixed_dictionaries({"type": st.sampled_from(
+        ["text", "metrics", "table", "image", "gallery", "plotly", "link", "files", "bogus"])},
+        optional={k: value for k in ("path", "paths", "items", "data", "text", "title",
+                                     "max_rows", "copy_dir")})
+    manifest = st.one_of(value, st.fixed_dictionaries(
+        {"blocks": st.lists(block, max_size=3)},
+        optional={"title": value, "order": value, "summary": value}))
+    run = _section_run(tmp_path, [], **{"t.csv": "a,b\n1,2\n", "p.json": "{}"})
+
+    @hypothesis.settings(max_examples=80, deadline=None, database=None,
+                         suppress_health_check=list(hypothesis.HealthCheck))
+    @hypothesis.given(m=manifest)
+    def check(m):
+        (run / "analyses" / "a" / "section.json").write_text(json.dumps(m))
+        try:
+            render_report(run, tmp_path / "site")
+        except RunDirError:
+            pass
+
+    check()

@@ -114,6 +114,8 @@ def optimize_cmd(
     out: Path = typer.Option(None, "--out", callback=out_dir, help="Output directory [default: RUN/analyses/optimize]."),
 ):
     """Class optimisation: the input that maximises a target, as a PPM, logo and MEME."""
+    import io
+
     import matplotlib
 
     matplotlib.use("Agg")
@@ -122,9 +124,10 @@ def optimize_cmd(
 
     from motifscope import load_run
     from motifscope.errors import InputError
-    from motifscope.meme import write_meme
+    from motifscope.meme import format_meme
     from motifscope.optimize import optimize_input
     from motifscope.report import write_section
+    from motifscope.rundir import atomic_write_bytes
 
     model = load_run(run).model
     T = getattr(model, "n_targets", None)
@@ -133,11 +136,14 @@ def optimize_cmd(
     res = optimize_input(model, target=target, steps=steps, restarts=restarts, lr=lr, l2=l2,
                          parametrization=parametrization, random_state=seed, progress=True)
     out = out or Path(run) / "analyses" / "optimize"
-    out.mkdir(parents=True, exist_ok=True)
     stem = f"target_{target}"
-    np.save(out / f"{stem}_ppm.npy", res.ppm)
-    np.save(out / f"{stem}_matrix.npy", res.matrix)
-    write_meme([res.motif], out / f"{stem}.meme")
+    # computed first, written at the end: a failure leaves nothing behind
+    outputs = {}
+    for name, arr in ((f"{stem}_ppm.npy", res.ppm), (f"{stem}_matrix.npy", res.matrix)):
+        buf = io.BytesIO()
+        np.save(buf, arr)
+        outputs[name] = buf.getvalue()
+    outputs[f"{stem}.meme"] = format_meme([res.motif]).encode("utf-8")
     fig, axes = plt.subplots(2, 1, figsize=(12, 4), gridspec_kw={"height_ratios": [2, 1]})
     res.plot_logo(ax=axes[0])
     axes[0].set_title(f"target {target}: optimised input (logit {res.score:.2f})")
@@ -145,8 +151,13 @@ def optimize_cmd(
     axes[1].set_xlabel("step")
     axes[1].set_ylabel("objective")
     fig.tight_layout()
-    fig.savefig(out / f"{stem}.png", dpi=100)
+    png = io.BytesIO()
+    fig.savefig(png, format="png", dpi=100)
     plt.close(fig)
+    outputs[f"{stem}.png"] = png.getvalue()
+    out.mkdir(parents=True, exist_ok=True)
+    for name, data_ in outputs.items():
+        atomic_write_bytes(out / name, data_)
     write_section(out, title="Class optimisation", order=45,
                   summary=f"target {target}: logit {res.score:.2f}", blocks=[
         {"type": "text", "text": (
