@@ -243,6 +243,20 @@ def _read_text(path: Path) -> str:
         raise RunDirError(f"{path}: not UTF-8 text (byte {e.start})") from None
 
 
+def _check_paths(section: Section) -> None:
+    """Resolve every path a section names (raises for one outside the run directory)."""
+    for b in section.blocks:
+        for key in ("path", "copy_dir"):
+            if b.get(key):
+                section.resolve(b[key])
+        for p in b.get("paths", []) if isinstance(b.get("paths"), list) else []:
+            section.resolve(p)
+        for it in b.get("items", []) if b.get("type") == "gallery" else []:
+            for key in ("image", "link"):
+                if it.get(key):
+                    section.resolve(it[key])
+
+
 def _render_blocks(section: Section, site: Path) -> list[dict]:
     copy = _Copier(site, section)
     out = []
@@ -474,10 +488,12 @@ def render_report(run_dir, out_dir=None, *, title: str | None = None) -> Path:
     if not run_dir.is_dir():
         raise RunDirError(f"{run_dir}: run directory not found")
     site = Path(out_dir) if out_dir is not None else run_dir / "report"
+    sections = _sections(run_dir)
+    for s in sections:  # every path is checked before anything is written
+        _check_paths(s)
     site.mkdir(parents=True, exist_ok=True)
     _copy_static(site)
     env = _env()
-    sections = _sections(run_dir)
     for s in sections:
         s.rendered = _render_blocks(s, site)
     nav = [{"title": "Overview", "href": "index.html"}] + [
