@@ -54,6 +54,7 @@ __all__ = [
     "atomic_write_text",
     "atomic_write_bytes",
     "atomic_torch_save",
+    "cleanup_on_failure",
     "dumps_toml",
     "read_config",
     "write_config",
@@ -117,6 +118,42 @@ def atomic_torch_save(obj: Any, path: str | os.PathLike) -> Path:
     buf = io.BytesIO()
     torch.save(obj, buf)
     return atomic_write_bytes(path, buf.getvalue())
+
+
+@contextmanager
+def cleanup_on_failure(folder: str | os.PathLike):
+    """Remove, if the block raises, every file and folder it created under ``folder``.
+
+    Analyses that write several files wrap their writing in this block, so that a failure
+    (or an interrupt) half-way leaves the folder as it was before the call, apart from
+    files that existed before and were replaced.
+
+    Parameters
+    ----------
+    folder : str or os.PathLike
+        The output folder (it need not exist yet).
+    """
+    import shutil
+
+    folder = Path(folder)
+    first_new = None  # the outermost folder this block will have created
+    q = folder
+    while not q.exists() and q != q.parent:
+        first_new, q = q, q.parent
+    before = set(folder.rglob("*")) if first_new is None and folder.is_dir() else set()
+    try:
+        yield folder
+    except BaseException:
+        if first_new is not None:
+            shutil.rmtree(first_new, ignore_errors=True)
+        elif folder.is_dir():
+            for p in sorted(set(folder.rglob("*")) - before, key=lambda x: len(x.parts),
+                            reverse=True):
+                try:
+                    p.rmdir() if p.is_dir() and not p.is_symlink() else p.unlink()
+                except OSError:
+                    pass
+        raise
 
 
 # ----------------------------------------------------------------------------- TOML

@@ -714,3 +714,30 @@ def test_section_json_property_based(tmp_path):
             pass
 
     check()
+
+
+def test_evaluate_failure_leaves_nothing(zoo_run, mat, tmp_path, capsys, monkeypatch):
+    import motifscope.report as rp
+
+    def boom(*a, **k):
+        raise RuntimeError("section failed")
+
+    monkeypatch.setattr(rp, "write_section", boom)
+    cli(["evaluate", zoo_run, "--data", mat, "--out", tmp_path / "ev" / "inner"], capsys, rc=1)
+    assert not (tmp_path / "ev").exists()
+
+
+def test_cleanup_on_failure_keeps_what_was_there(tmp_path):
+    from motifscope.rundir import cleanup_on_failure
+
+    (tmp_path / "old.txt").write_text("kept")
+    with pytest.raises(KeyboardInterrupt):
+        with cleanup_on_failure(tmp_path):
+            (tmp_path / "new.txt").write_text("x")
+            (tmp_path / "sub").mkdir()
+            (tmp_path / "sub" / "f").write_text("x")
+            raise KeyboardInterrupt
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["old.txt"]
+    with cleanup_on_failure(tmp_path / "ok"):
+        (tmp_path / "ok").mkdir()
+    assert (tmp_path / "ok").is_dir()

@@ -46,7 +46,7 @@ def evaluate_run(run_dir, data, out=None, *, n: int | None = None, strand: str =
     from motifscope.errors import InputError
     from motifscope.evaluate import compare_published, evaluate, plot_comparison
     from motifscope.strands import check_strand_pairs
-    from motifscope.rundir import _clean_json, atomic_write_text, load_run
+    from motifscope.rundir import _clean_json, atomic_write_text, cleanup_on_failure, load_run
 
     run = load_run(run_dir)
     out = Path(out) if out is not None else run.path / "analyses" / "evaluate"
@@ -68,43 +68,44 @@ def evaluate_run(run_dir, data, out=None, *, n: int | None = None, strand: str =
         raise InputError(f"{data}: none of the {df.attrs.get('n_targets', y.shape[1])} targets "
                          f"has both positive and negative labels in the {X.shape[0]} rows used; "
                          f"expected rows of both classes (use more rows, or another file)")
-    out.mkdir(parents=True, exist_ok=True)
-    files = {"per_target": out / "per_target.csv"}
-    atomic_write_text(files["per_target"], df.to_csv(index=False))
-    summary = dict(df.attrs)
-    summary.update(run=str(run.path), data=str(data), n=int(X.shape[0]))
-    if len(df) == 919:
-        comp = compare_published(df)
-        files["comparison"] = out / "comparison.csv"
-        files["comparison_png"] = out / "comparison.png"
-        atomic_write_text(files["comparison"], comp.to_csv(index=False))
-        plot_comparison(comp, files["comparison_png"])
-        pub = {}
-        for ref in ("deepsea", "danq", "danqjaspar"):
-            col = f"{ref}_auroc"
-            if col in comp.columns:
-                ok = np.isfinite(comp["auroc"].to_numpy(float)) & np.isfinite(comp[col].to_numpy(float))
-                pub[ref] = {"av_auroc": float(comp[col][ok].mean()),
-                            "av_aupr": float(comp[f"{ref}_aupr"][ok].mean())
-                            if f"{ref}_aupr" in comp.columns else None,
-                            "n_targets": int(ok.sum())}
-        summary["published"] = pub
-    files["summary"] = out / "summary.json"
-    summary["files"] = {k: str(v) for k, v in files.items()}
-    from motifscope.report import write_section
+    with cleanup_on_failure(out):  # a failure half-way removes what this call wrote
+        out.mkdir(parents=True, exist_ok=True)
+        files = {"per_target": out / "per_target.csv"}
+        atomic_write_text(files["per_target"], df.to_csv(index=False))
+        summary = dict(df.attrs)
+        summary.update(run=str(run.path), data=str(data), n=int(X.shape[0]))
+        if len(df) == 919:
+            comp = compare_published(df)
+            files["comparison"] = out / "comparison.csv"
+            files["comparison_png"] = out / "comparison.png"
+            atomic_write_text(files["comparison"], comp.to_csv(index=False))
+            plot_comparison(comp, files["comparison_png"])
+            pub = {}
+            for ref in ("deepsea", "danq", "danqjaspar"):
+                col = f"{ref}_auroc"
+                if col in comp.columns:
+                    ok = np.isfinite(comp["auroc"].to_numpy(float)) & np.isfinite(comp[col].to_numpy(float))
+                    pub[ref] = {"av_auroc": float(comp[col][ok].mean()),
+                                "av_aupr": float(comp[f"{ref}_aupr"][ok].mean())
+                                if f"{ref}_aupr" in comp.columns else None,
+                                "n_targets": int(ok.sum())}
+            summary["published"] = pub
+        files["summary"] = out / "summary.json"
+        summary["files"] = {k: str(v) for k, v in files.items()}
+        from motifscope.report import write_section
 
-    blocks = [{"type": "metrics", "data": {
-        "mean AUROC": summary.get("av_auroc"), "mean AUPR": summary.get("av_aupr"),
-        "targets scored": summary.get("n_scored"), "sequences": summary.get("n")}}]
-    if "comparison_png" in files:
-        blocks.append({"type": "image", "path": "comparison.png",
-                       "caption": "per-target AUROC: this run vs the published DeepSEA, DanQ and DanQ-JASPAR"})
-        blocks.append({"type": "metrics", "title": "Published means over the same targets",
-                       "data": {f"{k} AUROC": v["av_auroc"] for k, v in summary.get("published", {}).items()}})
-    blocks.append({"type": "table", "path": "per_target.csv", "max_rows": 100})
-    write_section(out, title="Test evaluation", order=10,
-                  summary=f"mean AUROC {summary.get('av_auroc', float('nan')):.3f}", blocks=blocks)
-    atomic_write_text(files["summary"], json.dumps(_clean_json(summary), indent=2) + "\n")
+        blocks = [{"type": "metrics", "data": {
+            "mean AUROC": summary.get("av_auroc"), "mean AUPR": summary.get("av_aupr"),
+            "targets scored": summary.get("n_scored"), "sequences": summary.get("n")}}]
+        if "comparison_png" in files:
+            blocks.append({"type": "image", "path": "comparison.png",
+                           "caption": "per-target AUROC: this run vs the published DeepSEA, DanQ and DanQ-JASPAR"})
+            blocks.append({"type": "metrics", "title": "Published means over the same targets",
+                           "data": {f"{k} AUROC": v["av_auroc"] for k, v in summary.get("published", {}).items()}})
+        blocks.append({"type": "table", "path": "per_target.csv", "max_rows": 100})
+        write_section(out, title="Test evaluation", order=10,
+                      summary=f"mean AUROC {summary.get('av_auroc', float('nan')):.3f}", blocks=blocks)
+        atomic_write_text(files["summary"], json.dumps(_clean_json(summary), indent=2) + "\n")
     return summary
 
 

@@ -42,9 +42,12 @@ def similarity_cmd(
             "TF: same cell type": [c if f else None for c, f in zip(t["cell_type"], tf)],
         }
     out = out or Path(run) / "analyses" / "similarity"
-    res = similarity_analysis(model, out, labels=labels, categories=categories, groups=groups,
-                              head=head if head == "all" else int(head), order=order,
-                              n_permutations=permutations, random_state=seed)
+    from motifscope.rundir import cleanup_on_failure
+
+    with cleanup_on_failure(out):  # a failure half-way removes what this call wrote
+        res = similarity_analysis(model, out, labels=labels, categories=categories,
+                                  groups=groups, head=head if head == "all" else int(head),
+                                  order=order, n_permutations=permutations, random_state=seed)
     if not res["statistics"].empty:
         typer.echo(res["statistics"].to_string(index=False))
     typer.echo(f"wrote {out}")
