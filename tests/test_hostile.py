@@ -741,3 +741,28 @@ def test_cleanup_on_failure_keeps_what_was_there(tmp_path):
     with cleanup_on_failure(tmp_path / "ok"):
         (tmp_path / "ok").mkdir()
     assert (tmp_path / "ok").is_dir()
+
+
+PACKED_EDITS = {
+    "n text": ("n", "abc"), "n negative": ("n", -1), "length zero": ("length", 0),
+    "files a list": ("files", []), "path outside": ("files.sequences.path", "/etc/hostname"),
+    "path up": ("files.sequences.path", "../x.npy"), "path int": ("files.sequences.path", 3),
+}
+
+
+@pytest.mark.parametrize("case", PACKED_EDITS, ids=list(PACKED_EDITS))
+def test_packed_manifest_hostile(case, zoo_run, mat, tmp_path, capsys):
+    from motifscope.data.packed import pack
+
+    out = tmp_path / "pk"
+    pack(mat, out)
+    m = json.loads((out / "manifest.json").read_text())
+    key, value = PACKED_EDITS[case]
+    *parents, last = key.split(".")
+    d = m
+    for k in parents:
+        d = d[k]
+    d[last] = value
+    (out / "manifest.json").write_text(json.dumps(m))
+    cli(["evaluate", zoo_run, "--data", out, "--out", tmp_path / "ev"], capsys,
+        names="manifest.json")
