@@ -766,3 +766,21 @@ def test_packed_manifest_hostile(case, zoo_run, mat, tmp_path, capsys):
     (out / "manifest.json").write_text(json.dumps(m))
     cli(["evaluate", zoo_run, "--data", out, "--out", tmp_path / "ev"], capsys,
         names="manifest.json")
+
+
+def test_basset_nan_labels(tmp_path):
+    import h5py
+
+    from motifscope.data.basset import read_basset
+    from motifscope.errors import DataFormatError
+
+    X, _ = files.random_split(4, 12, 2)
+    y = np.zeros((4, 2), np.float32)
+    y[2, 1] = np.nan
+    p = tmp_path / "b.h5"
+    with h5py.File(p, "w") as f:
+        f["target_labels"] = np.array([b"a", b"b"])
+        f["test_in"] = X[:, :, None, :].astype(np.float16)
+        f["test_out"] = y
+    with pytest.raises(DataFormatError, match=r"b.h5: test labels row 2 holds NaN"):
+        read_basset(p, "test")
