@@ -784,3 +784,12 @@ def test_basset_nan_labels(tmp_path):
         f["test_out"] = y
     with pytest.raises(DataFormatError, match=r"b.h5: test labels row 2 holds NaN"):
         read_basset(p, "test")
+
+
+@pytest.mark.parametrize("n", [0, -5])
+def test_evaluate_run_n_library(n, zoo_run, mat, tmp_path):
+    from motifscope.commands.evaluate import evaluate_run
+    from motifscope.errors import InputError
+
+    with pytest.raises(InputError, match=f"n={n}"):
+        evaluate_run(zoo_run, mat, tmp_path / "ev", n=n)

@@ -48,6 +48,8 @@ def evaluate_run(run_dir, data, out=None, *, n: int | None = None, strand: str =
     from motifscope.strands import check_strand_pairs
     from motifscope.rundir import _clean_json, atomic_write_text, cleanup_on_failure, load_run
 
+    if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
+        raise InputError(f"n={n!r}: expected a positive number of rows (or None for all)")
     run = load_run(run_dir)
     out = Path(out) if out is not None else run.path / "analyses" / "evaluate"
     X, y = read_mat(data)
