@@ -793,3 +793,17 @@ def test_evaluate_run_n_library(n, zoo_run, mat, tmp_path):
 
     with pytest.raises(InputError, match=f"n={n}"):
         evaluate_run(zoo_run, mat, tmp_path / "ev", n=n)
+
+
+def test_output_folder_without_permission_simulated(zoo_run, mat, tmp_path, capsys, monkeypatch):
+    """The permission check, also where the tests run as root (os.access reports a
+    read-only folder as it would for an ordinary user)."""
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode, **k: False if Path(p) == ro
+                        else real(p, mode, **k))
+    cli(["predict", zoo_run, "--data", mat, "--out", ro / "p.tsv"], capsys,
+        names=["--out", "permission", "ro"])
+    cli(["evaluate", zoo_run, "--data", mat, "--out", ro / "ev"], capsys,
+        names=["--out", "permission"])
