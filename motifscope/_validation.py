@@ -11,7 +11,8 @@ import torch
 
 from motifscope.errors import InputError
 
-__all__ = ["check_one_hot", "check_ppm", "as_tensor", "row_range"]
+__all__ = ["check_one_hot", "check_ppm", "as_tensor", "row_range", "check_output",
+           "check_model_input"]
 
 
 def as_tensor(X, name: str = "X", dtype=torch.float32) -> torch.Tensor:
@@ -130,3 +131,73 @@ def row_range(start, stop, n: int) -> tuple[int, int]:
     if start > stop:
         raise InputError(f"start={start} is after stop={stop} (the file has {n} rows)")
     return start, stop
+
+
+def check_output(path, name: str = "out", *, directory: bool = False) -> None:
+    """Check, before any work starts, that ``path`` can be written.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A file to write (``directory=False``) or a folder to create or fill.
+    name : str
+        The argument or option named in the message (e.g. ``"--out"``).
+    directory : bool
+        Whether ``path`` is a folder.
+
+    Raises
+    ------
+    InputError
+        If a file is expected and ``path`` is a directory (or the reverse), a parent of
+        ``path`` is a regular file, or the nearest existing folder is not writable.
+    """
+    import os
+    from pathlib import Path
+
+    p = Path(path)
+    if p.exists():
+        if directory and not p.is_dir():
+            raise InputError(f"{name} {p}: is an existing file; expected a folder to write into")
+        if not directory and p.is_dir():
+            raise InputError(f"{name} {p}: is an existing directory; expected a file name")
+        # a folder is written into; a file is replaced through a rename in its folder
+        probe = p if directory else p.absolute().parent
+    else:
+        probe = p.absolute().parent
+        while not probe.exists() and probe != probe.parent:
+            probe = probe.parent
+        if not probe.is_dir():
+            raise InputError(f"{name} {p}: {probe} is a regular file, not a folder; expected a "
+                             f"path whose parents are folders")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise InputError(f"{name} {p}: no permission to write in {probe}")
+
+
+def check_model_input(model, X, source) -> None:
+    """Check that sequences read from ``source`` fit ``model`` (length, channels) before
+    any work, so that the message names the file rather than an argument ``X``.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        A model; zoo models check ``(N, 4, seq_len)`` with ``check_input``.
+    X : torch.Tensor of shape (N, 4, L)
+        The sequences.
+    source : str or os.PathLike
+        The file they came from (named in the message).
+
+    Raises
+    ------
+    DataFormatError
+        If the model refuses the shape.
+    """
+    from motifscope.errors import DataFormatError
+
+    check = getattr(model, "check_input", None)
+    if X is None or check is None:
+        return
+    try:
+        check(X[:1])
+    except InputError as e:
+        raise DataFormatError(f"{source}: sequences of shape {tuple(X.shape)} do not fit the "
+                              f"model ({e})") from None

@@ -2,7 +2,17 @@
 
 User mistakes (:class:`motifscope.errors.MotifscopeError`) print one line,
 ``motifscope: error: <message>``, on standard error and exit with status 2, as do
-usage errors such as an unknown option.
+usage errors such as an unknown option or an option out of its range. Anything else is a
+bug: it prints one line, ``motifscope: internal error — please report: ...``, and exits
+with status 1; ``--debug`` shows its traceback instead.
+
+Two options apply to every verb and may stand before or after it:
+
+``--trust-code``
+    Let a run directory's ``config.toml`` name a ``[model] factory`` (a Python module and
+    function). This **runs code from the run directory**; without it such a run is refused.
+``--debug``
+    Show the traceback of an internal error.
 """
 
 from __future__ import annotations
@@ -12,6 +22,27 @@ import sys
 from motifscope.errors import MotifscopeError
 
 __all__ = ["main"]
+
+GLOBAL_FLAGS = ("--trust-code", "--debug")
+
+
+def _split_global_flags(args: list[str]) -> tuple[list[str], set[str]]:
+    """Take ``--trust-code`` and ``--debug`` out of ``args`` wherever they stand (before a
+    ``--`` separator), so that they work before or after the verb."""
+    out, flags = [], set()
+    for i, a in enumerate(args):
+        if a == "--":
+            out += args[i:]
+            break
+        if a in GLOBAL_FLAGS:
+            flags.add(a)
+        else:
+            out.append(a)
+    return out, flags
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     import typer
 
     from motifscope.commands import app, load_all
+    from motifscope.rundir import trusting_code
 
     try:  # typer >= 0.20 vendors its own copy of click
         from typer._click import exceptions as cx
@@ -38,10 +70,12 @@ def main(argv: list[str] | None = None) -> int:
 
     load_all()
     args = sys.argv[1:] if argv is None else list(argv)
+    args, flags = _split_global_flags(args)
     try:
-        rv = app(args=args, prog_name="motifscope", standalone_mode=False)
+        with trusting_code("--trust-code" in flags):
+            rv = app(args=args, prog_name="motifscope", standalone_mode=False)
     except MotifscopeError as e:
-        print(f"motifscope: error: {e}", file=sys.stderr)
+        print(f"motifscope: error: {_one_line(e)}", file=sys.stderr)
         return 2
     except typer.Exit as e:
         return int(e.exit_code or 0)
@@ -51,15 +85,26 @@ def main(argv: list[str] | None = None) -> int:
     except cx.NoArgsIsHelpError as e:
         e.show(file=sys.stderr)
         return 2
+    except cx.UsageError as e:
+        where = e.ctx.command_path if getattr(e, "ctx", None) is not None else "motifscope"
+        print(f"motifscope: error: {where}: {_one_line(e.format_message())} "
+              f"(see {where} --help)", file=sys.stderr)
+        return 2
     except cx.ClickException as e:
-        e.show(file=sys.stderr)
-        return int(e.exit_code)
+        print(f"motifscope: error: {_one_line(e.format_message())}", file=sys.stderr)
+        return 2
     except FileNotFoundError as e:
         print(f"motifscope: error: {e.filename}: no such file or directory", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("motifscope: interrupted", file=sys.stderr)
         return 130
+    except Exception as e:  # last line of defence: a bug, not a handled input
+        if "--debug" in flags:
+            raise
+        print(f"motifscope: internal error — please report: {type(e).__name__}: "
+              f"{_one_line(e)[:300]} (rerun with --debug for the traceback)", file=sys.stderr)
+        return 1
     return int(rv) if isinstance(rv, int) else 0
 
 

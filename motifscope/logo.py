@@ -148,7 +148,7 @@ def _style(ax, w, kind, H, title):
     if kind == "raw":
         ax.axhline(0, color="black", linewidth=0.5, zorder=-1)
     if title is not None:
-        ax.set_title(title, fontsize=9)
+        ax.set_title(title, fontsize=9, parse_math=False)
 
 
 def _cells(H):
@@ -422,7 +422,7 @@ def logo_gallery(
                     )
                     _add(ax, patch)
                     glyphs.append(patch)
-            ax.set_title(_title_of(m, None), fontsize=9)
+            ax.set_title(_title_of(m, None), fontsize=9, parse_math=False)
             stem = _safe(m.name)
             n = seen.get(stem, 0)
             seen[stem] = n + 1

@@ -42,6 +42,7 @@ changes the matrix by at most ~1e-4.
 from __future__ import annotations
 
 import io
+import math
 import os
 import re
 from collections.abc import Iterable
@@ -110,26 +111,36 @@ class _Lines:
         return MotifFormatError(f"{where}: {msg}")
 
 
+def _decode(data: bytes, name: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        raise MotifFormatError(f"{name}: line {line}: not UTF-8 text (byte "
+                               f"{data[e.start:e.start + 1]!r}); expected a MEME text file") from None
+
+
 def _read_text(source) -> tuple[str, str]:
     if hasattr(source, "read"):
         text = source.read()
-        if isinstance(text, bytes):
-            text = text.decode("utf-8", errors="replace")
-        return text, getattr(source, "name", "<stream>")
+        name = getattr(source, "name", "<stream>")
+        return (_decode(text, name) if isinstance(text, bytes) else text), name
     if isinstance(source, (str, os.PathLike)):
         p = Path(source)
         if not p.is_file():
             raise InputError(f"{p}: MEME file not found")
-        with open(p, encoding="utf-8", errors="replace", newline="") as fh:
-            return fh.read(), str(p)
+        return _decode(p.read_bytes(), str(p)), str(p)
     raise InputError(f"read_meme expects a path or a text stream, got {type(source).__name__}")
 
 
-def _parse_float(tok: str, L: _Lines, what: str, motif=None) -> float:
+def _parse_float(tok: str, L: _Lines, what: str, motif=None, *, allow_inf: bool = False) -> float:
     try:
-        return float(tok)
+        v = float(tok)
     except ValueError:
         raise L.error(f"{what} {tok!r} is not a number", motif=motif) from None
+    if math.isnan(v) or (math.isinf(v) and not allow_inf):
+        raise L.error(f"{what} {tok!r} is not a finite number", motif=motif)
+    return v
 
 
 def _parse_alphabet_line(rest: str, L: _Lines) -> None:
@@ -301,7 +312,7 @@ def _parse_motif(L: _Lines, line: str, bg: np.ndarray, src: str) -> Motif:
                     raise L.error(f"nsites= {kv['nsites']} is negative", motif=name)
                 nsites = int(n) if n == int(n) else n
             if "e" in kv:
-                evalue = _parse_float(kv["e"], L, "E", name)
+                evalue = _parse_float(kv["e"], L, "E", name, allow_inf=True)
             continue
         if low.startswith("url"):
             L.i += 1

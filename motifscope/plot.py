@@ -104,7 +104,7 @@ def plot_attribution_logo(attr, ax=None, *, start: int = 0, title: str | None = 
     ax.set_ylabel("attribution")
     ax.set_xlim(start - 0.5, start + w - 0.5)
     if title:
-        ax.set_title(title)
+        ax.set_title(title, parse_math=False)  # names from files are not mathtext
     return ax
 
 
@@ -151,7 +151,7 @@ def plot_attribution_track(attr, ax=None, *, start: int = 0, title: str | None =
     ax.set_xlabel("position")
     ax.set_ylabel("attribution")
     if title:
-        ax.set_title(title)
+        ax.set_title(title, parse_math=False)  # names from files are not mathtext
     return ax
 
 

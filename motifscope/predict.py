@@ -128,6 +128,19 @@ def read_inputs(path: str | os.PathLike, *, seq_len: int | None = None):
             raise DataFormatError(
                 f"{path}: 'testxdata' has shape {arr.shape}; expected (N, 4, L), A,G,C,T"
             )
+        if arr.shape[0] == 0 or arr.shape[2] == 0:
+            raise DataFormatError(f"{path}: 'testxdata' has shape {arr.shape}; expected at "
+                                  "least one sequence (N, 4, L)")
+        if arr.dtype.kind not in "biuf":
+            raise DataFormatError(f"{path}: 'testxdata' has dtype {arr.dtype}; expected a "
+                                  "numeric 0/1 one-hot array")
+        from motifscope.data.deepsea import _check_01
+
+        arr = _check_01(arr, path, "testxdata", f"0..{arr.shape[0] - 1}")
+        if arr.shape[0] and int(arr.sum(1).max()) > 1:
+            i, j = (int(v) for v in np.argwhere(arr.sum(1) > 1)[0])
+            raise DataFormatError(f"{path}: 'testxdata' has several bases set at row {i}, "
+                                  f"position {j}; expected one-hot columns")
         if seq_len is not None and arr.shape[2] != seq_len:
             raise DataFormatError(
                 f"{path}: sequences have length {arr.shape[2]} but the model expects {seq_len}"

@@ -15,8 +15,11 @@ Layout (names are the module constants)::
 
 Every file is written to a temporary name in the same folder and then renamed, so an
 interrupted write never leaves a half-written file. :func:`load_run` rebuilds the model from
-``config.toml`` (``motifscope.zoo.build(name, **overrides)``, or ``factory = "module:callable"``
-for a model that is not in the zoo) and loads ``model.pt``.
+``config.toml`` (``motifscope.zoo.build(name, **overrides)``) and loads ``model.pt`` with
+``weights_only=True``. Loading never imports or calls anything the run directory names:
+a ``factory = "module:callable"`` (a model outside the zoo) is refused unless the caller
+opts in with ``trust_code=True`` (command line: ``motifscope --trust-code VERB``), because
+it runs code from the run directory.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ import math
 import os
 import re
 import tomllib
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,7 +50,9 @@ __all__ = [
     "load_run",
     "init_run_dir",
     "build_model",
+    "trusting_code",
     "atomic_torch_save",
+    "cleanup_on_failure",
     "dumps_toml",
     "read_config",
     "write_config",
@@ -74,6 +81,42 @@ def atomic_torch_save(obj: Any, path: str | os.PathLike) -> Path:
     buf = io.BytesIO()
     torch.save(obj, buf)
     return atomic_write_bytes(path, buf.getvalue())
+
+
+@contextmanager
+def cleanup_on_failure(folder: str | os.PathLike):
+    """Remove, if the block raises, every file and folder it created under ``folder``.
+
+    Analyses that write several files wrap their writing in this block, so that a failure
+    (or an interrupt) half-way leaves the folder as it was before the call, apart from
+    files that existed before and were replaced.
+
+    Parameters
+    ----------
+    folder : str or os.PathLike
+        The output folder (it need not exist yet).
+    """
+    import shutil
+
+    folder = Path(folder)
+    first_new = None  # the outermost folder this block will have created
+    q = folder
+    while not q.exists() and q != q.parent:
+        first_new, q = q, q.parent
+    before = set(folder.rglob("*")) if first_new is None and folder.is_dir() else set()
+    try:
+        yield folder
+    except BaseException:
+        if first_new is not None:
+            shutil.rmtree(first_new, ignore_errors=True)
+        elif folder.is_dir():
+            for p in sorted(set(folder.rglob("*")) - before, key=lambda x: len(x.parts),
+                            reverse=True):
+                try:
+                    p.rmdir() if p.is_dir() and not p.is_symlink() else p.unlink()
+                except OSError:
+                    pass
+        raise
 
 
 # ----------------------------------------------------------------------------- TOML
@@ -230,9 +273,13 @@ def _read_metrics(run_dir: Path) -> dict:
     if not path.is_file():
         return {}
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise RunDirError(f"{path}: not valid JSON ({e})") from None
+        metrics = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
+        raise RunDirError(f"{path}: not valid JSON ({_first_line(e)})") from None
+    if not isinstance(metrics, dict):
+        raise RunDirError(f"{path}: holds a JSON {type(metrics).__name__}; expected an object "
+                          f"of metric: value")
+    return metrics
 
 
 def init_run_dir(run_dir: str | os.PathLike) -> Path:
@@ -255,7 +302,38 @@ def init_run_dir(run_dir: str | os.PathLike) -> Path:
 
 
 # ----------------------------------------------------------------------------- models
-def build_model(model_config: dict):
+_TRUST_CODE: ContextVar[bool] = ContextVar("motifscope_trust_code", default=False)
+
+
+@contextmanager
+def trusting_code(trust: bool = True):
+    """Within this block, :func:`load_run` with ``trust_code=None`` trusts factories.
+
+    The command line's ``--trust-code`` enters this block around the verb it runs.
+
+    Parameters
+    ----------
+    trust : bool
+        The default of ``trust_code`` inside the block.
+    """
+    token = _TRUST_CODE.set(bool(trust))
+    try:
+        yield
+    finally:
+        _TRUST_CODE.reset(token)
+
+
+def _table(model_config: dict, key: str, where: str) -> dict:
+    value = model_config.get(key, {})
+    if not isinstance(value, dict):
+        raise RunDirError(
+            f"{where}: [model] {key} is {type(value).__name__} {value!r}; expected a table "
+            f"of keyword arguments, e.g. [model.{key}]"
+        )
+    return dict(value)
+
+
+def build_model(model_config: dict, *, trust_code: bool = False, where: str = CONFIG_FILE):
     """Build an untrained model from the ``[model]`` table of ``config.toml``.
 
     Parameters
@@ -264,6 +342,11 @@ def build_model(model_config: dict):
         ``name`` (a zoo name) and ``overrides`` (keyword arguments of
         ``motifscope.zoo.build``), or ``factory = "package.module:callable"`` plus
         ``kwargs`` for a model outside the zoo.
+    trust_code : bool
+        Allow a ``factory``. A factory imports a module and calls a function named by the
+        run directory, so it runs code from the run directory: only for runs you trust.
+    where : str
+        The file named in error messages.
 
     Returns
     -------
@@ -273,28 +356,52 @@ def build_model(model_config: dict):
     Raises
     ------
     RunDirError
-        If neither a zoo name nor an importable factory is given.
+        If neither a zoo name nor a factory is given, a factory is given without
+        ``trust_code``, or the table has values of the wrong type.
     """
     import importlib
 
     factory = model_config.get("factory")
-    if factory:
+    if factory is not None:
+        if not trust_code:
+            raise RunDirError(
+                f"{where}: [model] factory = {str(factory)!r} would import and run code named "
+                f"by the run directory; refused. If you trust its author, pass trust_code=True "
+                f"(command line: motifscope --trust-code VERB ...)"
+            )
         mod_name, _, attr = str(factory).partition(":")
+        kwargs = _table(model_config, "kwargs", where)
         try:
             obj = importlib.import_module(mod_name)
             for part in attr.split("."):
                 obj = getattr(obj, part)
-        except (ImportError, AttributeError) as e:
+        except (ImportError, AttributeError, ValueError) as e:
             raise RunDirError(
-                f"{CONFIG_FILE}: [model] factory {factory!r} cannot be imported ({e})"
+                f"{where}: [model] factory {factory!r} cannot be imported ({e})"
             ) from None
-        return obj(**dict(model_config.get("kwargs", {})))
+        return obj(**kwargs)
     name = model_config.get("name")
     if not name:
-        raise RunDirError(f"{CONFIG_FILE}: [model] needs 'name' (a zoo model) or 'factory'")
+        raise RunDirError(f"{where}: [model] needs 'name' (a zoo model) or 'factory'")
+    if not isinstance(name, str):
+        raise RunDirError(
+            f"{where}: [model] name is {type(name).__name__} {name!r}; expected a zoo model "
+            f"name (a string)"
+        )
+    overrides = _table(model_config, "overrides", where)
     from motifscope import zoo
+    from motifscope.errors import MotifscopeError
 
-    return zoo.build(name, **dict(model_config.get("overrides", {})))
+    try:
+        return zoo.build(name, **overrides)
+    except MotifscopeError as e:
+        raise RunDirError(f"{where}: [model] {e}") from None
+    except (TypeError, ValueError) as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise RunDirError(
+            f"{where}: [model] overrides do not build model {name!r} ({first}); "
+            f"expected values of the types the model card uses"
+        ) from None
 
 
 @dataclass
@@ -327,6 +434,14 @@ class Run:
         return self.path / ANALYSES_DIR
 
 
+def _first_line(e: BaseException) -> str:
+    """The first non-empty line of an exception's message (torch's are several lines)."""
+    for line in str(e).splitlines():
+        if line.strip():
+            return line.strip().rstrip(".")[:300]
+    return type(e).__name__
+
+
 def load_state_dict(path: str | os.PathLike) -> dict:
     """Load a state_dict (``model.pt`` or a ``best.pt`` wrapper) with ``weights_only=True``.
 
@@ -343,15 +458,29 @@ def load_state_dict(path: str | os.PathLike) -> dict:
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # corrupt zip, truncated file, unpickling refused
-        raise RunDirError(f"{path}: cannot be read as a torch state_dict ({e})") from None
+        raise RunDirError(
+            f"{path}: cannot be read as a torch state_dict ({_first_line(e)})"
+        ) from None
     if isinstance(obj, dict) and "state_dict" in obj and isinstance(obj["state_dict"], dict):
         obj = obj["state_dict"]
     if not isinstance(obj, dict):
         raise RunDirError(f"{path}: expected a state_dict, found {type(obj).__name__}")
+    _check_finite(obj, path)
     return obj
 
 
-def load_run(run_dir: str | os.PathLike, *, device: str = "cpu", checkpoint: str = "best") -> Run:
+def _check_finite(state: dict, path) -> None:
+    """Weights holding NaN or inf would give NaN predictions silently: refuse them."""
+    import torch
+
+    for k, v in state.items():
+        if isinstance(v, torch.Tensor) and v.is_floating_point() and not bool(torch.isfinite(v).all()):
+            raise RunDirError(f"{path}: weight {k!r} holds NaN or inf values; expected finite "
+                              f"weights (a diverged or corrupt training run?)")
+
+
+def load_run(run_dir: str | os.PathLike, *, device: str = "cpu", checkpoint: str = "best",
+             trust_code: bool | None = None) -> Run:
     """Load a run directory written by ``motifscope train``.
 
     Parameters
@@ -363,6 +492,11 @@ def load_run(run_dir: str | os.PathLike, *, device: str = "cpu", checkpoint: str
     checkpoint : {"best", "last"}
         ``"best"`` loads ``model.pt`` (the best-validation epoch); ``"last"`` the model of
         ``checkpoints/last.pt`` (the last finished epoch).
+    trust_code : bool or None
+        Allow ``config.toml`` to name a ``[model] factory`` (a module and function that are
+        imported and called): this runs code from the run directory, so only use it for
+        runs you trust. ``None``: off, unless inside :func:`trusting_code` (the command
+        line's ``--trust-code``).
 
     Returns
     -------
@@ -372,8 +506,9 @@ def load_run(run_dir: str | os.PathLike, *, device: str = "cpu", checkpoint: str
     Raises
     ------
     RunDirError
-        If the folder, ``config.toml`` or the weights are missing or corrupt, or the
-        weights do not fit the model the config describes.
+        If the folder, ``config.toml`` or the weights are missing or corrupt, the
+        weights do not fit the model the config describes, or the config names a factory
+        and ``trust_code`` is off.
     """
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
@@ -395,14 +530,21 @@ def load_run(run_dir: str | os.PathLike, *, device: str = "cpu", checkpoint: str
         try:
             state = torch.load(wpath, map_location="cpu", weights_only=True)["model"]
         except Exception as e:
-            raise RunDirError(f"{wpath}: cannot be read as a checkpoint ({e})") from None
+            raise RunDirError(
+                f"{wpath}: cannot be read as a checkpoint ({_first_line(e)})"
+            ) from None
+        if not isinstance(state, dict):
+            raise RunDirError(f"{wpath}: 'model' is {type(state).__name__}; expected a state_dict")
+        _check_finite(state, wpath)
     else:
         state = load_state_dict(wpath)
-    model = build_model(config["model"])
+    if trust_code is None:
+        trust_code = _TRUST_CODE.get()
+    model = build_model(config["model"], trust_code=trust_code, where=str(run_dir / CONFIG_FILE))
     try:
         model.load_state_dict(state)
-    except RuntimeError as e:
-        first = str(e).strip().splitlines()[0]
+    except (RuntimeError, TypeError, AttributeError) as e:
+        first = _first_line(e)
         raise RunDirError(
             f"{wpath}: weights do not fit the model in {CONFIG_FILE} ({first})"
         ) from None

@@ -82,15 +82,30 @@ class TemporalScores:
         return getattr(self, key)
 
 
+def _check_index(t: int, z) -> None:
+    if not 0 <= t < z.shape[1]:
+        raise InputError(f"target {t} is out of range; the model has {z.shape[1]} outputs "
+                         f"(0..{z.shape[1] - 1})")
+
+
 def _target_fn(target):
     if callable(target):
         return target
     if isinstance(target, (int, np.integer)):
         t = int(target)
-        return lambda z: z[:, t]
+
+        def one(z):
+            _check_index(t, z)
+            return z[:, t]
+        return one
     if isinstance(target, (list, tuple, np.ndarray)):
         idx = [int(t) for t in target]
-        return lambda z: z[:, idx].sum(1)
+
+        def summed(z):
+            for t in idx:
+                _check_index(t, z)
+            return z[:, idx].sum(1)
+        return summed
     raise InputError(f"target must be an int, a list of ints or a callable, got {type(target).__name__}")
 
 
@@ -276,7 +291,7 @@ def plot_temporal(scores: TemporalScores, index: int = 0, *, seq: str | None = N
     ax.figure.colorbar(im, ax=ax, fraction=0.02, pad=0.01,
                        label="p(target)" if scores.output == "probability" else "logit")
     if title:
-        ax.set_title(title)
+        ax.set_title(title, parse_math=False)  # names from files are not mathtext
     return ax
 
 

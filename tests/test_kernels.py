@@ -392,6 +392,7 @@ def test_cli_kernels_with_targets(tmp_path, capsys):
     out = tmp_path / "k.meme"
     rc = main(
         [
+            "--trust-code",  # the run's config names a factory (torch.nn:Conv1d)
             "kernels",
             str(run),
             "--data",
@@ -410,9 +411,9 @@ def test_cli_kernels_with_targets(tmp_path, capsys):
     assert m.consensus == "GATA" and m.nsites == 30
     assert (tmp_path / "logos" / "M0.png").is_file()
     # default output beside the run; weights need no data rows
-    assert main(["kernels", str(run), "--data", str(data), "--method", "weights"]) == 0
+    assert main(["--trust-code", "kernels", str(run), "--data", str(data), "--method", "weights"]) == 0
     assert len(read_meme(run / "analyses" / "kernels" / "motifs.meme")) == 2
-    assert main(["kernels", str(run), "--data", str(data), "--targets", "x"]) == 2
+    assert main(["--trust-code", "kernels", str(run), "--data", str(data), "--targets", "x"]) == 2
     assert "--targets" in capsys.readouterr().err
-    assert main(["kernels", str(run), "--data", str(data), "--targets", "9"]) == 2
-    assert main(["kernels", str(run), "--data", str(data), "--method", "mean"]) == 2
+    assert main(["--trust-code", "kernels", str(run), "--data", str(data), "--targets", "9"]) == 2
+    assert main(["--trust-code", "kernels", str(run), "--data", str(data), "--method", "mean"]) == 2

@@ -358,7 +358,7 @@ def test_cli_decouple_run(tmp_path, capsys):
     write_config(run, {"model": {"factory": "test_neuronmotif:or_net", "kwargs": {}}})
     atomic_torch_save(or_net().state_dict(), run / "model.pt")
     rc = main(["decouple", str(run), "--layer", "2", "--neurons", "1", "--motif-nb", "2",
-               "--db", "none"])
+               "--db", "none", "--trust-code"])
     assert rc == 0, capsys.readouterr().err
     d = run / "analyses" / "neuronmotif" / "layer2"
     assert (d / "neuron0001" / "done.json").exists()

@@ -173,7 +173,7 @@ def test_fit_learns_and_writes_run_dir(tmp_path):
     assert m["status"] == "finished" and m["best_epoch"] == best
     # the model ends with the best weights
     assert all(torch.equal(sd[k], v) for k, v in model.state_dict().items())
-    loaded = load_run(run)
+    loaded = load_run(run, trust_code=True)  # a factory: code named by the run directory
     assert not loaded.model.training and len(loaded.history) == 8
     assert torch.equal(loaded.model(X[:4]), model(X[:4]))
     with pytest.raises(RunDirError, match="already holds"):

@@ -4,6 +4,8 @@ Each analysis is one module of this package exposing
 
 - ``NAME`` (its folder under ``<run>/analyses/``), ``TITLE`` and ``ORDER`` (report position);
 - ``applies(model) -> bool``: whether it makes sense for this model;
+- optionally ``RESUMABLE = True``: its finished pieces survive a failure (otherwise
+  :func:`run` removes what a failing call wrote);
 - ``run(ctx: Context) -> Result``: compute, write its files atomically and its typed report
   section, return what it computed.
 
@@ -78,6 +80,10 @@ def applicable(model, names=ANALYSES) -> list[str]:
 def run(name: str, ctx: Context) -> Result:
     """Run analysis ``name`` on ``ctx`` (``get(name).run(ctx)``).
 
+    If the analysis fails (or is interrupted) half-way, the files and folders it created in
+    this call are removed (:func:`motifscope.rundir.cleanup_on_failure`), unless the module
+    sets ``RESUMABLE = True`` (its finished pieces are kept so that a rerun resumes).
+
     Parameters
     ----------
     name : str
@@ -87,4 +93,10 @@ def run(name: str, ctx: Context) -> Result:
     -------
     Result
     """
-    return get(name).run(ctx)
+    from motifscope.rundir import cleanup_on_failure
+
+    module = get(name)
+    if getattr(module, "RESUMABLE", False):
+        return module.run(ctx)
+    with cleanup_on_failure(ctx.output_dir(name)):
+        return module.run(ctx)

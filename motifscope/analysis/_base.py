@@ -61,9 +61,13 @@ class Context:
     options: dict = field(default_factory=dict)
     out: dict = field(default_factory=dict)
 
+    def output_dir(self, name: str) -> Path:
+        """The folder of analysis ``name``: ``out[name]`` or ``<run_dir>/analyses/<name>``."""
+        return Path(self.out.get(name) or Path(self.run_dir) / "analyses" / name)
+
     def output(self, name: str) -> Output:
         """The writer of analysis ``name`` (its folder is created)."""
-        return Output(Path(self.out.get(name) or Path(self.run_dir) / "analyses" / name))
+        return Output(self.output_dir(name))
 
     def option(self, name: str, key: str, default=None):
         """``options[name][key]``, or ``default``."""
@@ -252,12 +256,20 @@ def context_for(run_dir, data=None, *, n: int | None = None, seed: int = 0,
     Context
     """
     from motifscope import load_run
+    from motifscope._validation import check_model_input
+    from motifscope.errors import InputError
 
+    if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
+        raise InputError(f"n={n!r}: expected a positive number of sequences (or None for all)")
+    _check_motif_db(motif_db)
     run = load_run(run_dir)
     X = y = names = None
     if data is not None:
         X, y, names = _read_sequences(Path(data), n, getattr(run.model, "seq_len", None),
                                       evaluate_layout)
+        if X.shape[0] == 0:
+            raise InputError(f"{data}: holds no sequences; expected at least one")
+        check_model_input(run.model, X, data)
     options = dict(options or {})
     if names is not None:
         options["names"] = names
@@ -267,6 +279,20 @@ def context_for(run_dir, data=None, *, n: int | None = None, seed: int = 0,
         device = "cuda" if torch.cuda.is_available() else "cpu"
     return Context(Path(run_dir), run.model, X, y, targets=targets, motif_db=motif_db, seed=seed,
                    device=device, options=options, out=dict(out or {}))
+
+
+def _check_motif_db(motif_db) -> None:
+    """A MEME file named as the database must hold motifs (checked before hours of work)."""
+    if not isinstance(motif_db, (str, Path)) or str(motif_db).lower() in ("jaspar", "none"):
+        return
+    from motifscope.errors import ConfigError
+    from motifscope.meme import read_meme
+
+    if not Path(motif_db).is_file():
+        raise ConfigError(f"motif database {motif_db}: no such MEME file (or use 'jaspar')")
+    if not read_meme(motif_db):
+        raise ConfigError(f"motif database {motif_db}: holds no motifs; expected a MEME file "
+                          f"with at least one MOTIF")
 
 
 def _read_sequences(data: Path, n, seq_len, evaluate_layout):

@@ -95,13 +95,19 @@ def run(ctx: Context) -> Result:
     from motifscope.errors import InputError
     from motifscope.evaluate import compare_published, evaluate, plot_comparison
 
+    data = ctx.option(NAME, "data", "the data")
     if ctx.X is None or ctx.y is None:
-        raise InputError("evaluation needs labelled sequences (X and y)")
+        raise InputError(f"{data}: holds no labels; evaluation needs a labelled file such as "
+                         f"test.mat (sequences and their 0/1 targets)")
     strand = ctx.option(NAME, "strand", "auto")
     df = evaluate(ctx.model, ctx.X, ctx.y, strand_average=None if strand == "none" else strand,
                   batch_size=int(ctx.option(NAME, "batch_size", 256)),
                   device=ctx.device or str(next(ctx.model.parameters()).device),
                   progress=bool(ctx.option(NAME, "progress", False)))
+    if not df.attrs.get("n_scored"):
+        raise InputError(f"{data}: none of the {df.attrs.get('n_targets', ctx.y.shape[1])} "
+                         f"targets has both positive and negative labels in the "
+                         f"{ctx.X.shape[0]} rows used; expected rows of both classes")
     out = ctx.output(NAME)
     out.table(df, "per_target.csv")
     summary = dict(df.attrs)

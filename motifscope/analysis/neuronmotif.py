@@ -22,6 +22,8 @@ from motifscope.analysis._base import Context, Result, finish
 from motifscope.report.blocks import Files, Gallery, GalleryItem, Metrics, Table, Text
 
 NAME, TITLE, ORDER = "neuronmotif", "NeuronMotif", 50
+#: Finished neurons are kept when a run fails or is interrupted, so that a rerun resumes.
+RESUMABLE = True
 __all__ = ["applies", "layer_blocks", "run"]
 
 

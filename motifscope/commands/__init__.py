@@ -16,7 +16,8 @@ import re
 
 import typer
 
-__all__ = ["app", "data_app", "load_all", "help_summary"]
+__all__ = ["app", "data_app", "load_all", "help_summary", "finite", "check_device",
+           "positive", "out_file", "out_dir"]
 
 app = typer.Typer(
     name="motifscope",
@@ -26,10 +27,146 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
+
+
+@app.callback()
+def _global_options(
+    trust_code: bool = typer.Option(
+        False, "--trust-code",
+        help="Allow a run directory's config.toml to name a [model] factory: this RUNS CODE "
+        "FROM THE RUN DIRECTORY. Only for runs you trust. May also follow the verb.",
+    ),
+    debug: bool = typer.Option(False, "--debug", help="Show the traceback of an internal error."),
+) -> None:
+    """Options of every verb (``motifscope.cli.main`` reads them wherever they stand)."""
+
+
 data_app = typer.Typer(help="Convert and inspect data files.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 
 _loaded = False
+
+
+def finite(value):
+    """Option callback: refuse ``nan`` and ``inf`` (click's ranges let ``nan`` through).
+
+    Parameters
+    ----------
+    value : float or None
+        The parsed option value.
+
+    Returns
+    -------
+    float or None
+        ``value``.
+    """
+    import math
+
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter(f"{value!r} is not a finite number")
+    return value
+
+
+def positive(value):
+    """Option callback: a finite number greater than 0 (a learning rate, a step size).
+
+    Parameters
+    ----------
+    value : float or None
+        The parsed option value.
+
+    Returns
+    -------
+    float or None
+        ``value``.
+    """
+    finite(value)
+    if value is not None and not value > 0:
+        raise typer.BadParameter(f"{value!r} is not greater than 0")
+    return value
+
+
+def _check_out(param, value, directory: bool):
+    from motifscope._validation import check_output
+    from motifscope.errors import InputError
+
+    if value is not None:
+        try:
+            check_output(value, "", directory=directory)
+        except InputError as e:
+            raise typer.BadParameter(str(e).strip()) from None
+    return value
+
+
+def out_file(param: typer.CallbackParam, value):
+    """Option callback: ``value`` is a file that can be written (checked before the work).
+
+    Parameters
+    ----------
+    param : typer.CallbackParam
+        The option (named in the message).
+    value : pathlib.Path or None
+        The parsed option value.
+
+    Returns
+    -------
+    pathlib.Path or None
+        ``value``.
+    """
+    return _check_out(param, value, False)
+
+
+def out_dir(param: typer.CallbackParam, value):
+    """Option callback: ``value`` is a folder that can be created or written into.
+
+    Parameters
+    ----------
+    param : typer.CallbackParam
+        The option (named in the message).
+    value : pathlib.Path or None
+        The parsed option value.
+
+    Returns
+    -------
+    pathlib.Path or None
+        ``value``.
+    """
+    return _check_out(param, value, True)
+
+
+def check_device(value):
+    """Option callback for ``--device``: ``cpu``, ``auto``, or a device present here
+    (``cuda``, ``cuda:N``, ``mps``), checked before any work starts.
+
+    Parameters
+    ----------
+    value : str or None
+        The parsed option value.
+
+    Returns
+    -------
+    str or None
+        ``value``.
+    """
+    if value is None or value in ("cpu", "auto"):
+        return value
+    m = re.fullmatch(r"(cuda|mps)(?::(\d+))?", str(value))
+    if m is None:
+        raise typer.BadParameter(f"{value!r}: expected cpu, auto, cuda, cuda:N or mps")
+    import torch
+
+    if m.group(1) == "mps":
+        if not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+            raise typer.BadParameter(f"{value!r}: MPS is not available here; use cpu or auto")
+        return value
+    if not torch.cuda.is_available():
+        raise typer.BadParameter(f"{value!r}: CUDA is not available here; use cpu or auto")
+    if m.group(2) is not None and int(m.group(2)) >= torch.cuda.device_count():
+        raise typer.BadParameter(
+            f"{value!r}: this machine has {torch.cuda.device_count()} CUDA device(s), "
+            f"cuda:0..cuda:{torch.cuda.device_count() - 1}"
+        )
+    return value
 
 
 def load_all() -> None:

@@ -9,7 +9,7 @@ from typing import Optional
 
 import typer
 
-from motifscope.commands import app
+from motifscope.commands import app, check_device, out_file
 
 __all__ = ["attribute_cmd"]
 
@@ -38,18 +38,18 @@ def attribute_cmd(
     method: str = typer.Option("deeplift_shap", "--method", help=", ".join(_METHODS) + "."),
     target: str = typer.Option(..., "--target",
                                help="Output index, or comma-separated indices (logits summed)."),
-    n: int = typer.Option(1000, "--n", help="Number of sequences, from --start."),
-    start: int = typer.Option(0, "--start", help="First row of --data."),
-    batch_size: Optional[int] = typer.Option(None, "--batch-size",
+    n: int = typer.Option(1000, "--n", min=1, help="Number of sequences, from --start."),
+    start: int = typer.Option(0, "--start", min=0, help="First row of --data."),
+    batch_size: Optional[int] = typer.Option(None, "--batch-size", min=1,
                                              help="Batch size (default: the method's)."),
-    n_shuffles: int = typer.Option(20, "--n-shuffles",
+    n_shuffles: int = typer.Option(20, "--n-shuffles", min=1,
                                    help="deeplift_shap references per sequence."),
     seed: int = typer.Option(0, "--seed", help="Seed of the dinucleotide shuffles."),
     lstm_rule: str = typer.Option("ig", "--lstm-rule",
                                   help="DeepLIFT rule for LSTMs: ig or linear."),
-    device: str = typer.Option("cpu", "--device", help="cpu, cuda or auto."),
+    device: str = typer.Option("cpu", "--device", callback=check_device, help="cpu, cuda or auto."),
     out: Optional[Path] = typer.Option(
-        None, "--out", help="Output .npz (default <run>/analyses/attribute/<method>.npz)."),
+        None, "--out", callback=out_file, help="Output .npz (default <run>/analyses/attribute/<method>.npz)."),
 ) -> None:
     """Compute attributions of a trained model and write them for TF-MoDISco.
 
@@ -84,6 +84,7 @@ def attribute_cmd(
 
     from motifscope import analysis
     from motifscope import load_run
+    from motifscope._validation import check_model_input
     from motifscope.data.deepsea import read_mat
     from motifscope.errors import ConfigError
 
@@ -98,6 +99,7 @@ def attribute_cmd(
     tgt = _parse_target(target)
     model = load_run(run).model
     X, _ = read_mat(data, start=start, stop=start + n)
+    check_model_input(model, X, data)
     if X.shape[0] == 0:
         raise ConfigError(f"{data}: no rows from --start {start}")
     n_out = getattr(model, "n_targets", None)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from motifscope.commands import data_app
+from motifscope.commands import data_app, out_dir
 
 __all__ = ["pack_command"]
 
@@ -14,12 +14,12 @@ __all__ = ["pack_command"]
 @data_app.command("pack")
 def pack_command(
     src: Path = typer.Argument(..., help="train.mat / valid.mat / test.mat (v7.3 or v5) or HDF5."),
-    out: Path = typer.Option(..., "--out", "-o", help="Directory to create."),
+    out: Path = typer.Option(..., "--out", "-o", callback=out_dir, help="Directory to create."),
     split: str = typer.Option(None, "--split", help="Variable prefix: train, valid or test "
                               "(detected when omitted)."),  # fmt: skip
     format: str = typer.Option("uint8", "--format", help="uint8 (one base per byte) or 2bit "
                                "(four bases per byte plus an N mask)."),  # fmt: skip
-    chunk: int = typer.Option(65536, "--chunk", help="Rows converted per step."),
+    chunk: int = typer.Option(65536, "--chunk", min=1, help="Rows converted per step."),
     force: bool = typer.Option(False, "--force", help="Replace an existing output directory."),
 ) -> None:
     """Convert a DeepSEA split into a compact memory-mapped directory (streamed, atomic)."""

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from motifscope.commands import app
+from motifscope.commands import app, out_dir
 
 __all__ = ["decouple_cmd"]
 
@@ -15,20 +15,20 @@ __all__ = ["decouple_cmd"]
 @app.command("decouple")
 def decouple_cmd(
     run: Path = typer.Argument(..., help="Run directory (written by motifscope train)."),
-    layer: int = typer.Option(..., "--layer", help="Conv layer, counted from 1."),
+    layer: int = typer.Option(..., "--layer", min=1, help="Conv layer, counted from 1."),
     neurons: str = typer.Option("all", "--neurons", help="Channels: 'all', '0-15' or '1,4,7'."),
     motif_nb: str = typer.Option(
         "auto", "--motif-nb", help="'auto' or an integer: k = pool size ** motif_nb per level."
     ),
-    jobs: int = typer.Option(1, "--jobs", help="Neurons decoupled in parallel (processes)."),
+    jobs: int = typer.Option(1, "--jobs", min=1, help="Neurons decoupled in parallel (processes)."),
     seed: int = typer.Option(0, "--seed", help="Random seed (neuron c uses seed + c)."),
     db: str = typer.Option(
         "jaspar", "--db", help="Motif database for Tomtom: 'jaspar', a MEME file or 'none'."
     ),
     out: Optional[Path] = typer.Option(
-        None, "--out", help="Output folder (default <run>/analyses/neuronmotif)."
+        None, "--out", callback=out_dir, help="Output folder (default <run>/analyses/neuronmotif)."
     ),
-    population: Optional[int] = typer.Option(None, "--population", help="GA population."),
+    population: Optional[int] = typer.Option(None, "--population", min=1, help="GA population."),
     no_resume: bool = typer.Option(False, "--no-resume", help="Recompute finished neurons."),
 ) -> None:
     """Decouple conv neurons into CRM motifs, sub-motifs, JASPAR matches and a report page.

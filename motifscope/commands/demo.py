@@ -6,14 +6,14 @@ from pathlib import Path
 
 import typer
 
-from motifscope.commands import app
+from motifscope.commands import app, out_dir
 
 
 @app.command("demo")
 def demo_cmd(
-    out: Path = typer.Option(Path("motifscope-demo"), "--out", help="Output folder."),
+    out: Path = typer.Option(Path("motifscope-demo"), "--out", callback=out_dir, help="Output folder."),
     seed: int = typer.Option(0, "--seed", help="Seed of the simulation, training and analyses."),
-    epochs: int = typer.Option(None, "--epochs", help="Maximum training epochs per model "
+    epochs: int = typer.Option(None, "--epochs", min=1, help="Maximum training epochs per model "
                                                       "(default: each model card's)."),
     quick: bool = typer.Option(False, "--quick", help="Tiny configuration (about a minute)."),
 ):

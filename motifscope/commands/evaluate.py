@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from motifscope.commands import app
+from motifscope.commands import app, check_device, out_dir
 
 __all__ = ["evaluate_command"]
 
@@ -15,13 +15,13 @@ __all__ = ["evaluate_command"]
 def evaluate_command(
     run: Path = typer.Argument(..., help="Run directory (motifscope train --out)."),
     data: Path = typer.Option(..., "--data", "-d", help="Labelled file, e.g. test.mat."),
-    out: Path = typer.Option(None, "--out", "-o",
+    out: Path = typer.Option(None, "--out", "-o", callback=out_dir,
                              help="Output folder (default RUN/analyses/evaluate)."),
-    n: int = typer.Option(None, "--n", help="Use only N rows (strand pairs kept together)."),
+    n: int = typer.Option(None, "--n", min=1, help="Use only N rows (strand pairs kept together)."),
     strand: str = typer.Option("auto", "--strand",
                                help="Strand averaging: auto, halves, rc or none."),
-    batch_size: int = typer.Option(256, "--batch-size", help="Prediction batch size."),
-    device: str = typer.Option("auto", "--device", help="cpu, cuda or auto."),
+    batch_size: int = typer.Option(256, "--batch-size", min=1, help="Prediction batch size."),
+    device: str = typer.Option("auto", "--device", callback=check_device, help="cpu, cuda or auto."),
 ) -> None:
     """Per-target AUROC/AUPR (CSV + JSON); with 919 targets also the published comparison."""
     from motifscope.errors import ConfigError

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from motifscope.commands import app
+from motifscope.commands import app, check_device, out_dir, out_file
 
 __all__ = ["kernels_cmd"]
 
@@ -29,7 +29,7 @@ def _parse_targets(text: str) -> list[int]:
 def kernels_cmd(
     run: Path = typer.Argument(..., help="Run directory (written by motifscope train)."),
     data: Path = typer.Option(..., "--data", help="DeepSEA-format file of example sequences."),
-    n: int = typer.Option(10000, "--n", help="Read the first N sequences of --data."),
+    n: int = typer.Option(10000, "--n", min=1, help="Read the first N sequences of --data."),
     targets: str | None = typer.Option(
         None,
         "--targets",
@@ -40,16 +40,16 @@ def kernels_cmd(
         False, "--both-strands", help="Also scan reverse complements."
     ),
     out: Path | None = typer.Option(
-        None, "--out", help="MEME file to write (default <run>/analyses/kernels/motifs.meme)."
+        None, "--out", callback=out_file, help="MEME file to write (default <run>/analyses/kernels/motifs.meme)."
     ),
     logos: Path | None = typer.Option(
-        None, "--logos", help="Also write one PNG logo per motif here."
+        None, "--logos", callback=out_dir, help="Also write one PNG logo per motif here."
     ),
     db: str | None = typer.Option(
         None, "--db", help="Also match the motifs with Tomtom: a MEME file or 'jaspar'."
     ),
-    batch_size: int = typer.Option(128, "--batch-size", help="Sequences per batch."),
-    device: str = typer.Option("cpu", "--device", help="cpu, cuda or auto."),
+    batch_size: int = typer.Option(128, "--batch-size", min=1, help="Sequences per batch."),
+    device: str = typer.Option("cpu", "--device", callback=check_device, help="cpu, cuda or auto."),
 ) -> None:
     """Convert the first-layer kernels of a trained model into a MEME motif file.
 

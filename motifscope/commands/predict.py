@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from motifscope.commands import app
+from motifscope.commands import app, check_device, out_file
 
 __all__ = ["predict_command"]
 
@@ -16,9 +16,9 @@ def predict_command(
     run: Path = typer.Argument(..., help="Run directory (motifscope train --out)."),
     data: Path = typer.Option(..., "--data", "-d",
                               help="FASTA (.fa) or HDF5 with 'testxdata' (N, 4, L), A,G,C,T."),
-    out: Path = typer.Option(..., "--out", "-o", help="preds.h5 (key 'pred') or preds.tsv."),
-    batch_size: int = typer.Option(256, "--batch-size", help="Prediction batch size."),
-    device: str = typer.Option("auto", "--device", help="cpu, cuda or auto."),
+    out: Path = typer.Option(..., "--out", "-o", callback=out_file, help="preds.h5 (key 'pred') or preds.tsv."),
+    batch_size: int = typer.Option(256, "--batch-size", min=1, help="Prediction batch size."),
+    device: str = typer.Option("auto", "--device", callback=check_device, help="cpu, cuda or auto."),
 ) -> None:
     """Predict sigmoid probabilities (N, T) for every input sequence."""
     from motifscope.errors import InputError

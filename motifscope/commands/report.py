@@ -6,13 +6,13 @@ from pathlib import Path
 
 import typer
 
-from motifscope.commands import app
+from motifscope.commands import app, out_dir
 
 
 @app.command("report")
 def report_cmd(
     run: Path = typer.Argument(..., help="Run directory (with analyses/*/section.json)."),
-    out: Path = typer.Option(None, "--out", help="Output folder [default: RUN/report]."),
+    out: Path = typer.Option(None, "--out", callback=out_dir, help="Output folder [default: RUN/report]."),
     title: str = typer.Option(None, "--title", help="Page title [default: the run's name]."),
 ):
     """Render the run's model card, training curves, metrics and every analysis as HTML."""

@@ -6,16 +6,16 @@ from pathlib import Path
 
 import typer
 
-from motifscope.commands import app
+from motifscope.commands import app, out_dir
 
 
 @app.command("similarity")
 def similarity_cmd(
     run: Path = typer.Argument(..., help="Run directory of a trained DeepATT-family model."),
-    out: Path = typer.Option(None, "--out", help="Output directory [default: RUN/analyses/similarity]."),
+    out: Path = typer.Option(None, "--out", callback=out_dir, help="Output directory [default: RUN/analyses/similarity]."),
     head: str = typer.Option("all", "--head", help="'all' or a head index 0..3."),
     order: str = typer.Option("category", "--order", help="'category' or 'cluster'."),
-    permutations: int = typer.Option(1000, "--permutations", help="Permutations per p-value."),
+    permutations: int = typer.Option(1000, "--permutations", min=0, help="Permutations per p-value."),
     seed: int = typer.Option(0, "--seed", help="Seed of the permutations and the random control."),
 ):
     """Cosine similarity of DeepATT's target query vectors vs random queries."""

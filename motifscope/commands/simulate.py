@@ -7,30 +7,33 @@ from typing import Optional
 
 import typer
 
-from motifscope.commands import app
+from motifscope.commands import app, finite, out_dir
 
 __all__ = ["simulate_cmd"]
 
 
 @app.command("simulate")
 def simulate_cmd(
-    out: Path = typer.Option(..., "--out", help="Output folder."),
+    out: Path = typer.Option(..., "--out", callback=out_dir, help="Output folder."),
     n_train: int = typer.Option(
-        20000, "--n-train", help="Training sequences (both strands; even)."
+        20000, "--n-train", min=2, help="Training sequences (both strands; even)."
     ),
-    n_valid: int = typer.Option(2000, "--n-valid", help="Validation sequences."),
-    n_test: int = typer.Option(4000, "--n-test", help="Test sequences (both strands; even)."),
-    length: int = typer.Option(1000, "--length", help="Sequence length in bp."),
+    n_valid: int = typer.Option(2000, "--n-valid", min=1, help="Validation sequences."),
+    n_test: int = typer.Option(4000, "--n-test", min=2, help="Test sequences (both strands; even)."),
+    length: int = typer.Option(1000, "--length", min=1, help="Sequence length in bp."),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
-    gc: float = typer.Option(0.41, "--gc", help="GC fraction of the background."),
+    gc: float = typer.Option(0.41, "--gc", min=0, max=1, callback=finite, help="GC fraction of the background."),
     motifs: Optional[Path] = typer.Option(
         None, "--motifs", help="MEME file of motifs to plant (default: 12 JASPAR TFs)."
     ),
-    p_motif: float = typer.Option(0.25, "--p-motif", help="Chance of each motif per sequence."),
-    label_noise: float = typer.Option(0.0, "--label-noise", help="Label flip probability."),
+    p_motif: float = typer.Option(0.25, "--p-motif", min=0, max=1, callback=finite, help="Chance of each motif per sequence."),
+    label_noise: float = typer.Option(0.0, "--label-noise", min=0, max=1, callback=finite, help="Label flip probability."),
     min_instance_quantile: float = typer.Option(
         0.0,
         "--min-instance-quantile",
+        min=0,
+        max=1,
+        callback=finite,
         help="Plant only instances scoring at least this quantile of the motif's own "
         "instance scores (0 = plain PPM samples; the demo uses 0.5).",
     ),

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from motifscope.commands import app
+from motifscope.commands import app, finite, out_file
 
 __all__ = ["tomtom_command"]
 
@@ -20,11 +20,11 @@ def tomtom_command(
     ),
     dist: str = typer.Option("pearson", "--dist", help="pearson (MEME default) or euclidean."),
     thresh: float = typer.Option(
-        0.5, "--thresh", help="q-value threshold (E-value with --evalue)."
+        0.5, "--thresh", min=0, callback=finite, help="q-value threshold (E-value with --evalue)."
     ),
     evalue: bool = typer.Option(False, "--evalue", help="Threshold on the E-value."),
-    min_overlap: int = typer.Option(5, "--min-overlap", help="Minimum overlapping columns."),
-    out: Path = typer.Option(..., "--out", "-o", help="Output TSV of matches."),
+    min_overlap: int = typer.Option(5, "--min-overlap", min=1, help="Minimum overlapping columns."),
+    out: Path = typer.Option(..., "--out", "-o", callback=out_file, help="Output TSV of matches."),
 ) -> int:
     """Run Tomtom (Gupta et al. 2007) of MOTIFS against a motif database."""
     from motifscope.atomic import atomic_open

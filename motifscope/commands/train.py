@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from motifscope.commands import app
+from motifscope.commands import app, check_device, out_dir, positive
 
 __all__ = ["train_command", "parse_set"]
 
@@ -42,26 +42,26 @@ def train_command(
                               help="Zoo model name (motifscope.zoo.names()) or a .toml card."),
     data: Path = typer.Option(None, "--data", "-d",
                               help="Folder holding train.mat, valid.mat, test.mat."),
-    out: Path = typer.Option(..., "--out", "-o", help="Run directory to write."),
+    out: Path = typer.Option(..., "--out", "-o", callback=out_dir, help="Run directory to write."),
     train: Path = typer.Option(None, "--train", help="Training file (overrides --data's)."),
     valid: Path = typer.Option(None, "--valid", help="Validation file."),
     test: Path = typer.Option(None, "--test", help="Test file (evaluated at the end)."),
-    epochs: int = typer.Option(None, "--epochs", help="Maximum epochs (card default)."),
-    batch_size: int = typer.Option(None, "--batch-size", help="Batch size (card default)."),
-    lr: float = typer.Option(None, "--lr", help="Learning rate (card default)."),
+    epochs: int = typer.Option(None, "--epochs", min=1, help="Maximum epochs (card default)."),
+    batch_size: int = typer.Option(None, "--batch-size", min=1, help="Batch size (card default)."),
+    lr: float = typer.Option(None, "--lr", callback=positive, help="Learning rate (card default)."),
     optimizer: str = typer.Option(None, "--optimizer",
                                   help="sgd, adadelta, adagrad, adam, adamw or rmsprop."),
     loss: str = typer.Option(None, "--loss", help="bce (nll) or focal."),
-    patience: int = typer.Option(None, "--patience", help="Early-stopping patience (0: off)."),
+    patience: int = typer.Option(None, "--patience", min=0, help="Early-stopping patience (0: off)."),
     seed: int = typer.Option(None, "--seed", help="Random seed (card default, else 0)."),
-    device: str = typer.Option("auto", "--device", help="cpu, cuda or auto."),
-    threads: int = typer.Option(None, "--threads", help="torch.set_num_threads."),
+    device: str = typer.Option("auto", "--device", callback=check_device, help="cpu, cuda or auto."),
+    threads: int = typer.Option(None, "--threads", min=1, help="torch.set_num_threads."),
     amp: bool = typer.Option(False, "--amp", help="Mixed precision (CUDA only)."),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out."),
-    n_train: int = typer.Option(None, "--n-train", help="Use only the first N training rows."),
-    n_valid: int = typer.Option(None, "--n-valid", help="Use only the first N validation rows."),
-    n_test: int = typer.Option(None, "--n-test", help="Use only the first N test rows."),
-    max_steps: int = typer.Option(None, "--max-steps", help="Cap on steps per epoch."),
+    n_train: int = typer.Option(None, "--n-train", min=1, help="Use only the first N training rows."),
+    n_valid: int = typer.Option(None, "--n-valid", min=1, help="Use only the first N validation rows."),
+    n_test: int = typer.Option(None, "--n-test", min=1, help="Use only the first N test rows."),
+    max_steps: int = typer.Option(None, "--max-steps", min=1, help="Cap on steps per epoch."),
     no_test: bool = typer.Option(False, "--no-test", help="Skip the final test evaluation."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar."),
     set_: list[str] = typer.Option(None, "--set",

@@ -164,6 +164,10 @@ def read_basset(path, split: str = "test", *, start: int = 0, stop: int | None =
         if yraw.dtype == bool or np.issubdtype(yraw.dtype, np.integer):
             y = torch.from_numpy(yraw.astype(np.uint8))
         else:
+            if not np.all(np.isfinite(yraw)):
+                i = int(np.argwhere(~np.isfinite(yraw))[0][0])
+                raise DataFormatError(f"{path}: {split} labels row {start + i} holds NaN or inf; "
+                                      "expected finite labels (0/1)")
             y = torch.from_numpy(yraw.astype(np.float32))
         labels = _labels(f, path, dout.shape[1])
     return torch.from_numpy(np.ascontiguousarray(x)), y, labels

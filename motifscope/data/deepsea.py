@@ -266,6 +266,11 @@ class DeepSEAFile:
         for k in keys:
             if k not in m:
                 raise DataFormatError(f"{self.path}: missing key '{k}' (found {names})")
+        import scipy.sparse
+
+        for k in keys:  # MATLAB sparse matrices (2-D only): labels may be stored so
+            if scipy.sparse.issparse(m[k]):
+                m[k] = m[k].toarray()
         self._x = m[self.x_key]
         self._y = m[self.y_key] if self.y_key else None
         for k, a in ((self.x_key, self._x), (self.y_key, self._y)):
@@ -321,6 +326,14 @@ class DeepSEAFile:
         else:
             self.n, self.length = xs[0], xs[2]
             self.n_targets = 0 if ys is None else ys[1]
+        if self.n == 0 or self.length == 0:
+            raise DataFormatError(
+                f"{p}: '{xk}' has shape {xs}: {self.n} sequences of {self.length} bp; expected "
+                "at least one sequence of at least one base"
+            )
+        if ys is not None and self.n_targets == 0:
+            raise DataFormatError(f"{p}: '{yk}' has shape {ys}: no targets; expected (N, T) "
+                                  "labels with T >= 1")
 
     def _ensure_open(self) -> None:
         if self.container.startswith("hdf5") and (self._h5 is None or self._pid != os.getpid()):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import gzip
 import io
 import re
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,8 +34,8 @@ def _open_text(path: Path):
     with open(path, "rb") as fh:
         magic = fh.read(2)
     if magic == b"\x1f\x8b":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="ascii", errors="replace")
-    return open(path, encoding="ascii", errors="replace")
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig")
+    return open(path, encoding="utf-8-sig")
 
 
 def iter_fasta(path) -> Iterator[tuple[str, str]]:
@@ -68,6 +69,7 @@ def iter_fasta(path) -> Iterator[tuple[str, str]]:
         fh = _open_text(path)
     except OSError as e:
         raise DataFormatError(f"{path}: cannot be read ({e})") from None
+    lineno = 0
     with fh:
         try:
             for lineno, raw in enumerate(fh, start=1):
@@ -98,7 +100,12 @@ def iter_fasta(path) -> Iterator[tuple[str, str]]:
                         f"{bad!r} in record {name!r}; expected A, C, G, T, N or an IUPAC code"
                     )
                 parts.append(line)
-        except (EOFError, gzip.BadGzipFile, OSError) as e:
+        except UnicodeDecodeError as e:
+            raise DataFormatError(
+                f"{path}, line {lineno + 1}: not UTF-8 text (byte {e.object[e.start:e.start + 1]!r}); "
+                f"expected a FASTA text file"
+            ) from None
+        except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as e:
             raise DataFormatError(f"{path}: corrupt or truncated gzip data ({e})") from None
     if name is None:
         raise DataFormatError(f"{path}: no FASTA record (no line starts with '>')")
@@ -237,28 +244,35 @@ def read_bed(path):
     if not path.is_file():
         raise DataFormatError(f"{path}: no such BED file")
     recs = []
-    with _open_text(path) as fh:
-        for lineno, raw in enumerate(fh, start=1):
-            line = raw.rstrip("\r\n")
-            if not line.strip() or line.startswith(("#", "track", "browser")):
-                continue
-            f = line.split("\t")
-            if len(f) < 3:
-                raise DataFormatError(
-                    f"{path}, line {lineno}: {len(f)} tab-separated fields, expected at least 3"
-                )
-            try:
-                start, end = int(f[1]), int(f[2])
-            except ValueError:
-                raise DataFormatError(
-                    f"{path}, line {lineno}: start/end {f[1]!r}, {f[2]!r} are not integers"
-                ) from None
-            if not 0 <= start <= end:
-                raise DataFormatError(
-                    f"{path}, line {lineno}: need 0 <= start <= end, got {start}, {end}"
-                )
-            recs.append(
-                (f[0], start, end, f[3] if len(f) > 3 else None, f[5] if len(f) > 5 else None)
+    try:
+        fh = _open_text(path)
+        lines = list(fh)
+        fh.close()
+    except UnicodeDecodeError as e:
+        raise DataFormatError(f"{path}: not UTF-8 text (at byte {e.start}); expected a BED file") from None
+    except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as e:
+        raise DataFormatError(f"{path}: cannot be read ({e})") from None
+    for lineno, raw in enumerate(lines, start=1):
+        line = raw.rstrip("\r\n")
+        if not line.strip() or line.startswith(("#", "track", "browser")):
+            continue
+        f = line.split("\t")
+        if len(f) < 3:
+            raise DataFormatError(
+                f"{path}, line {lineno}: {len(f)} tab-separated fields, expected at least 3"
             )
+        try:
+            start, end = int(f[1]), int(f[2])
+        except ValueError:
+            raise DataFormatError(
+                f"{path}, line {lineno}: start/end {f[1]!r}, {f[2]!r} are not integers"
+            ) from None
+        if not 0 <= start <= end:
+            raise DataFormatError(
+                f"{path}, line {lineno}: need 0 <= start <= end, got {start}, {end}"
+            )
+        recs.append(
+            (f[0], start, end, f[3] if len(f) > 3 else None, f[5] if len(f) > 5 else None)
+        )
     df = pd.DataFrame(recs, columns=["chrom", "start", "end", "name", "strand"])
     return df.dropna(axis=1, how="all") if len(df) else df[["chrom", "start", "end"]]

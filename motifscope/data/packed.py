@@ -301,8 +301,8 @@ class PackedFile:
         if not mpath.is_file():
             raise DataFormatError(f"{self.path}: no manifest.json; not a packed directory")
         try:
-            m = json.loads(mpath.read_text())
-        except (OSError, ValueError) as e:
+            m = json.loads(mpath.read_text(encoding="utf-8"))
+        except (OSError, ValueError, RecursionError) as e:
             raise DataFormatError(f"{mpath}: cannot be parsed as JSON ({e})") from None
         if not isinstance(m, dict) or m.get("format") != FORMAT:
             raise DataFormatError(f"{mpath}: 'format' is not {FORMAT!r}")
@@ -317,6 +317,13 @@ class PackedFile:
             raise DataFormatError(f"{mpath}: encoding {m['encoding']!r}; expected {ENCODINGS}")
         if m["base_order"] != "ACGT":
             raise DataFormatError(f"{mpath}: base_order {m['base_order']!r}; expected 'ACGT'")
+        for k, least in (("n", 1), ("length", 1), ("n_targets", 0)):
+            v = m[k]
+            if isinstance(v, bool) or not isinstance(v, int) or v < least:
+                raise DataFormatError(f"{mpath}: '{k}' is {v!r}; expected an integer >= {least}")
+        if not isinstance(m["files"], dict):
+            raise DataFormatError(f"{mpath}: 'files' is {type(m['files']).__name__}; expected "
+                                  f"an object of name: {{path, bytes, sha256}}")
         self.manifest = m
         self.encoding = m["encoding"]
         self.n, self.length, self.n_targets = int(m["n"]), int(m["length"]), int(m["n_targets"])
@@ -331,7 +338,12 @@ class PackedFile:
             entry = m["files"].get(name)
             if entry is None:
                 raise DataFormatError(f"{mpath}: 'files' has no entry '{name}'")
-            fp = self.path / entry["path"]
+            rel = entry.get("path") if isinstance(entry, dict) else None
+            fp = (self.path / rel).resolve() if isinstance(rel, str) and rel else None
+            root = self.path.resolve()
+            if fp is None or root not in fp.parents:
+                raise DataFormatError(f"{mpath}: 'files.{name}' names {rel!r}; expected the "
+                                      f"name of a file inside {self.path}")
             if not fp.is_file():
                 raise DataFormatError(f"{self.path}: missing data file {entry['path']}")
             try:

@@ -53,14 +53,20 @@ def parse_neurons(spec, n_channels: int) -> list[int]:
         try:
             for part in spec.replace(" ", "").split(","):
                 if "-" in part:
-                    a, b = part.split("-")
-                    out += list(range(int(a), int(b) + 1))
+                    a, b = (int(v) for v in part.split("-"))
+                    if b < a:
+                        raise InputError(f"neurons {spec!r}: the range {part!r} is empty; "
+                                         f"expected first-last with first <= last, e.g. '0-15'")
+                    out += list(range(a, b + 1))
                 elif part:
                     out.append(int(part))
         except ValueError:
             raise InputError(f"neurons {spec!r}: expected e.g. '0-15', '1,4,7' or 'all'")
     else:
         out = [int(x) for x in spec]
+    if not out:
+        raise InputError(f"neurons {spec!r}: selects no channel; expected e.g. '0-15', '1,4,7' "
+                         f"or 'all' (channels 0..{n_channels - 1})")
     bad = [c for c in out if not 0 <= c < n_channels]
     if bad:
         raise InputError(f"neurons {bad} are out of range 0..{n_channels - 1}")

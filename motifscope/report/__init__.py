@@ -35,7 +35,8 @@ from pathlib import Path
 from motifscope.atomic import atomic_write_text
 from motifscope.errors import RunDirError
 
-__all__ = ["write_section", "render_report", "render_index", "Section"]
+__all__ = ["write_section", "read_section", "render_report", "render_index", "Section",
+           "script_json"]
 
 _BLOCK_TYPES = {"text", "metrics", "table", "image", "gallery", "plotly", "link", "files"}
 
@@ -103,6 +104,32 @@ class Section:
     blocks: list
     directory: Path
     rendered: list = field(default_factory=list)
+    root: Path | None = None
+
+    @property
+    def manifest(self) -> Path:
+        """The section's ``section.json`` (named in error messages)."""
+        return self.directory / "section.json"
+
+    def resolve(self, rel) -> Path:
+        """``directory / rel`` resolved (symbolic links followed), refused if it leaves
+        :attr:`root` (the run directory): a report never reads or publishes files from
+        outside the run it renders.
+
+        Raises
+        ------
+        RunDirError
+            If ``rel`` is not a string or points outside the run directory.
+        """
+        if not isinstance(rel, str) or not rel:
+            raise RunDirError(f"{self.manifest}: a block path is {rel!r}; expected a file name "
+                              f"relative to {self.directory}")
+        root = (self.root or self.directory).resolve()
+        src = (self.directory / rel).resolve()
+        if src != root and root not in src.parents:
+            raise RunDirError(f"{self.manifest}: block path {rel!r} points outside the run "
+                              f"directory {root}; expected a file inside it")
+        return src
 
 
 def _env():
@@ -118,8 +145,12 @@ def _env():
 
 def _read_table(path: Path, max_rows: int):
     delim = "\t" if path.suffix in (".tsv", ".tab", ".txt") else ","
-    with open(path, newline="", encoding="utf-8") as fh:
-        rows = list(csv.reader(fh, delimiter=delim))
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            rows = list(csv.reader(fh, delimiter=delim))
+    except (UnicodeDecodeError, csv.Error) as e:
+        raise RunDirError(f"{path}: not a UTF-8 {'TSV' if delim != ',' else 'CSV'} table "
+                          f"({type(e).__name__}: {str(e)[:120]})") from None
     if not rows:
         return [], [], 0
     header, body = rows[0], rows[1:]
@@ -140,14 +171,15 @@ def _read_table(path: Path, max_rows: int):
 class _Copier:
     """Copies a section's files into the site, keeping names unique and safe."""
 
-    def __init__(self, site: Path, section: str):
+    def __init__(self, site: Path, section: "Section"):
         self.site = site
-        self.rel = Path("files") / _safe(section)
+        self.section = section
+        self.rel = Path("files") / _safe(section.name)
         (site / self.rel).mkdir(parents=True, exist_ok=True)
         self.missing: list[str] = []
 
     def __call__(self, src_dir: Path, rel: str) -> str | None:
-        src = (src_dir / rel).resolve()
+        src = self.section.resolve(rel)
         if not src.is_file():
             self.missing.append(rel)
             return None
@@ -161,7 +193,7 @@ class _Copier:
 
 def _tree(self, src_dir: Path, rel: str) -> None:
     """Copy a whole folder (e.g. a gallery with its images), keeping relative links."""
-    src = (src_dir / rel).resolve()
+    src = self.section.resolve(rel)
     if not src.is_dir():
         self.missing.append(rel + "/")
         return
@@ -179,8 +211,49 @@ def _safe(name: str) -> str:
     return keep.strip(".") or "_"
 
 
+def script_json(text: str, path) -> str:
+    """JSON text made safe to place inside a ``<script type="application/json">`` block.
+
+    The text is parsed (so it must be valid JSON) and written again with ``<``, ``>`` and
+    ``&`` as ``\\u`` escapes, so nothing in it (``</script>``, ``<!--<script``) can end or
+    change the block.
+
+    Raises
+    ------
+    RunDirError
+        If ``text`` is not JSON; the message names ``path``.
+    """
+    try:
+        obj = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as e:
+        raise RunDirError(f"{path}: not valid JSON ({str(e)[:120]})") from None
+    out = json.dumps(obj, allow_nan=True, separators=(",", ":"))
+    return out.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise RunDirError(f"{path}: not UTF-8 text (byte {e.start})") from None
+
+
+def _check_paths(section: Section) -> None:
+    """Resolve every path a section names (raises for one outside the run directory)."""
+    for b in section.blocks:
+        for key in ("path", "copy_dir"):
+            if b.get(key):
+                section.resolve(b[key])
+        for p in b.get("paths", []) if isinstance(b.get("paths"), list) else []:
+            section.resolve(p)
+        for it in b.get("items", []) if b.get("type") == "gallery" else []:
+            for key in ("image", "link"):
+                if it.get(key):
+                    section.resolve(it[key])
+
+
 def _render_blocks(section: Section, site: Path) -> list[dict]:
-    copy = _Copier(site, section.name)
+    copy = _Copier(site, section)
     out = []
     for i, b in enumerate(section.blocks):
         t = b.get("type")
@@ -190,14 +263,14 @@ def _render_blocks(section: Section, site: Path) -> list[dict]:
         elif t == "metrics":
             r["items"] = [(k, _fmt(v)) for k, v in dict(b.get("data", {})).items()]
         elif t == "table":
-            src = section.directory / b["path"]
+            src = section.resolve(b.get("path"))
             if not src.is_file():
                 copy.missing.append(b["path"])
                 continue
-            r["header"], r["rows"], r["n"] = _read_table(src, int(b.get("max_rows", 50)))
+            r["header"], r["rows"], r["n"] = _read_table(src, b.get("max_rows", 50))
             r["href"] = copy(section.directory, b["path"])
         elif t == "image":
-            r["src"] = copy(section.directory, b["path"])
+            r["src"] = copy(section.directory, b.get("path"))
             r["alt"] = b.get("alt", b.get("caption", b["path"]))
             if r["src"] is None:
                 continue
@@ -209,21 +282,25 @@ def _render_blocks(section: Section, site: Path) -> list[dict]:
                 items.append({"src": src, "caption": it.get("caption", ""), "subtitle": it.get("subtitle", ""), "link": link})
             r["items"] = items
         elif t == "plotly":
-            src = section.directory / b["path"]
+            src = section.resolve(b.get("path"))
             if not src.is_file():
                 copy.missing.append(b["path"])
                 continue
             r["div"] = f"plot-{_safe(section.name)}-{i}"
-            r["json"] = src.read_text(encoding="utf-8")
+            r["json"] = script_json(_read_text(src), src)
         elif t == "link":
             if b.get("copy_dir"):
                 copy.tree(section.directory, b["copy_dir"])
-            r["href"] = copy(section.directory, b["path"])
+            r["href"] = copy(section.directory, b.get("path"))
             r["text"] = b.get("text", b["path"])
             if r["href"] is None:
                 continue
         elif t == "files":
-            r["files"] = [(p, copy(section.directory, p)) for p in b.get("paths", [])]
+            paths = b.get("paths", [])
+            if not isinstance(paths, list):
+                raise RunDirError(f"{section.manifest}: block {i} 'paths' is "
+                                  f"{type(paths).__name__}; expected a list of file names")
+            r["files"] = [(p, copy(section.directory, p)) for p in paths]
             r["files"] = [(p, h) for p, h in r["files"] if h]
         out.append(r)
     if copy.missing:
@@ -243,15 +320,84 @@ def _sections(run_dir: Path) -> list[Section]:
     if not adir.is_dir():
         return found
     for p in sorted(adir.glob("*/section.json")):
-        try:
-            d = json.loads(p.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as e:
-            raise RunDirError(f"{p}: not a valid section manifest ({e})") from None
-        found.append(
-            Section(p.parent.name, d.get("title", p.parent.name), int(d.get("order", 50)),
-                    d.get("summary", ""), list(d.get("blocks", [])), p.parent)
-        )
+        found.append(read_section(p, root=run_dir))
     return sorted(found, key=lambda s: (s.order, s.name))
+
+
+_BLOCK_FIELDS = {  # field: (accepted types, what to say)
+    "type": (str, "one of " + ", ".join(sorted(_BLOCK_TYPES))),
+    "title": (str, "a string"), "caption": (str, "a string"), "text": (str, "a string"),
+    "alt": (str, "a string"), "subtitle": (str, "a string"), "path": (str, "a file name"),
+    "copy_dir": (str, "a folder name"), "data": (dict, "an object of name: value"),
+    "items": (list, "a list of objects"), "paths": (list, "a list of file names"),
+}
+
+
+def read_section(path, *, root=None) -> Section:
+    """Read and check one ``section.json`` manifest.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The manifest.
+    root : str or pathlib.Path or None
+        The folder its block paths must stay inside (the run directory); default the
+        manifest's own folder.
+
+    Returns
+    -------
+    Section
+        The section (not rendered).
+
+    Raises
+    ------
+    RunDirError
+        If the file is not UTF-8 JSON, or a field has the wrong type or value; the message
+        names the file and the field.
+    """
+    p = Path(path)
+    try:
+        d = json.loads(_read_text(p))
+    except (OSError, json.JSONDecodeError, RecursionError) as e:
+        raise RunDirError(f"{p}: not a valid section manifest ({str(e)[:120]})") from None
+    if not isinstance(d, dict):
+        raise RunDirError(f"{p}: holds a JSON {type(d).__name__}; expected an object with "
+                          f"title, order and blocks")
+    title, summary = d.get("title", p.parent.name), d.get("summary", "")
+    order, blocks = d.get("order", 50), d.get("blocks", [])
+    for key, value, ok, want in (("title", title, isinstance(title, str), "a string"),
+                                 ("summary", summary, isinstance(summary, str), "a string"),
+                                 ("order", order, isinstance(order, (int, float))
+                                  and not isinstance(order, bool) and abs(order) < 1e9,
+                                  "a number"),
+                                 ("blocks", blocks, isinstance(blocks, list), "a list")):
+        if not ok:
+            raise RunDirError(f"{p}: '{key}' is {type(value).__name__} {str(value)[:40]!r}; "
+                              f"expected {want}")
+    for i, b in enumerate(blocks):
+        if not isinstance(b, dict):
+            raise RunDirError(f"{p}: block {i} is {type(b).__name__}; expected an object "
+                              f"with a 'type'")
+        for key, (types, want) in _BLOCK_FIELDS.items():
+            if key in b and not isinstance(b[key], types):
+                raise RunDirError(f"{p}: block {i} '{key}' is {type(b[key]).__name__} "
+                                  f"{str(b[key])[:40]!r}; expected {want}")
+        if b.get("type") not in _BLOCK_TYPES:
+            raise RunDirError(f"{p}: block {i} has type {b.get('type')!r}; expected "
+                              f"{_BLOCK_FIELDS['type'][1]}")
+        if "max_rows" in b and (not isinstance(b["max_rows"], int) or isinstance(b["max_rows"], bool)
+                                or b["max_rows"] < 0):
+            raise RunDirError(f"{p}: block {i} 'max_rows' is {b['max_rows']!r}; expected an "
+                              f"integer >= 0")
+        for j, it in enumerate(b.get("items", []) if b.get("type") == "gallery" else []):
+            if not isinstance(it, dict) or not all(
+                    isinstance(it.get(k, ""), str) for k in ("image", "link", "caption", "subtitle")):
+                raise RunDirError(f"{p}: block {i} item {j} is {str(it)[:40]!r}; expected an "
+                                  f"object of strings (image, link, caption, subtitle)")
+        if b.get("type") in ("table", "image", "plotly", "link") and not b.get("path"):
+            raise RunDirError(f"{p}: block {i} ({b['type']}) has no 'path'; expected a file name")
+    return Section(p.parent.name, title, int(order), summary, blocks, p.parent,
+                   root=Path(root) if root is not None else p.parent)
 
 
 def _copy_static(site: Path) -> None:
@@ -274,29 +420,39 @@ def _run_overview(run_dir: Path, site: Path) -> dict:
         import tomllib
 
         try:
-            info["config_text"] = cfg.read_text(encoding="utf-8")
+            info["config_text"] = _read_text(cfg)
             info["config"] = tomllib.loads(info["config_text"])
         except tomllib.TOMLDecodeError as e:
             raise RunDirError(f"{cfg}: invalid TOML ({e})") from None
     met = run_dir / "metrics.json"
     if met.is_file():
         try:
-            m = json.loads(met.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as e:
-            raise RunDirError(f"{met}: invalid JSON ({e})") from None
+            m = json.loads(_read_text(met))
+        except (json.JSONDecodeError, RecursionError) as e:
+            raise RunDirError(f"{met}: invalid JSON ({str(e)[:120]})") from None
+        if not isinstance(m, dict):
+            raise RunDirError(f"{met}: holds a JSON {type(m).__name__}; expected an object "
+                              f"of metric: value")
         info["metrics"] = [(k, _fmt(v)) for k, v in m.items() if not isinstance(v, (dict, list))]
     hist = run_dir / "history.csv"
     if hist.is_file():
         import pandas as pd
         import plotly.graph_objects as go
 
-        h = pd.read_csv(hist)
+        from motifscope.rundir import read_history
+
+        h = read_history(run_dir)
         fig = go.Figure()
-        for col in [c for c in h.columns if c.endswith("loss")]:
-            fig.add_trace(go.Scatter(x=h["epoch"], y=h[col], mode="lines+markers", name=col))
+        for col in [c for c in h.columns if str(c).endswith("loss")]:
+            y = pd.to_numeric(h[col], errors="coerce")
+            if y.isna().all() and len(y):
+                raise RunDirError(f"{hist}: column {col!r} holds no numbers; expected one "
+                                  f"loss per epoch")
+            fig.add_trace(go.Scatter(x=pd.to_numeric(h["epoch"], errors="coerce"), y=y,
+                                     mode="lines+markers", name=str(col)))
         fig.update_layout(title="Training curves", xaxis_title="epoch", yaxis_title="loss",
                           height=360, margin=dict(l=50, r=20, t=50, b=40))
-        info["history"] = fig.to_json()
+        info["history"] = script_json(fig.to_json(), hist)
     return info
 
 
@@ -327,10 +483,12 @@ def render_report(run_dir, out_dir=None, *, title: str | None = None) -> Path:
     if not run_dir.is_dir():
         raise RunDirError(f"{run_dir}: run directory not found")
     site = Path(out_dir) if out_dir is not None else run_dir / "report"
+    sections = _sections(run_dir)
+    for s in sections:  # every path is checked before anything is written
+        _check_paths(s)
     site.mkdir(parents=True, exist_ok=True)
     _copy_static(site)
     env = _env()
-    sections = _sections(run_dir)
     for s in sections:
         s.rendered = _render_blocks(s, site)
     nav = [{"title": "Overview", "href": "index.html"}] + [
@@ -374,7 +532,7 @@ def render_index(entries: list[dict], out_dir, *, title: str = "motifscope", blo
     site = Path(out_dir)
     site.mkdir(parents=True, exist_ok=True)
     _copy_static(site)
-    sec = Section("overview", title, 0, "", blocks or [], site)
+    sec = Section("overview", title, 0, "", blocks or [], site, root=site)
     rendered = _render_blocks(sec, site)
     for e in entries:
         e["metrics"] = [(k, _fmt(v)) for k, v in dict(e.get("metrics", {})).items()]

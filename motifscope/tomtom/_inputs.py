@@ -69,7 +69,8 @@ def resolve_motifs(source, name: str = "motifs") -> list[Motif]:
                 a = m.detach().cpu().numpy() if hasattr(m, "detach") else m
                 motifs.append(_motif_from_array(a, f"motif_{i}", name, i))
     if len(motifs) == 0:
-        raise InputError(f"{name} holds no motifs")
+        where = f" {os.fspath(source)}" if isinstance(source, (str, os.PathLike)) else ""
+        raise InputError(f"{name}{where}: holds no motifs; expected at least one")
     return motifs
 
 

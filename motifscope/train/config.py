@@ -17,6 +17,34 @@ __all__ = ["TrainConfig", "config_from_card", "OPTIMIZERS"]
 OPTIMIZERS = ("sgd", "adadelta", "adagrad", "adam", "adamw", "rmsprop")
 
 
+def _check_types(cfg) -> None:
+    """Every field has the type its annotation names (``--set lr=abc`` is a ConfigError)."""
+    import dataclasses
+    import math
+
+    def number(v):
+        return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+    checks = {
+        "int": (lambda v: number(v) and float(v).is_integer(), "an integer"),
+        "float": (lambda v: number(v) and not math.isnan(v), "a number"),
+        "bool": (lambda v: isinstance(v, bool), "true or false"),
+        "str": (lambda v: isinstance(v, str), "a string"),
+        "list": (lambda v: isinstance(v, (list, tuple)), "a list"),
+    }
+    for f in dataclasses.fields(cfg):
+        v, ann = getattr(cfg, f.name), str(f.type)
+        if v is None and "None" in ann:
+            continue
+        base = ann.split("|")[0].strip()
+        if base == "str" and f.name == "scheduler" and v is False:
+            continue
+        ok, want = checks.get(base, (lambda v: True, ""))
+        if not ok(v):
+            raise ConfigError(f"training option {f.name} = {v!r} ({type(v).__name__}); "
+                              f"expected {want}")
+
+
 @dataclass
 class TrainConfig:
     """A training recipe. Every field can be overridden from the CLI (``--set key=value``).
@@ -116,6 +144,7 @@ class TrainConfig:
     progress: bool = True
 
     def __post_init__(self):
+        _check_types(self)
         self.optimizer = str(self.optimizer).lower()
         if self.optimizer not in OPTIMIZERS:
             raise ConfigError(f"optimizer {self.optimizer!r} is unknown; expected one of {OPTIMIZERS}")

@@ -181,6 +181,32 @@ def _constructor_fields(cls) -> list[str]:
     return [p for p in list(sig.parameters)[1:] if p != "name"]
 
 
+def _check_override(model: str, key: str, value, default) -> None:
+    """An override must have the type of the card's (or the constructor's) default."""
+    import math
+
+    def num(v):
+        return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+    want = None
+    if isinstance(default, bool):
+        want = None if isinstance(value, bool) else "true or false"
+    elif num(default):
+        if not num(value):
+            want = "a number"
+        elif not math.isfinite(value):
+            want = "a finite number"
+        elif isinstance(default, int) and isinstance(value, float) and value != int(value):
+            want = "an integer"
+    elif isinstance(default, str):
+        want = None if isinstance(value, str) else "a string"
+    elif isinstance(default, (list, tuple)):
+        want = None if isinstance(value, (list, tuple)) or num(value) else "a number or a list"
+    if want:
+        raise ConfigError(f"model {model!r}: option {key} = {value!r} ({type(value).__name__}); "
+                          f"expected {want}, like its default {default!r}")
+
+
 def build(name: str, **overrides) -> nn.Module:
     """Build a zoo model from its card, optionally overriding hyper-parameters.
 
@@ -228,6 +254,10 @@ def build(name: str, **overrides) -> nn.Module:
             f"model {name!r} has no option {', '.join(map(repr, unknown))}; "
             f"valid options: {', '.join(sorted(fields))}"
         )
+    sig = inspect.signature(cls.__init__).parameters
+    for key, value in overrides.items():
+        default = kwargs.get(key, sig[key].default if key in sig else None)
+        _check_override(name, key, value, default)
     kwargs.update(overrides)
     bad = sorted(set(kwargs) - set(fields))
     if bad:
