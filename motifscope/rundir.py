@@ -438,7 +438,10 @@ def _first_line(e: BaseException) -> str:
     """The first non-empty line of an exception's message (torch's are several lines)."""
     for line in str(e).splitlines():
         if line.strip():
-            return line.strip().rstrip(".")[:300]
+            line = line.strip()
+            if len(line) > 80 and ". " in line:  # torch's first line runs on: first sentence
+                line = line[: line.index(". ")]
+            return line.rstrip(".")[:300]
     return type(e).__name__
 
 
@@ -459,7 +462,7 @@ def load_state_dict(path: str | os.PathLike) -> dict:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # corrupt zip, truncated file, unpickling refused
         raise RunDirError(
-            f"{path}: cannot be read as a torch state_dict ({_first_line(e)})"
+            f"{path}: cannot be read as a torch state_dict with weights_only=True ({_first_line(e)})"
         ) from None
     if isinstance(obj, dict) and "state_dict" in obj and isinstance(obj["state_dict"], dict):
         obj = obj["state_dict"]

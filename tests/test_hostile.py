@@ -831,3 +831,25 @@ def test_failing_analysis_removes_its_files_unless_resumable(zoo_run, tmp_path, 
         analysis.run("temporal", ctx)
     assert (tmp_path / "t" / "piece_1.txt").exists() is resumable
     assert analysis.get("neuronmotif").RESUMABLE is True
+
+
+IMPORT_CASES = {
+    "garbage weights": (["import", "kipoi-deepsea", "{w}", "--out", "{tmp}/r"], "w.pth"),
+    "unknown format": (["import", "bogus", "{w}", "--out", "{tmp}/r"], "bogus"),
+    "missing weights": (["import", "kipoi-deepsea", "{tmp}/nope.pth", "--out", "{tmp}/r"],
+                        "nope.pth"),
+    "keras not hdf5": (["import", "keras-danq", "{w}", "--out", "{tmp}/r"], "w.pth"),
+    "import --out below file": (["import", "kipoi-basset", "{w}", "--out", "{w}/r"], "--out"),
+    "export not a run": (["export", "{tmp}/nope", "--out", "{tmp}/e.pt"], "nope"),
+    "export --out below file": (["export", "{run}", "--out", "{w}/e.pt"], "--out"),
+}
+
+
+@pytest.mark.parametrize("case", IMPORT_CASES, ids=list(IMPORT_CASES))
+def test_import_export_hostile(case, zoo_run, tmp_path, capsys):
+    """Published-weight import and export: one line naming the file or option, nothing written."""
+    w = tmp_path / "w.pth"
+    w.write_bytes(b"garbage")
+    args, name = IMPORT_CASES[case]
+    cli([a.format(w=w, tmp=tmp_path, run=zoo_run) for a in args], capsys, names=name)
+    assert not (tmp_path / "r").exists() and not (tmp_path / "e.pt").exists()

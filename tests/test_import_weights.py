@@ -279,7 +279,7 @@ def test_wrong_shape_missing_key_and_wrong_format_are_one_line(deepsea_ref, tmp_
     with pytest.raises(InputError, match=r"no first convolution"):
         convert("kipoi-deepsea", f)
     (tmp_path / "x.pth").write_bytes(b"not a zip")
-    with pytest.raises(InputError, match=r"x\.pth: not a PyTorch state dict"):
+    with pytest.raises(InputError, match=r"x\.pth: cannot be read as a torch state_dict"):
         convert("kipoi-deepsea", tmp_path / "x.pth")
     with pytest.raises(InputError, match="format 'kipoi-foo' is unknown"):
         convert("kipoi-foo", f)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from motifscope.commands import app
+from motifscope.commands import app, out_file
 
 __all__ = ["export_command"]
 
@@ -14,7 +14,7 @@ __all__ = ["export_command"]
 @app.command("export")
 def export_command(
     run: Path = typer.Argument(..., help="Run directory (trained or imported)."),
-    out: Path = typer.Option(..., "--out", "-o",
+    out: Path = typer.Option(..., "--out", "-o", callback=out_file,
                              help="State-dict file to write (.pt); the card goes to <out>.toml."),
 ) -> None:
     """Export a run's model as a state dict and card that others can load or import.

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from motifscope.commands import app
+from motifscope.commands import app, out_dir
 
 __all__ = ["import_command"]
 
@@ -17,7 +17,7 @@ def import_command(
                               help="kipoi-deepsea, kipoi-beluga, kipoi-basset, selene-deepsea, "
                                    "keras-danq, keras-danq-jaspar or motifscope."),
     weights: Path = typer.Argument(..., help="The published weight file (.pth or .hdf5)."),
-    out: Path = typer.Option(..., "--out", "-o", help="Run directory to create."),
+    out: Path = typer.Option(..., "--out", "-o", callback=out_dir, help="Run directory to create."),
     targets: Path | None = typer.Option(
         None, "--targets", help="Target names, one a line (default: DeepSEA's 919 for "
                                 "919-output models)."),

@@ -106,17 +106,16 @@ def read_torch_state(path: Path) -> dict:
     InputError
         If the file cannot be read as a state dict or holds something else.
     """
-    try:
-        obj = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:  # zip/pickle errors, refused globals, truncation
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise InputError(f"{path}: not a PyTorch state dict readable with "
-                         f"weights_only=True ({first[:200]})") from None
-    if isinstance(obj, dict) and isinstance(obj.get("state_dict"), dict):
-        obj = obj["state_dict"]
-    if not isinstance(obj, dict) or not all(isinstance(v, torch.Tensor) for v in obj.values()):
+    from motifscope.errors import RunDirError
+    from motifscope.rundir import load_state_dict
+
+    try:  # the one weights_only reader (also refuses NaN/inf weights)
+        obj = load_state_dict(path)
+    except RunDirError as e:
+        raise InputError(f"{e}; expected a PyTorch state dict (a dict of tensors)") from None
+    if not all(isinstance(v, torch.Tensor) for v in obj.values()):
         raise InputError(f"{path}: expected a state dict (a dict of tensors), "
-                         f"found {type(obj).__name__}")
+                         f"found other values")
     return dict(obj)
 
 
