@@ -180,14 +180,30 @@ def _warm_tomtom(targets) -> None:
         pass
 
 
+def _exit_code(proc, timeout: float = 10.0):
+    """The exit code of a pool worker, waiting for whichever thread reaps it.
+
+    The pool's manager thread joins dead workers too; when it wins the race, this thread's
+    ``waitpid`` fails with ECHILD and ``exitcode`` reads ``None`` until the manager has
+    stored the status, so a dead worker is polled until its code appears.
+    """
+    import time
+    from multiprocessing.connection import wait
+
+    proc.join(timeout)
+    deadline = time.monotonic() + timeout
+    while proc.exitcode is None and wait([proc.sentinel], 0) and time.monotonic() < deadline:
+        time.sleep(0.05)  # dead (its sentinel is ready) but reaped by the other thread
+    return proc.exitcode
+
+
 def _crash_report(procs: dict, ldir: Path, pending: dict) -> str:
     """Which neurons were running in the worker(s) that died, and how they died."""
     import signal
 
     lines = []
     for pid, proc in procs.items():
-        proc.join(10)  # the pool's manager thread may not have reaped it yet
-        code = proc.exitcode
+        code = _exit_code(proc)
         if code in (0, None):
             continue
         if code < 0:
