@@ -71,6 +71,11 @@ def test_demo_report_in_chromium(demo_report, tmp_path):
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         landing = demo_report.report.resolve()
         hrefs = _check_page(page, landing.as_uri(), shots, "landing")
+        shown = page.evaluate("Array.from(document.querySelectorAll('.shots img')).map(i => i.src)")
+        common = {"planted_matches", "attribution_track", "temporal", "optimize"}
+        for m, want in (("deepsea_demo", common), ("deepatt_demo", common | {"similarity"})):
+            got = {Path(unquote(urlparse(u).path)).stem for u in shown if f"/runs/{m}/" in u}
+            assert want <= got, f"the landing page shows {sorted(got)} for {m}"
         run_pages = [h for h in hrefs if h.endswith("report/index.html")]
         assert len(run_pages) == 2
         visited = set()

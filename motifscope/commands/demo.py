@@ -24,10 +24,10 @@ def demo_cmd(
 
     torch.set_num_threads(max(1, torch.get_num_threads()))
     res = run_demo(out, seed=seed, epochs=epochs, quick=quick)
-    import pandas as pd
+    from motifscope.analysis.scorecard import format_scorecard
 
     typer.echo("")
-    typer.echo(pd.read_csv(res.out_dir / "scorecard.tsv", sep="\t", index_col=0).to_string(float_format=lambda v: f"{v:.3f}"))
+    typer.echo(format_scorecard(res.scorecard))
     typer.echo(f"\ntotal {res.seconds.get('total', 0):.0f} s; report: {res.report.resolve()}")
     if res.failures:
         typer.echo(f"{len(res.failures)} stage(s) failed:", err=True)

@@ -515,7 +515,9 @@ def render_index(entries: list[dict], out_dir, *, title: str = "motifscope", blo
     ----------
     entries : list of dict
         One per report: ``{"title": ..., "href": relative path to its index.html,
-        "summary": ..., "metrics": {name: value}}``.
+        "summary": ..., "metrics": {name: value}, "pictures": [{"src": relative path,
+        "caption": ...}]}`` (``metrics`` and ``pictures`` optional; pictures are shown
+        inline, each linking to its full-size file).
     out_dir : str or pathlib.Path
         Directory of the landing page.
     title : str
