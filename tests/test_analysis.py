@@ -83,15 +83,16 @@ def test_every_analysis_has_the_interface():
 
 def test_applies_by_structure_not_by_name():
     cnn, danq = SmallDeepSEA(length=100), SmallDanQ()
-    assert analysis.applicable(cnn) == ["evaluate", "kernels", "attribution", "temporal",
-                                        "optimize", "neuronmotif"]
+    assert analysis.applicable(cnn) == ["evaluate", "kernels", "influence", "attribution",
+                                        "temporal", "optimize", "neuronmotif"]
     assert "neuronmotif" not in analysis.applicable(danq)  # one conv layer before the LSTM
     assert "similarity" not in analysis.applicable(danq)
     with pytest.raises(Exception, match="expected one of"):
         analysis.get("nosuch")
 
 
-@pytest.mark.parametrize("name", ["evaluate", "kernels", "attribution", "temporal", "optimize"])
+@pytest.mark.parametrize("name", ["evaluate", "kernels", "influence", "attribution", "temporal",
+                                  "optimize"])
 def test_each_analysis_writes_what_it_says(planted_data, tmp_path, name):
     X, y, _ = planted_data
     res = analysis.run(name, _ctx(tmp_path, MotifScanner(PLANTED), X, y))

@@ -1,0 +1,59 @@
+"""The influence analysis and its score on hand-built two-kernel motif scanners."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import torch
+from torch import nn
+
+from motifscope import analysis
+from motifscope.analysis.truth import score
+from test_analysis import ABSENT, PLANTED, W, _ctx, planted_data  # noqa: F401 (fixture)
+
+
+class TwoKernelScanner(nn.Sequential):
+    """Kernels PLANTED and ABSENT (log-odds, bias −6) → ReLU → global max → Linear(2→1)."""
+
+    def __init__(self, weights):
+        conv = nn.Conv1d(4, 2, W)
+        with torch.no_grad():
+            for k, m in enumerate((PLANTED, ABSENT)):
+                conv.weight[k] = torch.tensor(np.log(m.ppm / 0.25), dtype=torch.float32)
+            conv.bias.fill_(-6.0)
+        super().__init__(conv, nn.ReLU(), nn.AdaptiveMaxPool1d(1), nn.Flatten(), nn.Linear(2, 1))
+        with torch.no_grad():
+            self[-1].weight.copy_(torch.tensor([weights]))
+            self[-1].bias.fill_(-2.0)
+        self.seq_len, self.n_targets = 60, 1
+
+
+def test_the_planted_kernel_is_the_most_influential(planted_data, tmp_path):
+    X, y, truth = planted_data
+    ctx = _ctx(tmp_path, TwoKernelScanner([1.0, 1.0]), X, y)
+    res = analysis.run("influence", ctx)
+    inf = res.data["result"].influence
+    assert inf[0, 0] > 0.1 and inf[0, 0] > 10 * abs(inf[1, 0])
+    table = res.data["table"]
+    assert list(table["filter"]) == ["M0", "M1"] and list(table.columns) == ["filter", "TESTF"]
+    imp = res.data["importance"]
+    assert imp.iloc[0, 1] > imp.iloc[1, 1]  # layer DeepLIFT agrees
+    sc, df = score(res, truth, ctx)
+    assert sc["most influential kernel = planted motif (q < 0.05)"] == "1/1"
+    assert df["kernel"].tolist() == ["M0"] and df["q_value"].iloc[0] < 0.05
+    assert "random-model control (q < 0.05)" in sc
+    section = json.loads((res.directory / "section.json").read_text())
+    kinds = [b["type"] for b in section["blocks"]]
+    assert "plotly" in kinds and kinds.count("gallery") >= 2
+    assert (res.directory / "influence.tsv").read_text().startswith("filter\tTESTF\nM0\t")
+
+
+def test_a_kernel_that_lowers_the_target_is_not_chosen(planted_data, tmp_path):
+    X, y, truth = planted_data
+    ctx = _ctx(tmp_path, TwoKernelScanner([-1.0, 1.0]), X, y)
+    res = analysis.run("influence", ctx)
+    assert res.data["result"].influence[0, 0] < 0
+    sc, df = score(res, truth, ctx)
+    assert sc["most influential kernel = planted motif (q < 0.05)"] == "0/1"
+    assert df["kernel"].tolist() == ["M1"]
