@@ -53,6 +53,11 @@ class MotifScanner(nn.Sequential):
 @pytest.fixture(scope="module")
 def planted_data():
     """N random sequences; the first half hold one planted instance of PLANTED."""
+    return make_planted_data()
+
+
+def make_planted_data():
+    """``(X, y, truth)``: the data of the :func:`planted_data` fixture (other modules reuse it)."""
     rng = np.random.default_rng(0)
     idx = rng.integers(0, 4, (N, L))
     rows = []

@@ -5,12 +5,19 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 import torch
 from torch import nn
 
 from motifscope import analysis
 from motifscope.analysis.truth import score
-from test_analysis import ABSENT, PLANTED, W, _ctx, planted_data  # noqa: F401 (fixture)
+from test_analysis import ABSENT, PLANTED, W, _ctx, make_planted_data
+
+
+@pytest.fixture(scope="module")
+def data():
+    """test_analysis' planted data: half the sequences hold one instance of PLANTED."""
+    return make_planted_data()
 
 
 class TwoKernelScanner(nn.Sequential):
@@ -29,8 +36,8 @@ class TwoKernelScanner(nn.Sequential):
         self.seq_len, self.n_targets = 60, 1
 
 
-def test_the_planted_kernel_is_the_most_influential(planted_data, tmp_path):
-    X, y, truth = planted_data
+def test_the_planted_kernel_is_the_most_influential(data, tmp_path):
+    X, y, truth = data
     ctx = _ctx(tmp_path, TwoKernelScanner([1.0, 1.0]), X, y)
     res = analysis.run("influence", ctx)
     inf = res.data["result"].influence
@@ -49,8 +56,8 @@ def test_the_planted_kernel_is_the_most_influential(planted_data, tmp_path):
     assert (res.directory / "influence.tsv").read_text().startswith("filter\tTESTF\nM0\t")
 
 
-def test_a_kernel_that_lowers_the_target_is_not_chosen(planted_data, tmp_path):
-    X, y, truth = planted_data
+def test_a_kernel_that_lowers_the_target_is_not_chosen(data, tmp_path):
+    X, y, truth = data
     ctx = _ctx(tmp_path, TwoKernelScanner([-1.0, 1.0]), X, y)
     res = analysis.run("influence", ctx)
     assert res.data["result"].influence[0, 0] < 0
