@@ -101,3 +101,28 @@ def test_table_and_errors():
         filter_influence(TwoFilters(), random_one_hot(5, 8), method="fast")
     with pytest.raises(InputError, match="not a submodule"):
         filter_influence(TwoFilters(), random_one_hot(5, 8), layer="conv9")
+
+
+def test_cli_influence_writes_the_table(tmp_path, capsys):
+    import pandas as pd
+
+    from _deepsea_files import random_split, write_v5
+    from motifscope import zoo
+    from motifscope.cli import main
+    from motifscope.rundir import atomic_torch_save, init_run_dir, write_config
+
+    over = {"seq_len": 200, "n_targets": 3, "width": 0.1}
+    torch.manual_seed(0)
+    m = zoo.build("deepsea_demo", **over)
+    run = init_run_dir(tmp_path / "run")
+    write_config(run, {"model": {"name": "deepsea_demo", "overrides": over}})
+    atomic_torch_save(m.state_dict(), run / "model.pt")
+    X, y = random_split(12, 200, 3, strand_pairs=False)
+    data = write_v5(tmp_path / "test.mat", X, y, split="test")
+    assert main(["influence", str(run), "--data", str(data), "--n", "8",
+                 "--out", str(tmp_path / "inf")]) == 0
+    df = pd.read_csv(tmp_path / "inf" / "influence.tsv", sep="\t")
+    assert df.shape == (m.first_conv.out_channels, 4) and df["filter"].iloc[0] == "M0"
+    assert main(["influence", str(run), "--data", str(data), "--layer", "nope",
+                 "--out", str(tmp_path / "bad")]) == 2
+    assert "not a submodule" in capsys.readouterr().err
