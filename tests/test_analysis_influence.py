@@ -54,6 +54,11 @@ def test_the_planted_kernel_is_the_most_influential(data, tmp_path):
     kinds = [b["type"] for b in section["blocks"]]
     assert "plotly" in kinds and kinds.count("gallery") >= 2
     assert (res.directory / "influence.tsv").read_text().startswith("filter\tTESTF\nM0\t")
+    from motifscope.report import render_report
+
+    page = render_report(tmp_path)  # the section renders (plotly heatmap, galleries)
+    html = "".join(p.read_text() for p in page.parent.rglob("*.html"))
+    assert "Kernel influence" in html and "M0" in html
 
 
 def test_a_kernel_that_lowers_the_target_is_not_chosen(data, tmp_path):
