@@ -106,7 +106,7 @@ def layer_deeplift(model, X, *, target, layer, references=None, batch_size: int 
         With ``return_delta``: ``(scores, deltas (N, R), references (N, R, 4, L))``,
         ``deltas = f(x) − f(r) − Σ m·(a(x) − a(r))``.
     """
-    from motifscope.attribution.deeplift import _as_references, _Engine, _group_size
+    from motifscope.attribution.deeplift import _as_references, _Engine
     from motifscope.attribution._rules import deeplift_rules
 
     Xt = as_sequences(X)
@@ -125,44 +125,52 @@ def layer_deeplift(model, X, *, target, layer, references=None, batch_size: int 
         try:
             for i in range(0, N, bs):
                 x, rf = Xt[i:i + bs].to(dev), refs[i:i + bs].to(dev)
-                b = x.shape[0]
-                engine.reset()
-                G = _group_size(R, b, None)
-                engine.G = G
-                engine.phase = "ref"
-                with torch.no_grad():
-                    rows = rf.reshape(b, R // G, G, 4, L).transpose(0, 1).reshape(b * R, 4, L)
-                    yr = model(rows)
-                    fn = fn or resolve_target(target, int(yr[0].numel()))
-                    fr = fn(yr).float().view(R // G, b, G).transpose(0, 1).reshape(b, R)
-                a_ref = rec.ref
-                engine.phase = "x"
-                xg = x.repeat_interleave(G, 0).requires_grad_(True)
-                with torch.enable_grad():
-                    y = fn(model(xg))
-                engine.phase = "off"
-                a_x = rec.x
-                if a_x is None or not a_x.requires_grad:
-                    raise InputError(f"layer {layer!r} is not on the differentiable path to the "
-                                     "output (inside a module handled as one unit?)")
-                fx = y.detach().float().view(b, G)[:, :1]
-                acc = torch.zeros(b, *a_x.shape[1:], dtype=torch.float32, device=dev)
-                for r in range(0, R, G):
-                    engine.r = r
-                    (m,) = torch.autograd.grad(y.sum(), a_x, retain_graph=r + G < R)
-                    c = m * (a_x.detach() - engine.group(a_ref))
-                    c = c.view(b, G, *c.shape[1:])
-                    acc += c.sum(1).float()
-                    tot = c.flatten(2).sum(2).float()
-                    deltas[i:i + b, r:r + G] = (fx - fr[:, r:r + G] - tot).cpu()
-                chunks.append((acc / R).cpu())
-                del y, xg, a_x
-                engine.reset()
-                bar.update(b)
+                scores, d, fn = _layer_chunk(model, engine, rec, x, rf, target, fn, layer)
+                chunks.append(scores)
+                deltas[i:i + x.shape[0]] = d
+                bar.update(x.shape[0])
         finally:
             handle.remove()
     scores = torch.cat(chunks)
     return AttributionResult(scores, deltas, refs) if return_delta else scores
+
+
+def _layer_chunk(model, engine, rec, x, rf, target, fn, layer):
+    """One chunk of :func:`layer_deeplift`: references' pass, sequences' pass, R/G backward
+    passes; returns the chunk's scores ``(b, C, L')``, deltas ``(b, R)`` and the target fn."""
+    from motifscope.attribution.deeplift import _group_size
+
+    b, (R, _, L) = x.shape[0], rf.shape[1:]
+    engine.reset()
+    G = _group_size(R, b, None)
+    engine.G = G
+    engine.phase = "ref"
+    with torch.no_grad():
+        rows = rf.reshape(b, R // G, G, 4, L).transpose(0, 1).reshape(b * R, 4, L)
+        yr = model(rows)
+        fn = fn or resolve_target(target, int(yr[0].numel()))
+        fr = fn(yr).float().view(R // G, b, G).transpose(0, 1).reshape(b, R)
+    a_ref = rec.ref
+    engine.phase = "x"
+    xg = x.repeat_interleave(G, 0).requires_grad_(True)
+    with torch.enable_grad():
+        y = fn(model(xg))
+    engine.phase = "off"
+    a_x = rec.x
+    if a_x is None or not a_x.requires_grad:
+        raise InputError(f"layer {layer!r} is not on the differentiable path to the output "
+                         "(inside a module handled as one unit?)")
+    fx = y.detach().float().view(b, G)[:, :1]
+    acc = torch.zeros(b, *a_x.shape[1:], dtype=torch.float32, device=x.device)
+    deltas = torch.zeros(b, R)
+    for r in range(0, R, G):
+        engine.r = r
+        (m,) = torch.autograd.grad(y.sum(), a_x, retain_graph=r + G < R)
+        c = (m * (a_x.detach() - engine.group(a_ref))).view(b, G, *a_x.shape[1:])
+        acc += c.sum(1).float()
+        deltas[:, r:r + G] = (fx - fr[:, r:r + G] - c.flatten(2).sum(2).float()).cpu()
+    engine.reset()
+    return (acc / R).cpu(), deltas, fn
 
 
 def layer_gradient_x_activation(model, X, *, target, layer, batch_size: int = 64,
