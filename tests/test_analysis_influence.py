@@ -69,3 +69,17 @@ def test_a_kernel_that_lowers_the_target_is_not_chosen(data, tmp_path):
     sc, df = score(res, truth, ctx)
     assert sc["most influential kernel = planted motif (q < 0.05)"] == "0/1"
     assert df["kernel"].tolist() == ["M1"]
+
+
+def test_clustered_heatmap_groups_similar_rows():
+    from motifscope.analysis.influence import clustered_order, influence_heatmap
+
+    M = np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 0.0], [0.9, 0.1, 1.0], [0.1, 0.9, 0.0]])
+    order = list(clustered_order(M))
+    assert sorted(order) == [0, 1, 2, 3]
+    pos = {r: order.index(r) for r in order}
+    assert abs(pos[0] - pos[2]) == 1 and abs(pos[1] - pos[3]) == 1  # look-alike rows adjacent
+    fig = influence_heatmap(M, list("abcd"), list("xyz"), value="Σ|score|")
+    hm = fig.data[0]
+    assert sorted(hm.y) == list("abcd") and hm.colorbar.title.text == "Σ|score|"
+    assert float(np.abs(np.asarray(hm.z)).max()) == 1.0

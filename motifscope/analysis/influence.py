@@ -24,7 +24,8 @@ Kernel motifs and their Tomtom matches are read from the kernels analysis of the
 computed here (DanQ's method on the same sequences). Files: ``influence.tsv`` (one row per
 filter, named as in the kernels' MEME file, one column per target), ``influence_squared.tsv``
 (mean squared change), ``unit_importance.tsv`` (units × scored targets),
-``influence_heatmap.plotly.json``, ``logos/``. ``Result.data``: ``result``
+``influence_heatmap.plotly.json``, ``importance_heatmap.plotly.json`` (with two or more
+scored targets), ``logos/``. ``Result.data``: ``result``
 (:class:`~motifscope.influence.InfluenceResult`), ``table``, ``motifs`` (list of Motif, only
 for the first convolution), ``hits`` (Tomtom DataFrame or None), ``importance``
 (DataFrame, units × targets), ``layer``.
@@ -78,7 +79,7 @@ def clustered_order(M) -> np.ndarray:
     return leaves_list(linkage(jitter, method="average", metric="correlation"))
 
 
-def influence_heatmap(M, rows, cols, *, title: str = "Filter influence"):
+def influence_heatmap(M, rows, cols, *, title: str = "Filter influence", value: str = "Δp"):
     """A clustered, interactive heatmap of a filters × targets matrix.
 
     Parameters
@@ -89,6 +90,8 @@ def influence_heatmap(M, rows, cols, *, title: str = "Filter influence"):
         Row (filter) and column (target) labels.
     title : str
         The figure title.
+    value : str
+        The colour bar's title.
 
     Returns
     -------
@@ -102,7 +105,7 @@ def influence_heatmap(M, rows, cols, *, title: str = "Filter influence"):
     lim = float(np.nanmax(np.abs(M))) if M.size else 1.0
     fig = go.Figure(go.Heatmap(z=M[r][:, c], x=[cols[j] for j in c], y=[rows[i] for i in r],
                                colorscale="RdBu_r", zmid=0, zmin=-lim, zmax=lim,
-                               colorbar={"title": "Δp"}))
+                               colorbar={"title": value}))
     fig.update_layout(title=title, height=max(300, 14 * len(r) + 120),
                       xaxis={"title": "target"}, yaxis={"title": "filter"})
     return fig
@@ -259,6 +262,15 @@ def _section(out, ctx, res, tnames, motifs, labels, imp, chosen):
                          "(clustered)", caption=f"The {len(rows)} most influential filters and "
                          f"the {len(cols)} most influenced targets; Δp = mean change of the "
                          "predicted probability when the filter is nullified."))
+    if imp.shape[1] > 1:
+        fig = influence_heatmap(imp.iloc[:, 1:].to_numpy(), [f"{n} {labels.get(n, '').split(' (q')[0]}"
+                                                            for n in res.names],
+                                list(imp.columns[1:]), title="Layer-DeepLIFT unit importance",
+                                value="Σ|score|")
+        out.text(fig.to_json(), "importance_heatmap.plotly.json")
+        blocks.append(Plotly("importance_heatmap.plotly.json", title="Units × targets importance "
+                             "(clustered)", caption="Σ over each target's positive sequences and "
+                             "positions of |DeepLIFT score| at the filter outputs."))
     if motifs:
         blocks += _galleries(out, motifs, labels, res.influence[:, chosen_cols], res.names,
                              [tnames[t] for t in chosen_cols], top=top_n, what="Δp")
