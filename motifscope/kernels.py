@@ -15,6 +15,11 @@ Three ways to turn the ``K`` kernels of a model's first ``nn.Conv1d`` (weight of
     ``act_threshold * (max - mean) + mean`` (a second pass) contributes its ``k``-mer.
     Several sites per sequence are allowed; counts start at ``pseudocount`` (1); kernels
     with fewer than ``min_sites`` (10) sites are dropped.
+``"topn"`` (DeepREG's "top 100 sequences")
+    Per kernel, the ``top_n`` (100) sequences with the largest maximum activation over
+    their valid positions (each strand a candidate with ``both_strands``) each add the
+    ``k``-mer at their maximum, if that maximum is > 0. Counts without pseudocounts;
+    kernels that never fire are dropped. Ties between sequences go to either.
 ``"weights"``
     No data: each kernel column is turned into probabilities by a softmax over the four
     bases (``p_b ∝ exp(w_b)``), the exact inverse of a natural-log log-odds kernel
@@ -64,7 +69,7 @@ from motifscope.motifs import Motif
 __all__ = ["METHODS", "effective_kernels", "first_conv", "kernel_counts", "kernels_to_meme",
            "kernels_to_motifs"]
 
-METHODS = ("danq", "basset", "weights")
+METHODS = ("danq", "basset", "topn", "weights")
 
 # With "basset", sites are gathered one by one when there are few of them; when their
 # windows would hold more numbers than the activation map, the counts are computed as
@@ -207,6 +212,7 @@ def kernel_counts(
     batch_size: int = 128,
     device: str = "cpu",
     act_threshold: float = 0.5,
+    top_n: int = 100,
     progress: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Count the sites of every first-layer kernel (no pseudocounts, no filtering).
@@ -217,7 +223,7 @@ def kernel_counts(
         The model, or its first ``nn.Conv1d`` (see :func:`first_conv`).
     X : torch.Tensor or numpy.ndarray of shape (N, 4, L)
         One-hot sequences, A, C, G, T. Batches are converted to the layer's dtype.
-    method : {"danq", "basset"}
+    method : {"danq", "basset", "topn"}
         The site definition (see the module notes).
     layer : str, torch.nn.Conv1d or None
         Another convolution to use (see :func:`first_conv`).
@@ -229,6 +235,8 @@ def kernel_counts(
         Where to compute (``"cpu"``, ``"cuda"``); the model is not moved.
     act_threshold : float
         ``"basset"`` only: fraction of (max − mean) above the mean.
+    top_n : int
+        ``"topn"`` only: sequences (strands) kept per kernel.
     progress : bool
         Show a progress bar.
 
@@ -239,8 +247,8 @@ def kernel_counts(
     nsites : numpy.ndarray of shape (K,)
         Number of sites per kernel, int64.
     """
-    if method not in ("danq", "basset"):
-        raise InputError(f"method must be 'danq' or 'basset' for counting, got {method!r}")
+    if method not in ("danq", "basset", "topn"):
+        raise InputError(f"method must be 'danq', 'basset' or 'topn' for counting, got {method!r}")
     W, b = effective_kernels(model, layer)
     check_one_hot(X, "X")
     if batch_size < 1:
@@ -258,6 +266,10 @@ def kernel_counts(
     def strands(xb):
         return (xb, _rc(xb)) if both_strands else (xb,)
 
+    if method == "topn":
+        if isinstance(top_n, bool) or not isinstance(top_n, int) or top_n < 1:
+            raise InputError(f"top_n must be a positive integer, got {top_n!r}")
+        return _topn_counts(X, W, b, top_n, strands, batch_size, device, progress)
     if method == "danq":
         for xb in _batches(X, batch_size, device, dtype, progress, "kernels (danq)"):
             for x in strands(xb):
@@ -303,6 +315,33 @@ def kernel_counts(
     return counts.cpu().numpy(), nsites.cpu().numpy()
 
 
+def _max_windows(x, W, b):
+    """Each kernel's maximum pre-activation per sequence and the one-hot window there."""
+    B, (K, _, k) = x.shape[0], W.shape
+    z = F.conv1d(x, W, b)  # (B, K, P): valid windows only
+    zmax, p = z.max(dim=2)  # (B, K)
+    pos = (p.unsqueeze(-1) + torch.arange(k, device=x.device)).reshape(B, 1, K * k)
+    win = x.gather(2, pos.expand(B, 4, K * k)).reshape(B, 4, K, k).permute(2, 0, 1, 3)
+    return zmax.T, win  # (K, B), (K, B, 4, k)
+
+
+def _topn_counts(X, W, b, top_n, strands, batch_size, device, progress):
+    """Streaming top-``top_n`` by maximum activation, per kernel (``method="topn"``)."""
+    K, _, k = W.shape
+    best = torch.full((K, 0), -torch.inf, dtype=W.dtype, device=device)
+    wins = torch.zeros(K, 0, 4, k, dtype=W.dtype, device=device)
+    for xb in _batches(X, batch_size, device, W.dtype, progress, "kernels (topn)"):
+        for x in strands(xb):
+            zmax, win = _max_windows(x, W, b)
+            best, wins = torch.cat([best, zmax], 1), torch.cat([wins, win], 1)
+            if best.shape[1] > top_n:
+                best, idx = best.topk(top_n, dim=1)
+                wins = wins.gather(1, idx[:, :, None, None].expand(K, top_n, 4, k))
+    fired = best > 0
+    counts = (wins * fired[:, :, None, None].to(wins.dtype)).sum(1).to(torch.float64)
+    return counts.cpu().numpy(), fired.sum(1).cpu().numpy().astype(np.int64)
+
+
 def _names(name_format, k):
     name, alt = name_format
     return name.format(k=k), (alt.format(k=k) if alt else None)
@@ -318,6 +357,7 @@ def kernels_to_motifs(
     batch_size: int = 128,
     device: str = "cpu",
     act_threshold: float = 0.5,
+    top_n: int = 100,
     min_sites: int | None = None,
     pseudocount: float | None = None,
     weights_transform: str = "softmax",
@@ -334,7 +374,7 @@ def kernels_to_motifs(
     X : torch.Tensor or numpy.ndarray of shape (N, 4, L) or None
         One-hot example sequences, A, C, G, T (not needed for ``method="weights"``).
         DanQ's authors used the test sequences positive for NRSF.
-    method : {"danq", "basset", "weights"}
+    method : {"danq", "basset", "topn", "weights"}
         How sites are chosen (see the module notes).
     layer : str, torch.nn.Conv1d or None
         Another convolution to use (see :func:`first_conv`).
@@ -348,11 +388,13 @@ def kernels_to_motifs(
     act_threshold : float
         ``"basset"``: a site's activation must exceed
         ``act_threshold * (max - mean) + mean`` of its kernel.
+    top_n : int
+        ``"topn"``: the number of most activating sequences per kernel (DeepREG: 100).
     min_sites : int or None
-        Kernels with fewer sites are dropped; default 1 for ``"danq"`` (kernels that
-        never fire), 10 for ``"basset"``.
+        Kernels with fewer sites are dropped; default 1 for ``"danq"`` and ``"topn"``
+        (kernels that never fire), 10 for ``"basset"``.
     pseudocount : float or None
-        Added to every count; default 0 for ``"danq"``, 1 for ``"basset"``.
+        Added to every count; default 0 for ``"danq"`` and ``"topn"``, 1 for ``"basset"``.
     weights_transform : {"softmax", "shift"}
         ``"weights"`` only: per-position softmax of the kernel, or kernel minus its
         column minimum.
@@ -399,7 +441,7 @@ def kernels_to_motifs(
         return out
     if X is None:
         raise InputError(f"method {method!r} needs example sequences X of shape (N, 4, L)")
-    if method == "danq":
+    if method in ("danq", "topn"):
         min_sites = 1 if min_sites is None else min_sites
         pseudocount = 0.0 if pseudocount is None else pseudocount
     else:
@@ -416,6 +458,7 @@ def kernels_to_motifs(
         batch_size=batch_size,
         device=device,
         act_threshold=act_threshold,
+        top_n=top_n,
         progress=progress,
     )
     out = []
@@ -455,7 +498,7 @@ def kernels_to_meme(model, X, path, *, method: str = "danq", **kwargs) -> list[M
         Example sequences, A, C, G, T.
     path : str or os.PathLike
         The MEME file to write (atomically).
-    method : {"danq", "basset", "weights"}
+    method : {"danq", "basset", "topn", "weights"}
         See :func:`kernels_to_motifs`.
     **kwargs
         Passed to :func:`kernels_to_motifs`.

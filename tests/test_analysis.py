@@ -53,6 +53,11 @@ class MotifScanner(nn.Sequential):
 @pytest.fixture(scope="module")
 def planted_data():
     """N random sequences; the first half hold one planted instance of PLANTED."""
+    return make_planted_data()
+
+
+def make_planted_data():
+    """``(X, y, truth)``: the data of the :func:`planted_data` fixture (other modules reuse it)."""
     rng = np.random.default_rng(0)
     idx = rng.integers(0, 4, (N, L))
     rows = []
@@ -83,15 +88,16 @@ def test_every_analysis_has_the_interface():
 
 def test_applies_by_structure_not_by_name():
     cnn, danq = SmallDeepSEA(length=100), SmallDanQ()
-    assert analysis.applicable(cnn) == ["evaluate", "kernels", "attribution", "temporal",
-                                        "optimize", "neuronmotif"]
+    assert analysis.applicable(cnn) == ["evaluate", "kernels", "influence", "attribution",
+                                        "temporal", "optimize", "neuronmotif"]
     assert "neuronmotif" not in analysis.applicable(danq)  # one conv layer before the LSTM
     assert "similarity" not in analysis.applicable(danq)
     with pytest.raises(Exception, match="expected one of"):
         analysis.get("nosuch")
 
 
-@pytest.mark.parametrize("name", ["evaluate", "kernels", "attribution", "temporal", "optimize"])
+@pytest.mark.parametrize("name", ["evaluate", "kernels", "influence", "attribution", "temporal",
+                                  "optimize"])
 def test_each_analysis_writes_what_it_says(planted_data, tmp_path, name):
     X, y, _ = planted_data
     res = analysis.run(name, _ctx(tmp_path, MotifScanner(PLANTED), X, y))

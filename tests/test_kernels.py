@@ -417,3 +417,27 @@ def test_cli_kernels_with_targets(tmp_path, capsys):
     assert "--targets" in capsys.readouterr().err
     assert main(["--trust-code", "kernels", str(run), "--data", str(data), "--targets", "9"]) == 2
     assert main(["--trust-code", "kernels", str(run), "--data", str(data), "--method", "mean"]) == 2
+
+
+def test_topn_keeps_the_n_most_activating_sequences_by_hand():
+    """Kernel GATA (+1 for the consensus base, −1 otherwise, no bias): a GATA site scores
+    4, a GATC site 2, the all-C background at most −2. Top 5 are the GATA sequences; top
+    20 keeps the 10 sequences that fire (GATA and GATC), never the background."""
+    conv = torch.nn.Conv1d(4, 1, 4)
+    with torch.no_grad():
+        conv.weight.fill_(-1.0)
+        for j, base in enumerate("GATA"):
+            conv.weight[0, "ACGT".index(base), j] = 1.0
+        conv.bias.zero_()
+    seqs = ["CC" + s + "CCCC" for s in ["GATA"] * 5 + ["GATC"] * 5] + ["C" * 10] * 6
+    X = torch.as_tensor(np.asarray(one_hot_encode(seqs)), dtype=torch.float32)
+    c5, n5 = kernel_counts(conv, X, method="topn", top_n=5, batch_size=3, progress=False)
+    assert n5.tolist() == [5]
+    np.testing.assert_array_equal(c5[0], 5 * np.asarray(one_hot_encode(["GATA"]))[0])
+    c20, n20 = kernel_counts(conv, X, method="topn", top_n=20, batch_size=4, progress=False)
+    assert n20.tolist() == [10]
+    assert c20[0, :, 3].tolist() == [5.0, 5.0, 0.0, 0.0]  # last column: A (GATA) and C (GATC)
+    ms = kernels_to_motifs(conv, X, method="topn", top_n=5, progress=False)
+    assert ms[0].consensus == "GATA" and ms[0].nsites == 5
+    with pytest.raises(InputError, match="top_n"):
+        kernel_counts(conv, X, method="topn", top_n=0, progress=False)

@@ -532,3 +532,15 @@ def test_first_activation_option():
                       nn.ReLU)  # published default unchanged
     with pytest.raises(ConfigError, match="activation 'gelu' is unknown"):
         zoo.build("deepsea_demo", first_activation="gelu")
+
+
+def test_motif_scanner_count_by_hand_and_structure():
+    # DeepREG's one-convolution scanner: conv 320 x 19 (+bias), linear 320 -> 919 (+bias)
+    m = meta_build("motif_scanner")
+    assert n_params(m) == (19 * 4 * 320 + 320) + (320 * 919 + 919) == 319_639
+    assert m.first_conv.kernel_size == (19,) and isinstance(m.pool, nn.AdaptiveMaxPool1d)
+    s = small("motif_scanner").eval()
+    x = random_one_hot(2, s.seq_len)
+    with torch.no_grad():  # output = linear(global max of ReLU(conv)), by hand
+        h = torch.relu(s.first_conv(x)).amax(2)
+        torch.testing.assert_close(s(x), s.out(h))

@@ -18,6 +18,7 @@ module                    what it runs
 ========================  ===========================================================
 ``evaluate``              per-target AUROC/AUPR (and the published comparison at 919)
 ``kernels``               first-layer kernels → MEME motifs → logos → Tomtom
+``influence``             filter influence (Basset) and layer-DeepLIFT unit importance
 ``attribution``           attribution maps of positive sequences, an example plot
 ``temporal``              temporal output scores of the most important target
 ``optimize``            class optimisation of each target of interest
@@ -36,7 +37,7 @@ from motifscope.analysis._base import Context, Output, Result, context_for
 __all__ = ["ANALYSES", "ON_REQUEST", "Context", "Output", "Result", "applicable", "context_for", "get", "run"]
 
 #: Every analysis, in the order the demo runs them.
-ANALYSES = ("evaluate", "kernels", "attribution", "temporal", "optimize", "similarity",
+ANALYSES = ("evaluate", "kernels", "influence", "attribution", "temporal", "optimize", "similarity",
             "neuronmotif")
 #: Analyses a verb runs on request only (``attribute``: the TF-MoDISco export).
 ON_REQUEST = ("attribute",)

@@ -1,7 +1,8 @@
 """Kernels: each first-layer kernel as a motif (DanQ's procedure by default), written as
 MEME, drawn as logos and matched to a motif database with Tomtom.
 
-Options (``ctx.options["kernels"]``): ``method`` (``"danq"``, ``"basset"`` or ``"weights"``),
+Options (``ctx.options["kernels"]``): ``method`` (``"danq"``, ``"basset"``, ``"topn"`` or
+``"weights"``), ``top_n`` (``"topn"``: most activating sequences per kernel, 100),
 ``both_strands`` (False), ``n`` (sequences scanned: 2000, 300 when quick), ``batch_size``
 (128), ``logos`` (True), ``max_logos`` (24), ``thresh`` (Tomtom q-value, 0.05), ``dist``
 (``"pearson"``), ``meme`` (file name, ``motifs.meme``), ``logos_dir`` (``logos``; may be an
@@ -117,6 +118,7 @@ def run(ctx: Context) -> Result:
     motifs = kernels_to_motifs(ctx.model, X, method=method,
                                both_strands=bool(ctx.option(NAME, "both_strands", False)),
                                batch_size=int(ctx.option(NAME, "batch_size", 128)),
+                               top_n=int(ctx.option(NAME, "top_n", 100)),
                                device=ctx.device or "cpu", progress=False)
     out = ctx.output(NAME)
     meme = ctx.option(NAME, "meme", "motifs.meme")

@@ -16,6 +16,10 @@ analysis                  score
 ``optimize``            share of targets whose optimised input holds the task's motif
 ``similarity``            similarity of tasks sharing a planted motif vs the others, p
 ``neuronmotif``           planted motifs matched by the decoupled neurons (q < 0.05)
+``influence``             presence tasks whose most influential first-layer kernel
+                          matches the task's planted motif (Tomtom q < 0.05 and
+                          q < 0.001), and the same for a randomly re-initialised copy
+                          of the model (the control)
 ========================  ===========================================================
 """
 
@@ -26,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["PlantedTruth", "score"]
+__all__ = ["PlantedTruth", "score", "influence_matches"]
 
 
 @dataclass
@@ -192,9 +196,89 @@ def _neuronmotif(result, truth, ctx):
                 f"{len(found)}/{len(truth.motifs)}"}, None
 
 
+def influence_matches(influence, names, motifs, truth: PlantedTruth, tasks=None):
+    """For each task, does its most influential kernel match the task's planted motif?
+
+    Parameters
+    ----------
+    influence : numpy.ndarray of shape (K, T)
+        Filter influence (mean change of predicted probability, positive: raises the task).
+    names : sequence of str
+        Kernel names, row by row (``M{k}``).
+    motifs : list of Motif
+        The kernels' motifs (kernels that never fire have none and never match).
+    truth : PlantedTruth
+    tasks : sequence of int or None
+        Tasks to score (default: every presence task).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per task: ``task``, ``name``, ``planted``, ``kernel`` (argmax of
+        influence over kernels), ``influence``, ``q_value`` of that kernel's motif against
+        the planted motif in one Tomtom run of every kernel motif against every planted
+        motif (Pearson; ``1.0`` when it has no motif).
+    """
+    import pandas as pd
+
+    from motifscope.tomtom import tomtom
+
+    tasks = truth.kind("presence") if tasks is None else list(tasks)
+    hits = tomtom(motifs, truth.motifs, dist="pearson", thresh=None) if motifs else None
+    q = {} if hits is None else {(r.query, r.target): r.q_value for r in hits.itertuples()}
+    rows = []
+    for t in tasks:
+        ids = truth.motif_ids(t)
+        k = int(np.argmax(influence[:, t]))
+        rows.append({"task": t, "name": truth.tasks.loc[t, "name"], "planted": ",".join(ids),
+                     "kernel": names[k], "influence": float(influence[k, t]),
+                     "q_value": min([q.get((names[k], i), 1.0) for i in ids] or [1.0])})
+    return pd.DataFrame(rows)
+
+
+def _random_copy(model, seed):
+    """The same architecture with freshly initialised parameters (the control)."""
+    import copy
+
+    import torch
+
+    rnd = copy.deepcopy(model)
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        for m in rnd.modules():
+            if m is not rnd and hasattr(m, "reset_parameters"):
+                m.reset_parameters()
+    return rnd
+
+
+def _influence(result, truth, ctx):
+    res = result.data["result"]
+    if not res.names or res.names[0] != "M0":  # not the first convolution
+        return {}, None
+    df = influence_matches(res.influence, res.names, result.data["motifs"], truth)
+    n = len(df)
+    scores = {"most influential kernel = planted motif (q < 0.05)":
+                  f"{int((df['q_value'] < 0.05).sum())}/{n}",
+              "most influential kernel = planted motif (q < 0.001)":
+                  f"{int((df['q_value'] < 0.001).sum())}/{n}"}
+    if ctx is not None and ctx.X is not None:
+        from motifscope.influence import filter_influence
+        from motifscope.kernels import kernels_to_motifs
+
+        rnd = _random_copy(ctx.model, ctx.seed)
+        X = ctx.X[:res.n_sequences]
+        ri = filter_influence(rnd, X, device=ctx.device)
+        rm = kernels_to_motifs(rnd, X, progress=False)
+        rc = influence_matches(ri.influence, ri.names, rm, truth)
+        scores["random-model control (q < 0.05)"] = f"{int((rc['q_value'] < 0.05).sum())}/{n}"
+        scores["random-model control (q < 0.001)"] = f"{int((rc['q_value'] < 0.001).sum())}/{n}"
+        df["control_kernel"], df["control_q_value"] = rc["kernel"], rc["q_value"]
+    return scores, df
+
+
 _SCORERS = {"evaluate": _evaluation, "kernels": _kernels, "attribution": _attribution,
             "temporal": _temporal, "optimize": _optimization, "similarity": _similarity,
-            "neuronmotif": _neuronmotif}
+            "neuronmotif": _neuronmotif, "influence": _influence}
 
 
 def score(result, truth: PlantedTruth, ctx=None):

@@ -26,6 +26,10 @@ it agrees with tangermeme's ``deep_lift_shap`` on the same references and adds a
 integrated-gradients rule for LSTMs and DeepATT's attention (see
 :mod:`motifscope.attribution.deeplift`). :func:`score_against_truth` scores any
 attribution against planted motifs of simulated data.
+
+Unit-level views (:mod:`motifscope.attribution.layer`): :func:`layer_deeplift` and
+:func:`layer_gradient_x_activation` score the units of an intermediate layer,
+``(N, C, L')``; :func:`unit_importance` ranks them (DeepREG).
 """
 
 from __future__ import annotations
@@ -44,6 +48,11 @@ from motifscope.attribution.gradient import (
     saliency,
 )
 from motifscope.attribution.ism import ism
+from motifscope.attribution.layer import (
+    layer_deeplift,
+    layer_gradient_x_activation,
+    unit_importance,
+)
 from motifscope.attribution.truth import score_against_truth, truth_masks
 
 __all__ = [
@@ -53,6 +62,9 @@ __all__ = [
     "deeplift",
     "deeplift_shap",
     "ism",
+    "layer_deeplift",
+    "layer_gradient_x_activation",
+    "unit_importance",
     "hypothetical_contributions",
     "deeplift_rules",
     "input_gradients",

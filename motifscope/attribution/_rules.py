@@ -28,7 +28,7 @@ _RULES = ("rescale", "maxpool", "ig", "linear")
 
 
 def _is_rnn(module: nn.Module) -> bool:
-    return isinstance(module, nn.RNNBase) or type(module).__name__ == "BiLSTM"
+    return isinstance(module, nn.RNNBase) or type(module).__name__ in ("BiLSTM", "BiGRU")
 
 
 def deeplift_rules(model: nn.Module, *, lstm_rule: str = "ig", rules: dict | None = None) -> dict:
@@ -39,7 +39,8 @@ def deeplift_rules(model: nn.Module, *, lstm_rule: str = "ig", rules: dict | Non
     model : torch.nn.Module
         The model.
     lstm_rule : {"ig", "linear"}
-        Rule for recurrent modules.
+        Rule for recurrent modules (LSTMs and GRUs: ``nn.LSTM``, ``nn.GRU``, the zoo's
+        ``BiLSTM`` and ``BiGRU``).
     rules : dict or None
         Overrides: keys are module types or qualified module names (as in
         ``model.named_modules()``), values one of ``"rescale"`` (elementwise),

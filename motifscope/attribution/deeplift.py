@@ -20,7 +20,7 @@ from the module's input and output on the sequence ``x`` and on a reference ``r`
   fallback (the ordinary gradient). Computed at the pooled size (gathers and one
   scatter), not over the whole input;
 * modules without a closed-form rule that are treated as one unit — LSTMs (``nn.LSTM``,
-  ``nn.GRU``, motifscope's ``BiLSTM``), DeepATT's ``CategoryAttention`` (softmax over
+  ``nn.GRU``, motifscope's ``BiLSTM`` and ``BiGRU``), DeepATT's ``CategoryAttention`` (softmax over
   positions and bilinear products), ``nn.Softmax``, ``nn.LayerNorm``, ``nn.GLU``: an
   *integrated-gradients rule*: the multiplier is the module's Jacobian averaged along the
   straight path from its reference input to its actual input (``ig_steps`` Gauss–Legendre

@@ -35,7 +35,11 @@ def kernels_cmd(
         "--targets",
         help="Keep sequences positive for any of these targets (e.g. 351 = K562 NRSF).",
     ),
-    method: str = typer.Option("danq", "--method", help="danq, basset or weights."),
+    method: str = typer.Option("danq", "--method", help="danq, basset, topn or weights."),
+    top_n: int = typer.Option(
+        100, "--top-n", min=1,
+        help="topn: build each kernel's PPM from its N most activating sequences (DeepREG).",
+    ),
     both_strands: bool = typer.Option(
         False, "--both-strands", help="Also scan reverse complements."
     ),
@@ -64,7 +68,8 @@ def kernels_cmd(
         raise ConfigError(f"--method {method!r}: expected one of {', '.join(METHODS)}")
     if n < 1:
         raise ConfigError(f"--n {n}: expected a positive number of sequences")
-    opts = {"method": method, "both_strands": both_strands, "n": n, "batch_size": batch_size}
+    opts = {"method": method, "both_strands": both_strands, "n": n, "batch_size": batch_size,
+            "top_n": top_n}
     if out is not None:
         opts["meme"] = Path(out).name
     if logos is not None:

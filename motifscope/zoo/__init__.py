@@ -15,7 +15,8 @@ card's L2/activity-L1 penalties and MaxNorm constraint). DeepATT models add
 
 Names (see :func:`names`): ``basset``, ``bd10``, ``beluga``, ``danq``, ``danq_demo``, ``danq_jaspar``,
 ``dd10``, ``deepatt``, ``deepatt_demo``, ``deepatt_plus``, ``deepsea``, ``deepsea_deepatt``,
-``deepsea_demo``, ``deepsea_nm``, ``demo_cnn``, ``demo_cnnrnn``, ``demo_rnn``, ``kmer_lr``.
+``deepsea_demo``, ``deepsea_nm``, ``demo_cnn``, ``demo_cnnrnn``, ``demo_rnn``, ``kmer_lr``,
+``motif_scanner`` (DeepREG's one-convolution baseline).
 
 DeMo Dashboard's ``demo_rnn`` and ``demo_cnnrnn`` accept any input length (mean over
 time; ``variable_length = True``) and offer ``prefix_scores`` / ``suffix_scores`` for
@@ -32,7 +33,7 @@ from __future__ import annotations
 from motifscope.zoo.registry import build, card, model_class, names, register
 
 # Importing the families registers them.
-from motifscope.zoo import basset, danq, deep10, deepatt, deepsea, demo_models, kmer_lr  # noqa: E402,F401,E501
+from motifscope.zoo import basset, danq, deep10, deepatt, deepsea, demo_models, kmer_lr, scanner  # noqa: E402,F401,E501
 from motifscope.zoo.attention import CategoryAttention, CategoryDense  # noqa: E402
 from motifscope.zoo.layers import BiLSTM, ZooModel  # noqa: E402
 from motifscope.zoo.convert import export_run, import_weights  # noqa: E402

@@ -21,8 +21,8 @@ from torch import nn
 
 from motifscope.errors import ConfigError, MotifscopeWarning
 from motifscope.zoo.layers import (
-    BiLSTM,
     ZooModel,
+    bidirectional_rnn,
     conv_relu,
     keras_init_,
     pool_out_len,
@@ -150,6 +150,10 @@ class DanQ(ZooModel):
         Time order of the backward LSTM's outputs before the flatten (see
         :class:`~motifscope.zoo.layers.BiLSTM`; the published code cannot settle which
         one DanQ's modified ``seya`` ``Bidirectional`` used).
+    rnn : {"lstm", "gru"}
+        The recurrent cell: DanQ's LSTM, or a GRU (:class:`~motifscope.zoo.layers.BiGRU`,
+        DeepREG's comparison; the LSTM options must keep their defaults). The layer is
+        ``self.bilstm`` either way.
     jaspar_init : bool
         Initialise kernels from JASPAR 2016 (DanQ-JASPAR).
     jaspar_orientation : {"original", "deepatt"}
@@ -170,7 +174,7 @@ class DanQ(ZooModel):
                  lstm_units: int = 320, hidden: int = 925, dropout=(0.2, 0.5),
                  batchnorm: bool = False, lstm_bias: str = "keras",
                  lstm_gates: str = "sigmoid", lstm_backward: str = "aligned",
-                 jaspar_init: bool = False,
+                 rnn: str = "lstm", jaspar_init: bool = False,
                  jaspar_orientation: str = "original", jaspar_seed: int | None = None,
                  init: str = "keras", width: float = 1.0, l2: float = 0.0,
                  activity_l1: float = 0.0, max_norm: float | None = None):
@@ -187,8 +191,8 @@ class DanQ(ZooModel):
         self.features = nn.Sequential(
             *conv_relu(4, c, kernel_size, batchnorm), nn.MaxPool1d(pool, pool), nn.Dropout(d1))
         self.feature_len = length
-        self.bilstm = BiLSTM(c, h_lstm, lstm_bias=lstm_bias, gates=lstm_gates,
-                             backward=lstm_backward)
+        self.bilstm = bidirectional_rnn(rnn, c, h_lstm, lstm_bias=lstm_bias, gates=lstm_gates,
+                                        backward=lstm_backward)
         self.lstm_dropout = nn.Dropout(d2)
         h = scale_width(hidden, width)
         self.dense = nn.Linear(length * 2 * h_lstm, h)

@@ -46,7 +46,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence, pad_sequence
 
 from motifscope.errors import ConfigError, InputError
-from motifscope.zoo.layers import BiLSTM, ZooModel, keras_init_, scale_width
+from motifscope.zoo.layers import BiLSTM, ZooModel, bidirectional_rnn, keras_init_, scale_width
 from motifscope.zoo.registry import register
 
 __all__ = ["DeMoCNN", "DeMoRNN", "DeMoCNNRNN", "demo_lstm_init_"]
@@ -173,6 +173,9 @@ class DeMoRNN(ZooModel):
         Dropout after the BiLSTM (0.5).
     lstm_bias : {"keras", "torch"}
         One bias per gate set (as torch-rnn; default) or PyTorch's two.
+    rnn : {"lstm", "gru"}
+        DeMo's LSTM, or a GRU (:class:`~motifscope.zoo.layers.BiGRU`, DeepREG's
+        comparison; Keras initialisation); the layer is ``self.bilstm`` either way.
     init : {"demo", "keras"}
         torch-rnn / Torch7 initialisation or Keras'.
     width : float
@@ -186,13 +189,13 @@ class DeMoRNN(ZooModel):
 
     def __init__(self, name: str = "demo_rnn", seq_len: int = 101, n_targets: int = 1, *,
                  lstm_units: int = 32, dropout: float = 0.5, lstm_bias: str = "keras",
-                 init: str = "demo", width: float = 1.0, l2: float = 0.0,
+                 rnn: str = "lstm", init: str = "demo", width: float = 1.0, l2: float = 0.0,
                  activity_l1: float = 0.0, max_norm: float | None = None):
         super().__init__(name, seq_len, n_targets, l2=l2, activity_l1=activity_l1,
                          max_norm=max_norm)
         _check_init(init)
         self._build_features(width)
-        self._build_head(self.feature_channels, lstm_units, dropout, lstm_bias, width)
+        self._build_head(self.feature_channels, lstm_units, dropout, lstm_bias, width, rnn)
         self._init(init)
 
     # ---- construction ------------------------------------------------------------------
@@ -201,15 +204,15 @@ class DeMoRNN(ZooModel):
         self.feature_channels = 4
 
     def _build_head(self, cin: int, lstm_units: int, dropout: float, lstm_bias: str,
-                    width: float) -> None:
+                    width: float, rnn: str = "lstm") -> None:
         h = scale_width(lstm_units, width)
-        self.bilstm = BiLSTM(cin, h, lstm_bias=lstm_bias)
+        self.bilstm = bidirectional_rnn(rnn, cin, h, lstm_bias=lstm_bias)
         self.lstm_dropout = nn.Dropout(dropout)
         self.out = nn.Linear(2 * h, self.n_targets)
 
     def _init(self, init: str) -> None:
-        if init == "keras":
-            keras_init_(self)  # the BiLSTM keeps its own (Keras) initialisation
+        if init == "keras" or not isinstance(self.bilstm, BiLSTM):
+            keras_init_(self)  # the recurrent layer keeps its own (Keras) initialisation
         else:
             demo_lstm_init_(self.bilstm)
 
@@ -300,10 +303,10 @@ class DeMoRNN(ZooModel):
         """
         return self._partial_scores(x, positions, "suffix", batch_size)
 
-    def _direction_lstm(self, reverse: bool, ref: torch.Tensor) -> nn.LSTM:
-        """A unidirectional ``nn.LSTM`` holding one direction's weights (a copy)."""
-        src = self.bilstm.lstm
-        one = nn.LSTM(src.input_size, src.hidden_size, batch_first=True).to(ref)
+    def _direction_lstm(self, reverse: bool, ref: torch.Tensor) -> nn.RNNBase:
+        """A unidirectional ``nn.LSTM`` (``nn.GRU``) holding one direction's weights (a copy)."""
+        src = self.bilstm.lstm if isinstance(self.bilstm, BiLSTM) else self.bilstm.rnn
+        one = type(src)(src.input_size, src.hidden_size, batch_first=True).to(ref)
         sfx = "_reverse" if reverse else ""
         for pname in ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"):
             getattr(one, pname).data.copy_(getattr(src, pname + sfx))
@@ -372,6 +375,8 @@ class DeMoCNNRNN(DeMoRNN):
         Dropout after the BiLSTM (0.5).
     lstm_bias : {"keras", "torch"}
         One bias per gate set (as torch-rnn; default) or PyTorch's two.
+    rnn : {"lstm", "gru"}
+        DeMo's LSTM or a GRU (see :class:`DeMoRNN`).
     init : {"demo", "keras"}
         Torch7 / torch-rnn initialisation or Keras'.
     width : float
@@ -382,14 +387,14 @@ class DeMoCNNRNN(DeMoRNN):
 
     def __init__(self, name: str = "demo_cnnrnn", seq_len: int = 101, n_targets: int = 1, *,
                  conv_channels: int = 128, kernel_size: int = 9, lstm_units: int = 32,
-                 dropout: float = 0.5, lstm_bias: str = "keras", init: str = "demo",
-                 width: float = 1.0, l2: float = 0.0, activity_l1: float = 0.0,
-                 max_norm: float | None = None):
+                 dropout: float = 0.5, lstm_bias: str = "keras", rnn: str = "lstm",
+                 init: str = "demo", width: float = 1.0, l2: float = 0.0,
+                 activity_l1: float = 0.0, max_norm: float | None = None):
         self._conv_channels, self._kernel_size = int(conv_channels), int(kernel_size)
         if self._kernel_size < 1:
             raise ConfigError(f"model '{name}': kernel_size must be >= 1, got {kernel_size}")
         super().__init__(name, seq_len, n_targets, lstm_units=lstm_units, dropout=dropout,
-                         lstm_bias=lstm_bias, init=init, width=width, l2=l2,
+                         lstm_bias=lstm_bias, rnn=rnn, init=init, width=width, l2=l2,
                          activity_l1=activity_l1, max_norm=max_norm)
 
     def _build_features(self, width: float) -> None:

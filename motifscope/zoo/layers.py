@@ -7,7 +7,8 @@ models were Keras models (see ``specs/deepatt_danq_demo.md`` §A):
   ``first_conv``, ``conv_stack``, ``penalty`` (L2 + activity L1) and ``apply_constraints``
   (MaxNorm);
 * :class:`BiLSTM`, a bidirectional LSTM with Keras' single bias per gate set (the default,
-  so parameter counts match the published ones) or PyTorch's two biases;
+  so parameter counts match the published ones) or PyTorch's two biases; :class:`BiGRU`,
+  the same with GRU cells (DeepREG's LSTM-versus-GRU comparison);
 * :func:`tf_same_conv_pad` and :func:`tf_same_pool_pad`, TensorFlow's ``padding="same"``
   as explicit pad modules;
 * :func:`max_norm_`, Keras' ``MaxNorm`` constraint;
@@ -34,6 +35,8 @@ from motifscope.errors import ConfigError, InputError
 __all__ = [
     "ZooModel",
     "BiLSTM",
+    "BiGRU",
+    "bidirectional_rnn",
     "hard_sigmoid",
     "tf_same_conv_pad",
     "tf_same_pool_pad",
@@ -655,3 +658,88 @@ class BiLSTM(nn.Module):
         if self.backward == "reversed":
             bwd = bwd.flip(1)
         return torch.cat([fwd, bwd], dim=-1)
+
+
+class BiGRU(nn.Module):
+    """Bidirectional single-layer GRU returning only the output sequence (DeepREG's variant).
+
+    Wraps ``nn.GRU`` (gate order r, z, n; PyTorch's two bias vectors, the input bias and
+    the recurrent bias of the candidate inside the reset gate, which is Keras 2's
+    ``reset_after=True``), so the parameter count is ``2 · 3·(H·(C+H) + 2H)``.
+    Initialisation follows Keras: glorot-uniform input kernels, orthogonal recurrent
+    kernels, zero biases. Outputs of the backward direction are in forward time order.
+    Like :class:`BiLSTM` it returns one tensor, so DeepLIFT treats it as one unit (the
+    integrated-gradients rule of ``lstm_rule="ig"``).
+
+    Parameters
+    ----------
+    input_size : int
+        Channels ``C`` of the input.
+    hidden_size : int
+        Units ``H`` per direction.
+    """
+
+    def __init__(self, input_size: int, hidden_size: int):
+        super().__init__()
+        self.hidden_size = int(hidden_size)
+        self.rnn = nn.GRU(int(input_size), int(hidden_size), batch_first=True,
+                          bidirectional=True)
+        self.reset_parameters()
+
+    @torch.no_grad()
+    def reset_parameters(self) -> None:
+        """Keras initialisation (see the class docstring)."""
+        for suffix in ("", "_reverse"):
+            nn.init.xavier_uniform_(getattr(self.rnn, f"weight_ih_l0{suffix}"))
+            nn.init.orthogonal_(getattr(self.rnn, f"weight_hh_l0{suffix}"))
+            getattr(self.rnn, f"bias_ih_l0{suffix}").zero_()
+            getattr(self.rnn, f"bias_hh_l0{suffix}").zero_()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Run both directions.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (N, L, C)
+            Time-major sequence of feature vectors.
+
+        Returns
+        -------
+        torch.Tensor of shape (N, L, 2H)
+            Forward and backward outputs concatenated, both in forward time order.
+        """
+        return self.rnn(x)[0]
+
+
+def bidirectional_rnn(cell: str, input_size: int, hidden_size: int, **lstm_options) -> nn.Module:
+    """A :class:`BiLSTM` or a :class:`BiGRU`.
+
+    Parameters
+    ----------
+    cell : {"lstm", "gru"}
+        The recurrent cell.
+    input_size, hidden_size : int
+        Channels of the input and units per direction.
+    **lstm_options
+        ``lstm_bias``, ``gates``, ``backward`` of :class:`BiLSTM`; with ``cell="gru"``
+        only their defaults are accepted.
+
+    Returns
+    -------
+    torch.nn.Module
+        Maps ``(N, L, C)`` to ``(N, L, 2H)``.
+
+    Raises
+    ------
+    ConfigError
+        For an unknown cell, or an LSTM-only option given with ``cell="gru"``.
+    """
+    if cell == "lstm":
+        return BiLSTM(input_size, hidden_size, **lstm_options)
+    if cell != "gru":
+        raise ConfigError(f"rnn must be 'lstm' or 'gru', got {cell!r}")
+    defaults = {"lstm_bias": "keras", "gates": "sigmoid", "backward": "aligned"}
+    bad = {k: v for k, v in lstm_options.items() if defaults.get(k, v) != v or k not in defaults}
+    if bad:
+        raise ConfigError(f"rnn='gru' takes no LSTM options; got {bad}")
+    return BiGRU(input_size, hidden_size)
