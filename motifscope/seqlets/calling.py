@@ -41,8 +41,8 @@ import pandas as pd
 
 from motifscope.errors import InputError, MotifscopeWarning
 
-__all__ = ["SeqletNull", "seqlet_null", "recursive_seqlets", "seqlet_fdr", "FDR_THRESHOLDS",
-           "SEQLET_COLUMNS"]
+__all__ = ["SeqletNull", "seqlet_null", "recursive_seqlets", "seqlet_fdr", "trim_seqlets",
+           "FDR_THRESHOLDS", "SEQLET_COLUMNS"]
 
 #: The thresholds the false-discovery estimate is evaluated at (largest first).
 FDR_THRESHOLDS = np.logspace(-1, -30, 117)
@@ -348,3 +348,41 @@ def recursive_seqlets(a, *, threshold: float = 0.01, control=None, target_fdr: f
                                  float(threshold), min_len, max_len, int(flank)))
     table.attrs["threshold"] = threshold
     return (table, fdr) if return_fdr else table
+
+
+def trim_seqlets(seqlets, a, *, min_value: float = 0.0) -> pd.DataFrame:
+    """Drop flanking positions whose attribution is at most ``min_value``.
+
+    The recursive property lets a seqlet reach up to ``min_len − 1`` positions past the
+    signal (a short span that is mostly signal is still significant), so a called seqlet
+    can carry a few zero-contribution flanks; trimming them leaves the span that
+    contributes. A seqlet keeps at least one position; ``attribution`` is re-summed and
+    ``p_value`` kept.
+
+    Parameters
+    ----------
+    seqlets : pandas.DataFrame
+        A seqlet table (``seq``, ``start``, ``end``, ``attribution``, ...).
+    a : numpy.ndarray or torch.Tensor of shape (N, L)
+        The projected attributions the seqlets were called on.
+    min_value : float
+        Flanking positions with attribution at most this are removed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with trimmed ``start``/``end``/``attribution``.
+    """
+    a = _as_matrix(a, "attributions")
+    out = seqlets.copy()
+    starts, ends, sums = [], [], []
+    for i, s, e in zip(out["seq"].to_numpy(), out["start"].to_numpy(), out["end"].to_numpy()):
+        v = a[i, s:e]
+        keep = np.flatnonzero(v > min_value)
+        lo, hi = (int(keep[0]), int(keep[-1]) + 1) if keep.size else (0, e - s)
+        starts.append(s + lo)
+        ends.append(s + hi)
+        sums.append(float(v[lo:hi].sum()))
+    out["start"], out["end"], out["attribution"] = np.asarray(starts, np.int64), \
+        np.asarray(ends, np.int64), np.asarray(sums)
+    return out
