@@ -19,6 +19,7 @@ module                    what it runs
 ``evaluate``              per-target AUROC/AUPR (and the published comparison at 919)
 ``kernels``               first-layer kernels → MEME motifs → logos → Tomtom
 ``attribution``           attribution maps of positive sequences, an example plot
+``seqlets``               seqlets of the attributions, annotated with known motifs
 ``temporal``              temporal output scores of the most important target
 ``optimize``            class optimisation of each target of interest
 ``similarity``            DeepATT's query-vector similarity (attention models only)
@@ -36,8 +37,8 @@ from motifscope.analysis._base import Context, Output, Result, context_for
 __all__ = ["ANALYSES", "ON_REQUEST", "Context", "Output", "Result", "applicable", "context_for", "get", "run"]
 
 #: Every analysis, in the order the demo runs them.
-ANALYSES = ("evaluate", "kernels", "attribution", "temporal", "optimize", "similarity",
-            "neuronmotif")
+ANALYSES = ("evaluate", "kernels", "attribution", "seqlets", "temporal", "optimize",
+            "similarity", "neuronmotif")
 #: Analyses a verb runs on request only (``attribute``: the TF-MoDISco export).
 ON_REQUEST = ("attribute",)
 

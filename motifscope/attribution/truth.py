@@ -13,8 +13,9 @@ those of instances making the task positive whose planted PWM column carries mor
 strand; every instance position when no motifs are given), *noise* positions are those
 inside no planted instance. Per sequence: AUROC and AUPR (average precision) of signal vs
 noise under the score; and signal-to-noise statistics of ``|score|``: the mean at signal
-positions over the mean, the maximum and the mean of the ``top_k`` largest noise values.
-Each is averaged over the sequences where it is defined.
+positions over the mean, the maximum and the mean of the ``top_k`` largest noise values
+(infinite when the noise is exactly 0). Each is averaged over the sequences where it is
+defined.
 
 The ground truth comes from ``instances.tsv`` written by
 :func:`motifscope.data.simulate.simulate` (read it with
@@ -161,7 +162,7 @@ def _per_sequence(score, signal, noise, top_k: int) -> dict:
         nmax.append(a_noise.max())
         ntop.append(top)
         for lst, d in ((r_mean, a_noise.mean()), (r_max, a_noise.max()), (r_top, top)):
-            lst.append(a_sig / d if d > 0 else np.nan)
+            lst.append(a_sig / d if d > 0 else (np.inf if a_sig > 0 else np.nan))
 
     def m(v):
         return float(np.nanmean(v)) if len(v) and not np.isnan(v).all() else float("nan")
