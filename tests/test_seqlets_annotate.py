@@ -128,3 +128,35 @@ def test_seqlet_bed_in_genome_coordinates():
 def test_bad_tables_are_named():
     with pytest.raises(InputError, match="annotate_seqlets"):
         aggregate_seqlets(pd.DataFrame({"seq": [0]}), 10)
+
+
+def test_cli_seqlets_writes_the_table(tmp_path, capsys):
+    from motifscope.cli import main
+    from motifscope.meme import write_meme
+    from motifscope.rundir import atomic_torch_save, init_run_dir, write_config
+    from motifscope.zoo import build
+
+    run = init_run_dir(tmp_path / "run")
+    over = {"seq_len": 200, "n_targets": 2}
+    torch.manual_seed(0)
+    write_config(run, {"model": {"name": "deepsea_demo", "overrides": over}})
+    atomic_torch_save(build("deepsea_demo", **over).state_dict(), run / "model.pt")
+    rng = np.random.default_rng(1)
+    fasta = tmp_path / "seqs.fa"
+    fasta.write_text("".join(f">r{i}\n{''.join(rng.choice(list('ACGT'), 200))}\n" for i in range(6)))
+    meme = tmp_path / "db.meme"
+    write_meme([M1, M2, ABSENT], meme)
+    out = tmp_path / "seq"
+    rc = main(["seqlets", str(run), "--data", str(fasta), "--target", "1", "--method",
+               "gradient_x_input", "--motifs", str(meme), "--controls", "0", "--threshold",
+               "0.05", "--out", str(out)])
+    assert rc == 0, capsys.readouterr().err
+    table = pd.read_csv(out / "seqlets.tsv", sep="\t")
+    assert list(table.columns[:6]) == ["chrom", "start", "end", "name", "score", "strand"]
+    assert len(table) > 0 and set(table["chrom"]) <= {f"r{i}" for i in range(6)}
+    assert (out / "seqlets.bed").is_file() and (out / "motifs.tsv").is_file()
+    assert main(["seqlets", str(run), "--data", str(fasta), "--target", "7"]) == 2
+    assert main(["seqlets", str(run), "--data", str(fasta), "--target", "0", "--motifs",
+                 str(tmp_path / "missing.meme")]) == 2
+    err = capsys.readouterr().err
+    assert "targets [7]" in err and "missing.meme" in err

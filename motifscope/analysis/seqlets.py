@@ -151,7 +151,7 @@ def run(ctx: Context) -> Result:
         target_fdr=float(opt("target_fdr", 0.1)), min_len=int(opt("min_len", 4)),
         max_len=int(opt("max_len", 25)), n_best=int(opt("n_best", 3)),
         q_threshold=float(opt("q_threshold", 0.05)))
-    names = opt("names")
+    names = opt("names", ctx.options.get("names"))
     file_rows = rows if opt("rows") is None else np.asarray(opt("rows"))[rows]
     out = ctx.output(NAME)
     return _write(ctx, out, res, seqlet_bed(res.seqlets, names=None if names is None else

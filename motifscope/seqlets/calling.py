@@ -339,8 +339,10 @@ def recursive_seqlets(a, *, threshold: float = 0.01, control=None, target_fdr: f
         threshold = float(fdr.loc[ok, "threshold"].max()) if ok.any() else None
         if threshold is None:
             best = fdr["fdr"].min()
-            warnings.warn(f"no seqlet threshold reaches an estimated FDR of {target_fdr} (lowest "
-                          f"{best:.3g}); no seqlets called", MotifscopeWarning, stacklevel=2)
+            why = (f"lowest {best:.3g}" if np.isfinite(best) else
+                   "no seqlet is called on the sequences at any threshold")
+            warnings.warn(f"no seqlet threshold reaches an estimated FDR of {target_fdr} ({why}); "
+                          "no seqlets called", MotifscopeWarning, stacklevel=2)
     if null is None or threshold is None:
         table = _table([[]] * 5)
     else:
