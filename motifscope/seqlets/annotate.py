@@ -54,35 +54,55 @@ def _tomtom_best(seqlets, X, motifs, n_best, dist):
     return hits.groupby("row", sort=False).head(n_best)
 
 
+def _base_index(X) -> np.ndarray:
+    """``(N, L)`` base indices 0..3, and 4 for an all-zero (``N``) column."""
+    idx = X.argmax(1)
+    return np.where(X.max(1) > 0, idx, 4)
+
+
+def _window_scores(idx, seq, a, b, P, eps):
+    """Scores and p-values of the windows of ``P`` overlapping each seqlet ``[a, b)``
+    by at least half of the shorter of the two; ``(starts, score, p)`` each ``(rows, M)``."""
+    from motifscope.fimo import log_odds, pvalue_table
+
+    w, L = P.shape[1], idx.shape[1]
+    W = log_odds(P, eps=eps)
+    lo, sf = pvalue_table(W)
+    Wx = np.vstack([W, np.zeros((1, w))])  # row 4: N contributes 0
+    Wi = np.vstack([np.round(W / 0.1), np.zeros((1, w))]).astype(np.int64)
+    M = int((b - a).max()) + w - 1
+    starts = (a - w + 1)[:, None] + np.arange(M)[None]
+    ok = (starts >= 0) & (starts <= L - w)
+    ov = np.minimum(starts + w, b[:, None]) - np.maximum(starts, a[:, None])
+    ok &= ov >= np.ceil(np.minimum(w, b - a) / 2)[:, None]
+    pos = np.clip(starts, 0, L - w)[:, :, None] + np.arange(w)
+    bases = idx[seq[:, None, None], pos]  # (rows, M, w)
+    cols = np.arange(w)
+    score = Wx[bases, cols].sum(-1)
+    p = sf[np.clip(Wi[bases, cols].sum(-1) - lo, 0, len(sf) - 1)]
+    return starts, score, np.where(ok, p, np.inf)
+
+
 def _fimo_windows(X, seqlets, hits, by_name, eps):
     """Best FIMO window of each (seqlet, motif) pair in ``hits``."""
-    from motifscope.fimo import log_odds, pvalue_table, scan_scores
-
+    idx = _base_index(X)
     out = []
     for name, grp in hits.groupby("target", sort=False):
         m = by_name[name]
-        w = m.width
+        if m.width > X.shape[2]:
+            continue
         rows = grp["row"].to_numpy()
         seq = seqlets["seq"].to_numpy()[rows]
         a, b = seqlets["start"].to_numpy()[rows], seqlets["end"].to_numpy()[rows]
-        if w > X.shape[2]:
-            continue
-        uniq, inv = np.unique(seq, return_inverse=True)
         best_p = np.full(len(rows), np.inf)
         best = np.zeros((len(rows), 3))  # start, strand (0 +, 1 -), score
         for k, P in enumerate((m.ppm, m.ppm[::-1, ::-1])):
-            W = log_odds(P, eps=eps)
-            lo, sf = pvalue_table(W)
-            score, iscore = scan_scores(X[uniq], W)
-            p = sf[np.clip(iscore - lo, 0, len(sf) - 1)][inv]  # (rows, L - w + 1)
-            starts = np.arange(p.shape[1])
-            ov = np.minimum(starts[None] + w, b[:, None]) - np.maximum(starts[None], a[:, None])
-            p = np.where(ov >= np.ceil(np.minimum(w, b - a) / 2)[:, None], p, np.inf)
+            starts, score, p = _window_scores(idx, seq, a, b, P, eps)
             j = p.argmin(1)
-            pj = p[np.arange(len(rows)), j]
-            better = pj < best_p
-            best_p = np.where(better, pj, best_p)
-            best[better] = np.c_[j, np.full(len(j), k), score[inv, j]][better]
+            r = np.arange(len(rows))
+            better = p[r, j] < best_p
+            best_p = np.where(better, p[r, j], best_p)
+            best[better] = np.c_[starts[r, j], np.full(len(j), k), score[r, j]][better]
         out.append(pd.DataFrame({"row": rows, "target": name, "fimo_start": best[:, 0].astype(int),
                                  "fimo_strand": np.where(best[:, 1] == 1, "-", "+"),
                                  "fimo_score": best[:, 2], "fimo_p": best_p}))
