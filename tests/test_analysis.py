@@ -89,15 +89,15 @@ def test_every_analysis_has_the_interface():
 def test_applies_by_structure_not_by_name():
     cnn, danq = SmallDeepSEA(length=100), SmallDanQ()
     assert analysis.applicable(cnn) == ["evaluate", "kernels", "influence", "attribution",
-                                        "temporal", "optimize", "neuronmotif"]
+                                        "seqlets", "temporal", "optimize", "neuronmotif"]
     assert "neuronmotif" not in analysis.applicable(danq)  # one conv layer before the LSTM
     assert "similarity" not in analysis.applicable(danq)
     with pytest.raises(Exception, match="expected one of"):
         analysis.get("nosuch")
 
 
-@pytest.mark.parametrize("name", ["evaluate", "kernels", "influence", "attribution", "temporal",
-                                  "optimize"])
+@pytest.mark.parametrize("name", ["evaluate", "kernels", "influence", "attribution", "seqlets",
+                                  "temporal", "optimize"])
 def test_each_analysis_writes_what_it_says(planted_data, tmp_path, name):
     X, y, _ = planted_data
     res = analysis.run(name, _ctx(tmp_path, MotifScanner(PLANTED), X, y))
@@ -122,10 +122,16 @@ def test_scores_find_the_planted_motif(planted_data, tmp_path):
     assert kern["planted motifs found by kernels"] == "1/1"
     assert set(hits["target"]) == {PLANTED.name}
     att, table = score(analysis.run("attribution", ctx), truth, ctx)
-    assert set(table["method"]) == {"saliency", "gradient_x_input", "integrated_gradients",
-                                    "deeplift_shap", "ism"}
+    from motifscope.analysis.attribution import DEFAULT_METHODS
+
+    assert set(table["method"]) == set(DEFAULT_METHODS)
     assert att["attribution AUROC, gradient_x_input"] > 0.95
     assert att["attribution AUROC, ism"] > 0.95
+    assert att["attribution per-seq AUROC, gradient_x_input+gc"] > 0.95
+    assert att["attribution SNR (top-10 noise), deeplift_shap"] > 1
+    seq, found = score(analysis.run("seqlets", ctx), truth, ctx)
+    assert seq["planted motifs recovered by seqlets"] == "1/1" and found.iloc[0, -1]
+    assert seq["seqlet precision"] > 0.9 and seq["seqlet recall"] > 0.9
     tmp, _ = score(analysis.run("temporal", ctx), truth, ctx)
     assert tmp["temporal: rise inside motif"] > 0.8
 
@@ -140,6 +146,8 @@ def test_scores_do_not_find_an_absent_motif(planted_data, tmp_path):
     assert kern["planted motifs found by kernels"] == "0/1"
     att, _ = score(analysis.run("attribution", ctx), truth, ctx)
     assert att["attribution AUROC, gradient_x_input"] < 0.8
+    seq, _ = score(analysis.run("seqlets", ctx), truth, ctx)
+    assert seq["planted motifs recovered by seqlets"] == "0/1"
 
 
 def test_result_add_blocks_rewrites_the_section(planted_data, tmp_path):

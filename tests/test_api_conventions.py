@@ -43,6 +43,9 @@ ANALYSIS_MODULES = [
     "motifscope.analysis.similarity",
     "motifscope.analysis.neuronmotif",
     "motifscope.analysis.truth",
+    "motifscope.analysis.seqlets",
+    "motifscope.seqlets",
+    "motifscope.fimo",
 ]
 
 # The six methods of DESIGN.md's one calling convention, `method(model, X, *, target, ...)`.

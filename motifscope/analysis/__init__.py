@@ -20,6 +20,7 @@ module                    what it runs
 ``kernels``               first-layer kernels → MEME motifs → logos → Tomtom
 ``influence``             filter influence (Basset) and layer-DeepLIFT unit importance
 ``attribution``           attribution maps of positive sequences, an example plot
+``seqlets``               seqlets of the attributions, annotated with known motifs
 ``temporal``              temporal output scores of the most important target
 ``optimize``            class optimisation of each target of interest
 ``similarity``            DeepATT's query-vector similarity (attention models only)
@@ -37,8 +38,8 @@ from motifscope.analysis._base import Context, Output, Result, context_for
 __all__ = ["ANALYSES", "ON_REQUEST", "Context", "Output", "Result", "applicable", "context_for", "get", "run"]
 
 #: Every analysis, in the order the demo runs them.
-ANALYSES = ("evaluate", "kernels", "influence", "attribution", "temporal", "optimize", "similarity",
-            "neuronmotif")
+ANALYSES = ("evaluate", "kernels", "influence", "attribution", "seqlets", "temporal", "optimize",
+            "similarity", "neuronmotif")
 #: Analyses a verb runs on request only (``attribute``: the TF-MoDISco export).
 ON_REQUEST = ("attribute",)
 

@@ -1,6 +1,7 @@
 """Attribution: maps of positive sequences for each target of interest, several methods.
 
-Options (``ctx.options["attribution"]``): ``methods`` (default :data:`DEFAULT_METHODS`),
+Options (``ctx.options["attribution"]``): ``methods`` (default :data:`DEFAULT_METHODS`; a
+name ending in ``+gc`` is that method with Majdandzic et al.'s gradient correction),
 ``n`` (positives per target: 24, 8 when quick), ``targets`` (how many of the targets of
 interest: all, 2 when quick), ``ig_steps`` (32; 20 when quick), ``shuffles`` (DeepLIFT-SHAP
 references: 20; 5 when quick).
@@ -23,7 +24,10 @@ from motifscope.analysis._base import Context, Result, finish
 from motifscope.report.blocks import Files, Image, Text
 
 NAME, TITLE, ORDER = "attribution", "Attribution", 20
-DEFAULT_METHODS = ("saliency", "gradient_x_input", "integrated_gradients", "deeplift_shap", "ism")
+DEFAULT_METHODS = ("saliency", "gradient_x_input", "integrated_gradients", "deeplift_shap", "ism",
+                   "saliency+gc", "gradient_x_input+gc", "integrated_gradients+gc")
+#: Suffix of a method name asking for the gradient correction (Majdandzic et al. 2023).
+CORRECTED = "+gc"
 __all__ = ["DEFAULT_METHODS", "applies", "attribution_maps", "run"]
 
 
@@ -50,7 +54,8 @@ def attribution_maps(model, X, *, method: str, target: int, random_state: int = 
     model : torch.nn.Module
     X : torch.Tensor of shape (n, 4, L)
     method : str
-        A key of :data:`motifscope.attribution.METHODS`.
+        A key of :data:`motifscope.attribution.METHODS`, optionally with the suffix
+        ``+gc``: the same method with ``gradient_correction=True``.
     target : int
     random_state : int
         Seed of DeepLIFT-SHAP's shuffled references.
@@ -65,6 +70,9 @@ def attribution_maps(model, X, *, method: str, target: int, random_state: int = 
     from motifscope import attribution as A
 
     kw = {}
+    if method.endswith(CORRECTED):
+        method = method[: -len(CORRECTED)]
+        kw["gradient_correction"] = True
     if method == "integrated_gradients":
         kw["n_steps"] = ig_steps
     elif method == "deeplift_shap":

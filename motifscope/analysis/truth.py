@@ -11,7 +11,10 @@ analysis                  score
 ``evaluate``              mean test AUROC over presence and over grammar tasks; the AUROC
                           of the planted PWMs themselves (the ceiling)
 ``kernels``               planted motifs matched by a kernel motif (Tomtom q < 0.05)
-``attribution``           per method, AUROC of planted-motif positions vs background
+``attribution``           per method, AUROC of planted-motif positions vs background (pooled),
+                          per-sequence AUROC/AUPR on informative PWM columns, SNR
+``seqlets``               seqlet precision/recall against planted instances, planted
+                          motifs recovered by annotated seqlets, strand agreement
 ``temporal``              share of positives whose forward score rises most inside a motif
 ``optimize``            share of targets whose optimised input holds the task's motif
 ``similarity``            similarity of tasks sharing a planted motif vs the others, p
@@ -30,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["PlantedTruth", "score", "influence_matches"]
+__all__ = ["PlantedTruth", "score", "influence_matches", "seqlet_truth"]
 
 
 @dataclass
@@ -139,14 +142,100 @@ def _attribution(result, truth, ctx):
     X = result.data["X"]
     rows = []
     for (method, t), (idx, attr) in result.data["maps"].items():
-        sc = score_against_truth(attr, X[idx], truth.instances, task=t, split=None, rows=idx)
+        sc = score_against_truth(attr, X[idx], truth.instances, task=t, split=None, rows=idx,
+                                 motifs=truth.motifs)
         rows.append({"method": method, "task": t, "task_name": truth.tasks.loc[t, "name"],
-                     "auroc": sc["auroc"], "sequences": sc["n_sequences"]})
+                     "auroc": sc["auroc"], "auroc_per_sequence": sc["auroc_per_sequence"],
+                     "aupr_per_sequence": sc["aupr_per_sequence"], "snr_mean": sc["snr_mean"],
+                     "snr_topk": sc["snr_topk"], "sequences": sc["n_sequences"]})
     df = pd.DataFrame(rows)
     if df.empty:
         return {}, df
-    means = df.groupby("method")["auroc"].mean().sort_values(ascending=False)
-    return {f"attribution AUROC, {m}": float(v) for m, v in means.items()}, df
+    means = df.groupby("method")[["auroc", "auroc_per_sequence", "aupr_per_sequence",
+                                  "snr_topk"]].mean().sort_values("auroc", ascending=False)
+    scores = {}
+    for m, r in means.iterrows():
+        scores[f"attribution AUROC, {m}"] = float(r["auroc"])
+        scores[f"attribution per-seq AUROC, {m}"] = float(r["auroc_per_sequence"])
+        scores[f"attribution per-seq AUPR, {m}"] = float(r["aupr_per_sequence"])
+        scores[f"attribution SNR (top-10 noise), {m}"] = float(r["snr_topk"])
+    return scores, df
+
+
+def seqlet_truth(seqlets, instances, *, rows, tasks) -> dict:
+    """Seqlets against planted instances.
+
+    A seqlet *hits* an instance of the same sequence when they overlap by at least half of
+    the shorter of the two. Precision: share of seqlets hitting a planted instance (any);
+    recall: share of the instances that make one of ``tasks`` positive hit by a seqlet;
+    motifs recovered: planted motifs of which an instance is hit by a seqlet *annotated*
+    with that motif; strand agreement: among those hits, the share whose seqlet strand is
+    the instance's.
+
+    Parameters
+    ----------
+    seqlets : pandas.DataFrame
+        Annotated seqlets (``seq`` indexes ``rows``).
+    instances : pandas.DataFrame
+        Planted instances (``seq`` is the file row).
+    rows : array-like of int
+        File row of each analysed sequence.
+    tasks : list of int
+        The tasks explained.
+
+    Returns
+    -------
+    dict
+        ``precision``, ``recall``, ``recovered`` (set of motif names), ``strand_agreement``,
+        ``n_seqlets``, ``n_instances``.
+    """
+    rows = np.asarray(rows)
+    where = {int(r): i for i, r in enumerate(rows)}
+    inst = instances[instances["seq"].isin(set(int(r) for r in rows))].copy()
+    inst["i"] = inst["seq"].map(where)
+    tset = {int(t) for t in tasks}
+    inst["relevant"] = [bool(tset & {int(t) for t in str(v).split(",") if t.strip()})
+                        for v in inst["tasks"].fillna("")]
+    by_seq = {i: g for i, g in inst.groupby("i")}
+    hit_s = np.zeros(len(seqlets), bool)
+    hit_i = set()
+    recovered, agree = set(), []
+    ann = seqlets["annotated"].to_numpy() if "annotated" in seqlets else np.zeros(len(seqlets), bool)
+    for k, (i, a, b) in enumerate(zip(seqlets["seq"], seqlets["start"], seqlets["end"])):
+        g = by_seq.get(int(i))
+        if g is None:
+            continue
+        ov = np.minimum(g["end"], b) - np.maximum(g["start"], a)
+        need = np.ceil(np.minimum(g["end"] - g["start"], b - a) / 2)
+        hits = g[ov >= need]
+        hit_s[k] = len(hits) > 0
+        hit_i.update(hits.index[hits["relevant"]])
+        if ann[k]:
+            same = hits[hits["motif"] == seqlets["motif"].iloc[k]]
+            if len(same):
+                recovered.add(seqlets["motif"].iloc[k])
+                if "strand" in same.columns:
+                    agree.append(bool((same["strand"] == seqlets["strand"].iloc[k]).any()))
+    n_rel = int(inst["relevant"].sum())
+    return {"precision": float(hit_s.mean()) if len(hit_s) else float("nan"),
+            "recall": len(hit_i) / n_rel if n_rel else float("nan"), "recovered": recovered,
+            "strand_agreement": float(np.mean(agree)) if agree else float("nan"),
+            "n_seqlets": int(len(seqlets)), "n_instances": n_rel}
+
+
+def _seqlets(result, truth, ctx):
+    import pandas as pd
+
+    sc = seqlet_truth(result.data["seqlets"], truth.instances, rows=result.data["rows"],
+                      tasks=result.data["targets"])
+    ids = [m.name for m in truth.motifs]
+    found = sc["recovered"] & set(ids)
+    table = pd.DataFrame({"motif": ids, "tf": [m.alt_name for m in truth.motifs],
+                          "recovered by annotated seqlets": [i in found for i in ids]})
+    return {"seqlet precision": sc["precision"], "seqlet recall": sc["recall"],
+            "planted motifs recovered by seqlets": f"{len(found)}/{len(ids)}",
+            "seqlet motif recovery share": len(found) / len(ids) if ids else float("nan"),
+            "seqlet strand agreement": sc["strand_agreement"]}, table
 
 
 def _temporal(result, truth, ctx):
@@ -277,6 +366,7 @@ def _influence(result, truth, ctx):
 
 
 _SCORERS = {"evaluate": _evaluation, "kernels": _kernels, "attribution": _attribution,
+            "seqlets": _seqlets,
             "temporal": _temporal, "optimize": _optimization, "similarity": _similarity,
             "neuronmotif": _neuronmotif, "influence": _influence}
 

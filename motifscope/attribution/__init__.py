@@ -21,6 +21,15 @@ method                    backend   notes
 :func:`ism`               ours      every single-base substitution, Δ target logit
 ========================  ========  ==================================================
 
+``gradient_correction=True`` (every gradient-based method) applies Majdandzic et al.
+(2023)'s correction, :func:`correct_gradients`: the per-position mean over the four bases
+is removed from the input gradients (saliency, gradient × input), from the path-averaged
+gradient (integrated gradients) and from the DeepLIFT multipliers. It changes saliency
+and gradient × input; for integrated gradients from a baseline on the simplex it changes
+only how a position's total splits over the bases; for DeepLIFT(-SHAP) with references
+on the simplex (shuffles, 0.25) it changes nothing — the hypothetical contributions
+``m_b − Σ_c m_c r_c`` already remove that component. ISM is not gradient-based.
+
 DeepLIFT is ours because captum 0.9.0 is wrong on ReLU→MaxPool blocks (captum #1104);
 it agrees with tangermeme's ``deep_lift_shap`` on the same references and adds an
 integrated-gradients rule for LSTMs and DeepATT's attention (see
@@ -42,6 +51,7 @@ from motifscope.attribution.deeplift import (
     hypothetical_contributions,
 )
 from motifscope.attribution.gradient import (
+    correct_gradients,
     gradient_x_input,
     input_gradients,
     integrated_gradients,
@@ -53,7 +63,7 @@ from motifscope.attribution.layer import (
     layer_gradient_x_activation,
     unit_importance,
 )
-from motifscope.attribution.truth import score_against_truth, truth_masks
+from motifscope.attribution.truth import score_against_truth, signal_mask, truth_masks
 
 __all__ = [
     "saliency",
@@ -68,8 +78,10 @@ __all__ = [
     "hypothetical_contributions",
     "deeplift_rules",
     "input_gradients",
+    "correct_gradients",
     "score_against_truth",
     "truth_masks",
+    "signal_mask",
     "AttributionResult",
     "METHODS",
     "attribute",

@@ -363,7 +363,8 @@ def _group_size(R: int, b: int, ref_group) -> int:
 
 
 def _run(model, Xt, refs, *, target, batch_size, device, lstm_rule, ig_steps, rules,
-         hypothetical, return_delta, warn_threshold, progress, desc, ref_group=None):
+         hypothetical, return_delta, warn_threshold, progress, desc, ref_group=None,
+         gradient_correction=False):
     bs = check_batch_size(batch_size)
     ig_steps = check_batch_size(ig_steps, "ig_steps")
     dev = resolve_device(device, model)
@@ -406,6 +407,8 @@ def _run(model, Xt, refs, *, target, batch_size, device, lstm_rule, ig_steps, ru
                 else:  # the output does not depend differentiably on the input
                     m = torch.zeros_like(xg)
                 m = m.view(b, G, 4, L)
+                if gradient_correction:  # Majdandzic et al. 2023 on the multipliers
+                    m = m - m.mean(2, keepdim=True)
                 ref_g = rf[:, r:r + G]
                 hyp = m - (m * ref_g).sum(2, keepdim=True)
                 hyp_sum[i:i + b] += hyp.sum(1).float().cpu()
@@ -444,7 +447,8 @@ def _run(model, Xt, refs, *, target, batch_size, device, lstm_rule, ig_steps, ru
 def deeplift(model, X, *, target, references=None, hypothetical: bool = False,
              batch_size: int = 16, device=None, random_state=None, lstm_rule: str = "ig",
              ig_steps: int = 8, rules: dict | None = None, return_delta: bool = False,
-             warn_threshold: float | None = 1e-3, progress: bool = False):
+             warn_threshold: float | None = 1e-3, gradient_correction: bool = False,
+             progress: bool = False):
     """DeepLIFT with the Rescale rule against one or several references per sequence.
 
     Backend: ours (see the module docstring for the rules and the schedule); captum
@@ -487,6 +491,12 @@ def deeplift(model, X, *, target, references=None, hypothetical: bool = False,
     warn_threshold : float or None
         Warn (``MotifscopeWarning``) when the mean |delta| exceeds this fraction of the
         mean |f(x) − f(r)|.
+    gradient_correction : bool
+        Subtract the per-position mean over the bases from the input multipliers
+        (Majdandzic et al. 2023). Hypothetical contributions ``m_b − Σ_c m_c r_c`` (and
+        so the attributions and deltas) are unchanged by it whenever every reference
+        column sums to 1 (one-hot shuffles, the 0.25 background): it only matters for
+        off-simplex references such as all zeros, where it also breaks summation-to-delta.
     progress : bool
         Show a progress bar.
 
@@ -501,14 +511,16 @@ def deeplift(model, X, *, target, references=None, hypothetical: bool = False,
     return _run(model, Xt, refs, target=target, batch_size=batch_size, device=device,
                 lstm_rule=lstm_rule, ig_steps=ig_steps, rules=rules,
                 hypothetical=hypothetical, return_delta=return_delta,
-                warn_threshold=warn_threshold, progress=progress, desc="deeplift")
+                warn_threshold=warn_threshold, progress=progress, desc="deeplift",
+                gradient_correction=gradient_correction)
 
 
 def deeplift_shap(model, X, *, target, n_shuffles: int = 20, references=None,
                   hypothetical: bool = False, batch_size: int = 16, device=None,
                   random_state=None, lstm_rule: str = "ig", ig_steps: int = 8,
                   rules: dict | None = None, return_delta: bool = False,
-                  warn_threshold: float | None = 1e-3, progress: bool = False):
+                  warn_threshold: float | None = 1e-3, gradient_correction: bool = False,
+                  progress: bool = False):
     """DeepLIFT-SHAP: DeepLIFT averaged over dinucleotide-shuffled references.
 
     Backend: ours (:func:`deeplift` with ``n_shuffles`` references per sequence made by
@@ -546,6 +558,12 @@ def deeplift_shap(model, X, *, target, n_shuffles: int = 20, references=None,
         Return an :class:`AttributionResult` with deltas ``(N, R)`` and the references.
     warn_threshold : float or None
         Warn when the mean |delta| exceeds this fraction of the mean |f(x) − f(r)|.
+    gradient_correction : bool
+        Subtract the per-position mean over the bases from the input multipliers
+        (Majdandzic et al. 2023). Hypothetical contributions ``m_b − Σ_c m_c r_c`` (and
+        so the attributions and deltas) are unchanged by it whenever every reference
+        column sums to 1 (one-hot shuffles, the 0.25 background): it only matters for
+        off-simplex references such as all zeros, where it also breaks summation-to-delta.
     progress : bool
         Show a progress bar.
 
@@ -564,4 +582,5 @@ def deeplift_shap(model, X, *, target, n_shuffles: int = 20, references=None,
     return _run(model, Xt, refs, target=target, batch_size=batch_size, device=device,
                 lstm_rule=lstm_rule, ig_steps=ig_steps, rules=rules,
                 hypothetical=hypothetical, return_delta=return_delta,
-                warn_threshold=warn_threshold, progress=progress, desc="deeplift-shap")
+                warn_threshold=warn_threshold, progress=progress, desc="deeplift-shap",
+                gradient_correction=gradient_correction)

@@ -24,7 +24,8 @@ __all__ = ["modisco_attributions", "write_attributions"]
 
 
 def modisco_attributions(model, X, *, method: str, target, batch_size=None, n_shuffles: int = 20,
-                         random_state: int = 0, lstm_rule: str = "ig", device="cpu", progress: bool = True):
+                         random_state: int = 0, lstm_rule: str = "ig", device="cpu",
+                         gradient_correction: bool = False, progress: bool = True):
     """Attributions of ``target`` (indices summed) with what TF-MoDISco needs.
 
     Parameters
@@ -42,6 +43,8 @@ def modisco_attributions(model, X, *, method: str, target, batch_size=None, n_sh
     lstm_rule : {"ig", "linear"}
         DeepLIFT's rule for LSTMs.
     device : str
+    gradient_correction : bool
+        Majdandzic et al.'s correction (gradient-based methods; ignored by ISM).
     progress : bool
 
     Returns
@@ -55,6 +58,8 @@ def modisco_attributions(model, X, *, method: str, target, batch_size=None, n_sh
     kw = {"target": tgt if len(tgt) > 1 else tgt[0], "device": device, "progress": progress}
     if batch_size is not None:
         kw["batch_size"] = batch_size
+    if gradient_correction and method != "ism":
+        kw["gradient_correction"] = True
     hyp = deltas = None
     if method in ("deeplift", "deeplift_shap"):
         kw.update(lstm_rule=lstm_rule, hypothetical=True, return_delta=True)

@@ -23,11 +23,34 @@ from motifscope.attribution._common import (
 )
 from motifscope.errors import InputError
 
-__all__ = ["saliency", "gradient_x_input", "integrated_gradients", "input_gradients"]
+__all__ = ["saliency", "gradient_x_input", "integrated_gradients", "input_gradients",
+           "correct_gradients"]
+
+
+def correct_gradients(g) -> torch.Tensor:
+    """Majdandzic et al. (2023)'s gradient correction: remove the per-position mean over
+    the four bases.
+
+    One-hot inputs live on the simplex ``Σ_c x_c = 1``; the component of a gradient along
+    ``(1, 1, 1, 1)`` points off it and says nothing about any real sequence, yet it adds
+    the same value to all four bases and so to gradient × input. Subtracting the mean over
+    the bases keeps only the component within the simplex.
+
+    Parameters
+    ----------
+    g : torch.Tensor of shape (..., 4, L)
+        Gradients (or DeepLIFT multipliers).
+
+    Returns
+    -------
+    torch.Tensor of shape (..., 4, L)
+        ``g − mean_c g``.
+    """
+    return g - g.mean(-2, keepdim=True)
 
 
 def input_gradients(model, X, *, target, batch_size: int = 64, device=None,
-                    progress: bool = False) -> torch.Tensor:
+                    gradient_correction: bool = False, progress: bool = False) -> torch.Tensor:
     """Gradient of the target logit(s) with respect to the one-hot input.
 
     Parameters
@@ -42,6 +65,8 @@ def input_gradients(model, X, *, target, batch_size: int = 64, device=None,
         Sequences per forward/backward pass.
     device : str, torch.device or None
         ``None`` keeps the model's device; ``"auto"`` uses CUDA when present.
+    gradient_correction : bool
+        Subtract the per-position mean over the four bases (:func:`correct_gradients`).
     progress : bool
         Show a progress bar.
 
@@ -64,7 +89,8 @@ def input_gradients(model, X, *, target, batch_size: int = 64, device=None,
                 g = _grad(fn(y), x)
             out.append(g.detach().float().cpu())
             bar.update(len(x))
-    return torch.cat(out)
+    g = torch.cat(out)
+    return correct_gradients(g) if gradient_correction else g
 
 
 def _grad(y, x):
@@ -80,7 +106,7 @@ def _n_outputs(y) -> int:
 
 def saliency(model, X, *, target, abs_times_input: bool = False, variant: str = "plain",
              batch_size: int = 64, device=None, random_state=None,
-             progress: bool = False) -> torch.Tensor:
+             gradient_correction: bool = False, progress: bool = False) -> torch.Tensor:
     """Saliency map: the gradient of the target logit with respect to the input.
 
     Backend: ours (one backward pass per batch). Two variants:
@@ -110,6 +136,9 @@ def saliency(model, X, *, target, abs_times_input: bool = False, variant: str = 
         ``None`` keeps the model's device; ``"auto"`` uses CUDA when present.
     random_state : None
         Unused (deterministic); accepted for the common signature.
+    gradient_correction : bool
+        Subtract the per-position mean gradient over the four bases first (Majdandzic et
+        al. 2023; :func:`correct_gradients`).
     progress : bool
         Show a progress bar.
 
@@ -120,14 +149,15 @@ def saliency(model, X, *, target, abs_times_input: bool = False, variant: str = 
     if variant not in ("plain", "demo"):
         raise InputError(f"variant must be 'plain' or 'demo', got {variant!r}")
     g = input_gradients(model, X, target=target, batch_size=batch_size, device=device,
-                        progress=progress)
+                        gradient_correction=gradient_correction, progress=progress)
     if abs_times_input or variant == "demo":
         return g.abs() * as_sequences(X)
     return g
 
 
 def gradient_x_input(model, X, *, target, batch_size: int = 64, device=None,
-                     random_state=None, progress: bool = False) -> torch.Tensor:
+                     random_state=None, gradient_correction: bool = False,
+                     progress: bool = False) -> torch.Tensor:
     """Gradient × input: ``∂f/∂x ⊙ x`` (non-zero only at the observed base).
 
     Backend: ours (identical to captum's ``InputXGradient``; one backward pass per batch).
@@ -146,6 +176,9 @@ def gradient_x_input(model, X, *, target, batch_size: int = 64, device=None,
         ``None`` keeps the model's device; ``"auto"`` uses CUDA when present.
     random_state : None
         Unused (deterministic); accepted for the common signature.
+    gradient_correction : bool
+        Subtract the per-position mean gradient over the four bases first (Majdandzic et
+        al. 2023; :func:`correct_gradients`).
     progress : bool
         Show a progress bar.
 
@@ -154,7 +187,7 @@ def gradient_x_input(model, X, *, target, batch_size: int = 64, device=None,
     torch.Tensor of shape (N, 4, L), float32
     """
     g = input_gradients(model, X, target=target, batch_size=batch_size, device=device,
-                        progress=progress)
+                        gradient_correction=gradient_correction, progress=progress)
     return g * as_sequences(X)
 
 
@@ -178,7 +211,8 @@ def _baselines(baseline, Xt: torch.Tensor) -> torch.Tensor:
 
 def integrated_gradients(model, X, *, target, baseline=None, n_steps: int = 50,
                          batch_size: int = 64, device=None, random_state=None,
-                         return_delta: bool = False, progress: bool = False):
+                         return_delta: bool = False, gradient_correction: bool = False,
+                         progress: bool = False):
     """Integrated gradients (Sundararajan et al. 2017) from a baseline to each sequence.
 
     Backend: ours. ``(x − b) ⊙ ∫₀¹ ∇f(b + α(x − b)) dα``, the integral taken by
@@ -210,6 +244,12 @@ def integrated_gradients(model, X, *, target, baseline=None, n_steps: int = 50,
         Unused (deterministic); accepted for the common signature.
     return_delta : bool
         Also return ``f(x) − f(b) − Σ attributions`` per sequence.
+    gradient_correction : bool
+        Subtract the per-position mean over the bases from the path-averaged gradient
+        before multiplying by ``x − b`` (Majdandzic et al. 2023). When the baseline lies
+        on the simplex (bases summing to 1, as the default 0.25 does) ``Σ_c (x − b)_c = 0``,
+        so each position's total and the completeness are unchanged; only the split over
+        the four bases changes.
     progress : bool
         Show a progress bar.
 
@@ -244,6 +284,8 @@ def integrated_gradients(model, X, *, target, baseline=None, n_steps: int = 50,
             new_done = int(si[-1]) + (1 if int(ki[-1]) == steps - 1 else 0)
             bar.update(new_done - done)
             done = new_done
+        if gradient_correction:
+            total = correct_gradients(total)
         attr = (Xt - B) * total
         if not return_delta:
             return attr

@@ -6,6 +6,17 @@ make the task positive above the background positions? The score is the AUROC of
 ranking, pooled over the positive sequences. Positions of planted instances that are
 irrelevant to the task are left out (they are neither motif nor background for it).
 
+Besides the pooled AUROC, the literature's per-sequence scores (Koo & Ploenzke 2021,
+``tfomics``; Majdandzic et al. 2023): for each positive sequence, *signal* positions are
+those of instances making the task positive whose planted PWM column carries more than
+``ic_threshold`` (0.01) bits of information (the motif's columns read on the instance's
+strand; every instance position when no motifs are given), *noise* positions are those
+inside no planted instance. Per sequence: AUROC and AUPR (average precision) of signal vs
+noise under the score; and signal-to-noise statistics of ``|score|``: the mean at signal
+positions over the mean, the maximum and the mean of the ``top_k`` largest noise values
+(infinite when the noise is exactly 0). Each is averaged over the sequences where it is
+defined.
+
 The ground truth comes from ``instances.tsv`` written by
 :func:`motifscope.data.simulate.simulate` (read it with
 :func:`motifscope.data.simulate.read_ground_truth`): columns ``split``, ``seq``,
@@ -20,7 +31,7 @@ import numpy as np
 from motifscope._validation import as_tensor, check_one_hot
 from motifscope.errors import InputError
 
-__all__ = ["score_against_truth", "truth_masks"]
+__all__ = ["score_against_truth", "truth_masks", "signal_mask"]
 
 
 def _tasks_of(value) -> set[int]:
@@ -81,8 +92,90 @@ def truth_masks(instances, n: int, length: int, *, task: int, split: str | None 
     return motif, ~any_inst, motif.any(1)
 
 
+def signal_mask(instances, n: int, length: int, *, task: int, motifs, split: str | None = None,
+                rows=None, ic_threshold: float = 0.01) -> np.ndarray:
+    """Positions of task-relevant instances whose planted PWM column is informative.
+
+    Parameters
+    ----------
+    instances : pandas.DataFrame
+        The planted instances (``instances.tsv``; ``motif`` and ``strand`` columns used).
+    n, length : int
+        Sequences scored and their length ``L``.
+    task : int
+        The task.
+    motifs : list of Motif
+        The planted motifs (by name); an instance whose motif is missing or whose width
+        differs counts with all its positions.
+    split : str or None
+        Keep only instances of this split.
+    rows : array-like of int of shape (n,) or None
+        Row of the split file of each scored sequence (default ``0 .. n-1``).
+    ic_threshold : float
+        Information content (bits) a column needs to count as signal.
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (n, L)
+    """
+    df = instances
+    if split is not None and "split" in df.columns:
+        df = df[df["split"] == split]
+    rows = np.arange(n) if rows is None else np.asarray(rows, dtype=int)
+    where = {int(r): i for i, r in enumerate(rows)}
+    ic = {m.name: m.information_content() for m in (motifs or [])}
+    names = df["motif"] if "motif" in df.columns else [None] * len(df)
+    strands = df["strand"] if "strand" in df.columns else ["+"] * len(df)
+    out = np.zeros((n, length), bool)
+    for seq, start, end, tasks, name, strand in zip(df["seq"], df["start"], df["end"],
+                                                    df["tasks"], names, strands):
+        i = where.get(int(seq))
+        if i is None or task not in _tasks_of(tasks):
+            continue
+        s, e = int(start), int(end)
+        keep = np.ones(e - s, bool)
+        if name in ic and len(ic[name]) == e - s:
+            col = ic[name] if strand != "-" else ic[name][::-1]
+            keep = col > ic_threshold
+        pos = np.arange(s, e)[keep]
+        pos = pos[(pos >= 0) & (pos < length)]
+        out[i, pos] = True
+    return out
+
+
+def _per_sequence(score, signal, noise, top_k: int) -> dict:
+    """Per-sequence AUROC/AUPR and signal-to-noise statistics, averaged."""
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    au, ap, r_mean, r_max, r_top, sig, nmean, nmax, ntop = ([] for _ in range(9))
+    for s, sg, ns in zip(score, signal, noise):
+        if not sg.any() or not ns.any():
+            continue
+        y = np.r_[np.ones(sg.sum()), np.zeros(ns.sum())]
+        v = np.r_[s[sg], s[ns]]
+        au.append(roc_auc_score(y, v))
+        ap.append(average_precision_score(y, v))
+        a_sig, a_noise = np.abs(s[sg]).mean(), np.abs(s[ns])
+        top = np.sort(a_noise)[::-1][:top_k].mean()
+        sig.append(a_sig)
+        nmean.append(a_noise.mean())
+        nmax.append(a_noise.max())
+        ntop.append(top)
+        for lst, d in ((r_mean, a_noise.mean()), (r_max, a_noise.max()), (r_top, top)):
+            lst.append(a_sig / d if d > 0 else (np.inf if a_sig > 0 else np.nan))
+
+    def m(v):
+        return float(np.nanmean(v)) if len(v) and not np.isnan(v).all() else float("nan")
+
+    return {"auroc_per_sequence": m(au), "aupr_per_sequence": m(ap), "signal_mean": m(sig),
+            "noise_mean": m(nmean), "noise_max": m(nmax), "noise_topk": m(ntop),
+            "snr_mean": m(r_mean), "snr_max": m(r_max), "snr_topk": m(r_top),
+            "n_sequences_scored": len(au)}
+
+
 def score_against_truth(attr, X, instances, *, task: int, split: str | None = None,
-                        rows=None, absolute: bool = False) -> dict:
+                        rows=None, absolute: bool = False, motifs=None,
+                        ic_threshold: float = 0.01, top_k: int = 10) -> dict:
     """AUROC of planted-motif positions vs background under the attribution.
 
     Parameters
@@ -102,12 +195,23 @@ def score_against_truth(attr, X, instances, *, task: int, split: str | None = No
         Row of the split file of each sequence (default ``0 .. N-1``).
     absolute : bool
         Rank by ``|score|`` instead of the signed score.
+    motifs : list of Motif or None
+        The planted motifs: signal positions of the per-sequence scores are their columns
+        above ``ic_threshold`` bits (every instance position when None).
+    ic_threshold : float
+        Information content (bits) of a signal column (tfomics: 0.01).
+    top_k : int
+        Noise positions averaged for ``snr_topk``.
 
     Returns
     -------
     dict
-        ``task``, ``auroc`` (NaN when there is nothing to score), ``n_sequences``
-        (positive sequences scored), ``n_motif`` and ``n_background`` (positions).
+        ``task``, ``auroc`` (pooled; NaN when there is nothing to score), ``n_sequences``
+        (positive sequences scored), ``n_motif`` and ``n_background`` (positions); the
+        per-sequence means ``auroc_per_sequence``, ``aupr_per_sequence``; ``signal_mean``,
+        ``noise_mean``, ``noise_max``, ``noise_topk`` (of ``|score|``) and the means of the
+        per-sequence ratios ``snr_mean``, ``snr_max``, ``snr_topk``;
+        ``n_sequences_scored``.
     """
     from sklearn.metrics import roc_auc_score
 
@@ -131,5 +235,9 @@ def score_against_truth(attr, X, instances, *, task: int, split: str | None = No
     if len(pos) and len(neg):
         y = np.r_[np.ones(len(pos)), np.zeros(len(neg))]
         auroc = float(roc_auc_score(y, np.r_[pos, neg]))
+    signal = motif if motifs is None else signal_mask(instances, n, L, task=task, motifs=motifs,
+                                                      split=split, rows=rows,
+                                                      ic_threshold=ic_threshold)
+    per = _per_sequence(s, signal[positive], bg, int(top_k))
     return {"task": int(task), "auroc": auroc, "n_sequences": int(positive.sum()),
-            "n_motif": int(len(pos)), "n_background": int(len(neg))}
+            "n_motif": int(len(pos)), "n_background": int(len(neg)), **per}

@@ -1,0 +1,40 @@
+"""From attribution maps to motif instances: seqlets, their motifs, TF-MoDISco.
+
+=====================================  ==============================================
+function                               what it does
+=====================================  ==============================================
+:func:`recursive_seqlets`              call seqlets (recursive algorithm; FDR from controls)
+:func:`seqlet_fdr`                     the false-discovery estimate at each threshold
+:func:`trim_seqlets`                   drop flanks that contribute nothing
+:func:`annotate_seqlets`               best motifs of each seqlet: Tomtom + a FIMO scan
+:func:`aggregate_seqlets`              per motif: count, contribution, position, strand
+:func:`seqlet_bed`                     the BED-like table (sequence or genome coordinates)
+:func:`seqlets_from_attributions`      all of the above in one call
+:func:`control_attributions`           dinucleotide-shuffle controls for the FDR
+=====================================  ==============================================
+
+The FIMO-style scan itself is :func:`motifscope.fimo.fimo`.
+"""
+
+from __future__ import annotations
+
+from motifscope.seqlets.annotate import BED_COLUMNS, aggregate_seqlets, annotate_seqlets, seqlet_bed
+from motifscope.seqlets.calling import (
+    FDR_THRESHOLDS,
+    SEQLET_COLUMNS,
+    SeqletNull,
+    recursive_seqlets,
+    seqlet_fdr,
+    seqlet_null,
+    trim_seqlets,
+)
+from motifscope.seqlets.pipeline import (
+    SeqletResult,
+    control_attributions,
+    projected,
+    seqlets_from_attributions,
+)
+
+__all__ = ["recursive_seqlets", "seqlet_fdr", "seqlet_null", "trim_seqlets", "SeqletNull", "FDR_THRESHOLDS",
+           "SEQLET_COLUMNS", "annotate_seqlets", "aggregate_seqlets", "seqlet_bed", "BED_COLUMNS",
+           "seqlets_from_attributions", "control_attributions", "projected", "SeqletResult"]
