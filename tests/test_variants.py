@@ -270,7 +270,7 @@ def test_bad_inputs_name_the_file(world, tmp_path):
         Genome(bgz, build_index=False)
 
 
-def test_cli_runs_and_bad_input_exits_2(world, tmp_path, capsys):
+def test_cli_runs_and_bad_input_exits_2(world, scored, tmp_path, capsys):
     from motifscope.cli import main
     from motifscope.rundir import MODEL_FILE, init_run_dir, write_config
 
@@ -287,8 +287,9 @@ def test_cli_runs_and_bad_input_exits_2(world, tmp_path, capsys):
     args = ["--trust-code", "variants", str(run), "--vcf", str(vcf), "--fasta", str(fasta)]
     rc = main(args + ["--out", str(tmp_path / "v"), "--targets", "0", "--explain-top", "2",
                       "--db", str(meme), "--method", "ism"])
-    out = capsys.readouterr().out
-    assert rc in (0, None), out
+    cap = capsys.readouterr()
+    out = cap.out
+    assert rc in (0, None), cap.err
     assert "7 of 14 variants scored" in out
     ex = pd.read_csv(tmp_path / "v" / "explained.tsv", sep="\t")
     assert ex.loc[0, "id"] == "rs_break" and ex.loc[0, "motif"] == "MA_TEST.1"
@@ -315,6 +316,7 @@ def test_variant_is_explained_by_the_motif_it_breaks(world, scored, tmp_path):
     assert top["delta_score"] < -4 and top["ref_pvalue"] < 1e-4 < top["alt_pvalue"]
     assert top["attribution_change"] < -1          # the alt window lost the instance's credit
     assert abs(ex.loc["rs_bg", "log2_odds_ratio"]) < 1e-4
+    assert pd.isna(ex.loc["rs_bg", "motif"])       # no significant site at the background SNV
     # shuffled references hold a rare partial site, so the background is small, not 0
     assert abs(ex.loc["rs_bg", "attribution_change"]) < 0.05 * abs(top["attribution_change"])
     sec = (res.directory / "section.json").read_text()

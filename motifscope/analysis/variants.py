@@ -6,7 +6,9 @@ Options (``ctx.options["variants"]``): ``vcf`` and ``fasta`` (required), ``ref_m
 ``chunk_size`` (512), ``batch_size`` (256), ``explain_top`` (10: the variants with the
 largest ``|log2_odds_ratio|`` on any scored target), ``explain`` (IDs or
 ``CHROM:POS:REF:ALT`` to explain as well), ``method`` (``"deeplift_shap"`` or ``"ism"``),
-``n_shuffles`` (20), ``flank`` (20 bases shown each side of the variant), ``progress``.
+``n_shuffles`` (20), ``flank`` (20 bases shown each side of the variant), ``motif_pvalue``
+(1e-4: a motif is called only when its site is this significant, FIMO's default, in the
+reference or the alternative window), ``progress``.
 ``ctx.targets`` are the targets scored (default all); ``ctx.motif_db`` the motifs matched.
 
 Files (see :mod:`motifscope.variants.run`): ``variants.tsv``, ``rejects.tsv``,
@@ -155,7 +157,9 @@ def _explain_one(ctx, genome, row, scores, motifs, out, k: int) -> tuple[dict, p
     local = float(attr["diff"][:, a:b].sum())
     _logo_figure(attr, a, b, vi, f"{row['chrom']}:{row['pos']} {row['ref']}>{row['alt']}",
                  out, f"logos/{k}.png")
-    top = changes.iloc[0] if len(changes) else None
+    called = changes[np.minimum(changes["ref_pvalue"], changes["alt_pvalue"])
+                     < float(ctx.option(NAME, "motif_pvalue", 1e-4))] if len(changes) else changes
+    top = called.iloc[0] if len(called) else None
     info = {"variant": f"{row['chrom']}:{row['pos']}:{row['ref']}:{row['alt']}",
             "id": row["id"], "target": scores.target_names[int(row["column"])],
             "log2_odds_ratio": row["log2_odds_ratio"], "diff": row["diff"],
