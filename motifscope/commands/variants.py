@@ -13,7 +13,7 @@ from motifscope.commands import app, check_device, out_dir
 __all__ = ["variants_cmd"]
 
 
-def _split(text: Optional[str], what: str) -> list[str]:
+def _split(text: Optional[str]) -> list[str]:
     return [t for t in (text or "").replace(" ", "").split(",") if t]
 
 
@@ -23,7 +23,7 @@ def _targets(text: Optional[str]) -> Optional[list[int]]:
     if not text:
         return None
     try:
-        return [int(t) for t in _split(text, "--targets")]
+        return [int(t) for t in _split(text)]
     except ValueError:
         raise ConfigError(f"--targets {text!r}: expected comma-separated output indices "
                           f"such as 0,3,17") from None
@@ -103,8 +103,8 @@ def variants_cmd(
                                targets=_targets(targets), out={"variants": out},
                                options={"variants": {
                                    "vcf": vcf, "fasta": fasta, "ref_mismatch": ref_mismatch,
-                                   "info": _split(info, "--info"), "explain_top": explain_top,
-                                   "explain": _split(explain, "--explain"), "method": method,
+                                   "info": _split(info), "explain_top": explain_top,
+                                   "explain": _split(explain), "method": method,
                                    "strand_average": not single_strand, "chunk_size": chunk_size,
                                    "batch_size": batch_size, "progress": True}})
     res = analysis.run("variants", ctx)
