@@ -13,6 +13,11 @@ Two measurements, each in a fresh process (so peak RSS is its own):
    convolution on 100 bp, 2 targets, batches of 1024), so the model does not dominate: RSS that stays flat
    between the sizes shows that nothing grows with the number of variants.
 
+3. **Readers** (``--readers``): 1 kb window fetches per second from the FASTA with
+   pysam's ``FastaFile`` against pyfaidx, and records per second read from the VCF by
+   motifscope's streaming text reader against cyvcf2 and ``pysam.VariantFile``, when
+   installed (the measurement behind the choice of pysam).
+
 Usage::
 
     python benchmarks/bench_variants.py                       # both parts, default sizes
@@ -132,6 +137,52 @@ def child_rss(args) -> dict:
             "variants_per_s": res.summary["scored"] / total, "peak_rss_mb": _rss_mb()}
 
 
+def bench_readers(work: Path, seqs: dict, n: int = 20000) -> dict:
+    """Fetches/s (pysam, pyfaidx) and VCF records/s (ours, cyvcf2, pysam)."""
+    from motifscope.data.genome import Genome
+    from motifscope.variants import read_vcf
+
+    rng = random.Random(0)
+    names = list(seqs)
+    coords = [(names[i % len(names)], rng.randrange(0, len(seqs[names[0]]) - 1000))
+              for i in range(n)]
+    out = {}
+    g = Genome(work / "genome.fa")
+    t = time.perf_counter()
+    for c, s in coords:
+        g.fetch(c, s, s + 1000)
+    out["pysam fetch/s"] = n / (time.perf_counter() - t)
+    try:
+        import pyfaidx
+
+        fa = pyfaidx.Fasta(str(work / "genome.fa"), as_raw=True)
+        t = time.perf_counter()
+        for c, s in coords:
+            fa[c][s:s + 1000].upper()
+        out["pyfaidx fetch/s"] = n / (time.perf_counter() - t)
+    except ImportError:
+        pass
+    make_vcf(work / "readers.vcf", seqs, n, seed=3)
+    t = time.perf_counter()
+    k = sum(1 for _ in read_vcf(work / "readers.vcf"))
+    out["motifscope read_vcf records/s"] = k / (time.perf_counter() - t)
+    try:
+        import cyvcf2
+
+        t = time.perf_counter()
+        k = sum(len(v.ALT) for v in cyvcf2.VCF(str(work / "readers.vcf")))
+        out["cyvcf2 records/s"] = k / (time.perf_counter() - t)
+    except ImportError:
+        pass
+    import pysam
+
+    t = time.perf_counter()
+    with pysam.VariantFile(str(work / "readers.vcf")) as vf:
+        k = sum(len(r.alts) for r in vf)
+    out["pysam VariantFile records/s"] = k / (time.perf_counter() - t)
+    return out
+
+
 def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -158,6 +209,7 @@ def main(argv=None) -> None:
     ap.add_argument("--chunk-size", type=int, default=512)
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--dir", default=None)
+    ap.add_argument("--readers", action="store_true", help="only the reader comparison")
     ap.add_argument("--child", default=None)
     ap.add_argument("--model", default=None)
     args = ap.parse_args(argv)
@@ -168,6 +220,10 @@ def main(argv=None) -> None:
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         work = Path(tmp)
         seqs = make_genome(work / "genome.fa")
+        if args.readers:
+            for k, v in bench_readers(work, seqs).items():
+                print(f"{k:32s} {v:12.0f}")
+            return
         make_vcf(work / "calls.vcf", seqs, args.n)
         make_vcf(work / "warm.vcf", seqs, 8, seed=1)
         rows = []
