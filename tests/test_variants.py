@@ -262,6 +262,10 @@ def test_bad_inputs_name_the_file(world, tmp_path):
                        contigs=("chrZ",))
     with pytest.raises(InputError, match="has none of the contigs.*chrZ"):
         score_vcf(m, other, fasta, tmp_path / "c")
+    undeclared = _write_vcf(tmp_path / "u.vcf", [("chrZ", 5, ".", "A", "C", ".", "")],
+                            contigs=())
+    with pytest.raises(InputError, match="u.vcf: none of its contigs is in"):
+        score_vcf(m, undeclared, fasta, tmp_path / "e")
     with pytest.raises(ConfigError, match=r"targets \[2\]: expected indices 0..1"):
         score_vcf(m, d / "calls.vcf", fasta, tmp_path / "d", targets=[2])
     bgz = tmp_path / "g.fa.gz"
