@@ -15,9 +15,10 @@ Contig names are reconciled once (:meth:`Genome.resolve`): ``chr1`` ↔ ``1``, `
 ``X``, ``chrM`` ↔ ``MT`` ↔ ``M``, matched exactly first, then with the ``chr`` prefix added
 or removed.
 
-Why pysam: it is one htslib dependency for FASTA, bgzip and (for the variant reader) VCF
-text; ``fetch`` of a 1 kb window from a 3 Gb genome takes a few microseconds and holds no
-sequence in memory beyond the window (measured in ``benchmarks/bench_variants.py``).
+Why pysam: one htslib dependency reads plain and bgzipped FASTA (and builds their indexes);
+a 1 kb window costs about 50 µs with or without bgzip and holds nothing but the window in
+memory. pyfaidx fetches as fast (measured: 20,400 vs 20,100 windows/s,
+``benchmarks/bench_variants.py --readers``) but reads bgzip only through Biopython.
 """
 
 from __future__ import annotations
