@@ -79,7 +79,10 @@ def top_variants(store, k: int, *, ids=()) -> pd.DataFrame:
     wanted = set(ids)
     heap: list = []
     picked: dict = {}
+    columns = ["row", "chrom", "pos", "id", "ref", "alt", "column", "log2_odds_ratio", "diff"]
     with h5py.File(store, "r") as h5:
+        if "log2_odds_ratio" not in h5:       # an empty VCF
+            return pd.DataFrame(columns=columns)
         lor, n = h5["log2_odds_ratio"], h5["log2_odds_ratio"].shape[0]
         for s in range(0, n, 4096):
             block = np.abs(lor[s:s + 4096]) if lor.shape[1] else np.zeros((0, 0))
@@ -103,10 +106,21 @@ def top_variants(store, k: int, *, ids=()) -> pd.DataFrame:
             out.append({"row": r, **{c: _text(h5[c][r]) for c in ("chrom", "id", "ref", "alt")},
                         "pos": int(h5["pos"][r]), "column": j, "log2_odds_ratio": float(v[j]),
                         "diff": float(h5["diff"][r][j])})
-    df = pd.DataFrame(out, columns=["row", "chrom", "pos", "id", "ref", "alt", "column",
-                                    "log2_odds_ratio", "diff"])
+    missing = wanted - {k for r in out for k in (r["id"], _key(r))}
+    if missing:
+        import warnings
+
+        from motifscope.errors import MotifscopeWarning
+
+        warnings.warn(f"variants to explain not among the scored ones: {sorted(missing)[:5]}",
+                      MotifscopeWarning, stacklevel=2)
+    df = pd.DataFrame(out, columns=columns)
     order = np.argsort(-np.abs(df["log2_odds_ratio"].to_numpy()), kind="stable")
     return df.iloc[order].reset_index(drop=True)
+
+
+def _key(r: dict) -> str:
+    return f"{r['chrom']}:{r['pos']}:{r['ref']}:{r['alt']}"
 
 
 def _text(v) -> str:
