@@ -46,6 +46,14 @@ ANALYSIS_MODULES = [
     "motifscope.analysis.seqlets",
     "motifscope.seqlets",
     "motifscope.fimo",
+    "motifscope.analysis.variants",
+    "motifscope.batch",
+    "motifscope.data.genome",
+    "motifscope.variants.vcf",
+    "motifscope.variants.windows",
+    "motifscope.variants.score",
+    "motifscope.variants.run",
+    "motifscope.variants.explain",
 ]
 
 # The six methods of DESIGN.md's one calling convention, `method(model, X, *, target, ...)`.

@@ -26,6 +26,7 @@ module                    what it runs
 ``similarity``            DeepATT's query-vector similarity (attention models only)
 ``neuronmotif``           NeuronMotif decoupling of layer-2 neurons (plain CNNs only)
 ``attribute``             attributions for TF-MoDISco (``motifscope attribute``; not in the demo)
+``variants``              variant effects of a VCF, explained (``motifscope variants``; not in the demo)
 ========================  ===========================================================
 """
 
@@ -40,8 +41,9 @@ __all__ = ["ANALYSES", "ON_REQUEST", "Context", "Output", "Result", "applicable"
 #: Every analysis, in the order the demo runs them.
 ANALYSES = ("evaluate", "kernels", "influence", "attribution", "seqlets", "temporal", "optimize",
             "similarity", "neuronmotif")
-#: Analyses a verb runs on request only (``attribute``: the TF-MoDISco export).
-ON_REQUEST = ("attribute",)
+#: Analyses a verb runs on request only (``attribute``: the TF-MoDISco export; ``variants``:
+#: variant effects of a VCF).
+ON_REQUEST = ("attribute", "variants")
 
 
 def get(name: str):

@@ -1,0 +1,238 @@
+"""Why a variant scores: ref-vs-alt attributions and the motif it breaks or makes.
+
+- :func:`attribution_pair`: attributions (DeepLIFT-SHAP by default, or ISM) of the reference
+  and alternative windows for one target, and their difference.
+- :func:`motif_changes`: for every motif, its best site overlapping the variant in the
+  reference and in the alternative window (both strands), their PWM log-odds scores and
+  FIMO-style p-values, and the change ``alt_score - ref_score``; sorted by the size of the
+  change, so the first row is the motif the variant breaks (negative) or makes (positive).
+
+**Scores and p-values as FIMO computes them** (MEME suite; memelite's ``fimo``): the PWM is
+``log2(ppm + 1e-4) - log2(0.25)``, a site scores the sum of its columns' entries for the
+observed bases, and its p-value is ``P(S >= score)`` for a random site of uniform
+background, from the exact distribution of the PWM's scores rounded to bins of 0.1
+(:func:`pvalue_table`): the score is binned by truncation, ``int(score / 0.1)``.
+
+A site overlaps the variant when it shares a base with the allele's span ``[v, v + len)``
+in its window (``v = p - start``; a deletion's span is the one base on its left edge and
+the base after it, where the junction is).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["attribution_pair", "best_site", "motif_changes", "pvalue", "pvalue_table", "pwm"]
+
+_EPS = 1e-4
+_BIN = 0.1
+
+
+def pwm(motif, eps: float = _EPS) -> np.ndarray:
+    """The log-odds matrix FIMO scans with: ``log2(ppm + eps) - log2(0.25)``.
+
+    Parameters
+    ----------
+    motif : Motif or numpy.ndarray of shape (4, w)
+        A motif or its PPM (rows A, C, G, T).
+    eps : float
+        Pseudo-probability added before the log (memelite's ``eps``).
+
+    Returns
+    -------
+    numpy.ndarray of shape (4, w), float64
+    """
+    P = np.asarray(getattr(motif, "ppm", motif), dtype=np.float64)
+    return np.log2(P + eps) - np.log2(0.25)
+
+
+def pvalue_table(W: np.ndarray, bin_size: float = _BIN) -> tuple[int, np.ndarray]:
+    """The exact null distribution of a PWM's binned scores (uniform background).
+
+    Parameters
+    ----------
+    W : numpy.ndarray of shape (4, w)
+        A log-odds matrix (:func:`pwm`).
+    bin_size : float
+        Score bin width.
+
+    Returns
+    -------
+    smallest : int
+        The lowest binned score.
+    sf : numpy.ndarray
+        ``sf[k] = P(S_binned >= smallest + k)``.
+    """
+    ints = np.round(W / bin_size).astype(np.int64)
+    lo = int(ints.min(0).sum())
+    hi = int(ints.max(0).sum())
+    pdf = np.zeros(hi - lo + 1)
+    pdf[0] = 1.0
+    offset = 0
+    for col in ints.T:
+        nxt = np.zeros_like(pdf)
+        m = int(col.min())
+        for v in col:
+            shift = int(v) - m
+            nxt[shift:] += 0.25 * pdf[:len(pdf) - shift]
+        pdf, offset = nxt, offset + m
+    sf = np.cumsum(pdf[::-1])[::-1]
+    return lo, np.minimum(sf, 1.0)
+
+
+def pvalue(score, table, bin_size: float = _BIN):
+    """FIMO's p-value of a score: ``sf[int(score / bin_size) - smallest]``, clipped.
+
+    Parameters
+    ----------
+    score : float or numpy.ndarray
+        PWM scores.
+    table : tuple of (int, numpy.ndarray)
+        :func:`pvalue_table`.
+    bin_size : float
+        The table's bin width.
+
+    Returns
+    -------
+    float or numpy.ndarray
+    """
+    lo, sf = table
+    k = np.trunc(np.asarray(score, dtype=np.float64) / bin_size).astype(np.int64) - lo
+    out = np.where(k >= len(sf), 0.0, sf[np.clip(k, 0, len(sf) - 1)])
+    out = np.where(k < 0, 1.0, out)
+    return out if out.ndim else float(out)
+
+
+def _scan(W: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Scores ``(2, L - w + 1)`` of every site on the + strand and the - strand (site
+    starts on the + strand's coordinates)."""
+    w = W.shape[1]
+    idx = np.argmax(x, axis=0)
+    known = x.sum(0) > 0
+    n = x.shape[1] - w + 1
+    if n < 1:
+        return np.full((2, 0), -np.inf)
+    Wrc = W[::-1, ::-1]
+    plus, minus = np.zeros(n), np.zeros(n)
+    for j in range(w):
+        b, k = idx[j:j + n], known[j:j + n]
+        plus += np.where(k, W[b, j], W.min(0)[j])
+        minus += np.where(k, Wrc[b, j], Wrc.min(0)[j])
+    return np.stack([plus, minus])
+
+
+def best_site(W: np.ndarray, x, lo: int, hi: int) -> tuple[float, int, str]:
+    """The best-scoring site of a PWM on either strand that overlaps ``[lo, hi)``.
+
+    Parameters
+    ----------
+    W : numpy.ndarray of shape (4, w)
+        A log-odds matrix.
+    x : numpy.ndarray or torch.Tensor of shape (4, L)
+        One sequence (A, C, G, T; an N column scores the column's minimum).
+    lo, hi : int
+        The span the site must share a base with.
+
+    Returns
+    -------
+    score : float
+    start : int
+        The site's first index in ``x``.
+    strand : str
+        ``+`` or ``-`` (the reverse complement of the motif matched).
+    """
+    x = np.asarray(x.detach().cpu() if hasattr(x, "detach") else x)
+    w = W.shape[1]
+    S = _scan(W, x)
+    starts = np.arange(S.shape[1])
+    ok = (starts + w > lo) & (starts < hi)
+    if not ok.any():
+        return -np.inf, -1, "+"
+    S = np.where(ok[None], S, -np.inf)
+    s, j = np.unravel_index(int(np.argmax(S)), S.shape)
+    return float(S[s, j]), int(j), "+-"[s]
+
+
+def motif_changes(motifs, x_ref, x_alt, v: int, ref_len: int, alt_len: int) -> pd.DataFrame:
+    """How much each motif's best site at the variant changes from ref to alt.
+
+    Parameters
+    ----------
+    motifs : list of Motif
+        The database (JASPAR, a MEME file, the model's kernels).
+    x_ref, x_alt : numpy.ndarray or torch.Tensor of shape (4, L)
+        The reference and alternative windows.
+    v : int
+        Index of the variant's first base in both windows.
+    ref_len, alt_len : int
+        Allele lengths.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per motif: ``motif``, ``name``, ``ref_score``, ``ref_pvalue``, ``ref_start``,
+        ``ref_strand``, ``alt_score``, ``alt_pvalue``, ``alt_start``, ``alt_strand``,
+        ``delta`` (alt - ref) and ``change`` (``loss`` or ``gain``), largest ``|delta|``
+        first.
+    """
+    rows = []
+    for m in motifs:
+        W = pwm(m)
+        table = pvalue_table(W)
+        rs, rj, rstr = best_site(W, x_ref, v, v + max(ref_len, 1))
+        as_, aj, astr = best_site(W, x_alt, v, v + max(alt_len, 1) + (alt_len < ref_len))
+        rows.append({"motif": m.name, "name": m.alt_name or m.name,
+                     "ref_score": rs, "ref_pvalue": pvalue(rs, table), "ref_start": rj,
+                     "ref_strand": rstr, "alt_score": as_, "alt_pvalue": pvalue(as_, table),
+                     "alt_start": aj, "alt_strand": astr, "delta": as_ - rs})
+    df = pd.DataFrame(rows)
+    if len(df):
+        df["change"] = np.where(df["delta"] < 0, "loss", "gain")
+        df = df.iloc[np.argsort(-np.abs(df["delta"].to_numpy()), kind="stable")]
+    return df.reset_index(drop=True)
+
+
+def attribution_pair(model, x_ref, x_alt, *, target: int, method: str = "deeplift_shap",
+                     n_shuffles: int = 20, random_state=0, device=None) -> dict:
+    """Attributions of the reference and alternative windows for one target.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Logits ``(B, T)`` for ``(B, 4, L)``.
+    x_ref, x_alt : torch.Tensor of shape (4, L)
+        The two windows.
+    target : int
+        The model output explained.
+    method : {"deeplift_shap", "ism"}
+        DeepLIFT-SHAP (projected on the observed base) or centred ISM.
+    n_shuffles : int
+        DeepLIFT-SHAP references per window.
+    random_state : int
+        Seed of the shuffles.
+    device : str or None
+        Where to run.
+
+    Returns
+    -------
+    dict of numpy.ndarray of shape (4, L)
+        ``ref``, ``alt`` and ``diff`` (alt - ref; positions after an indel are not aligned).
+    """
+    import torch
+
+    from motifscope import attribution
+
+    X = torch.stack([x_ref, x_alt]).float()
+    if method == "deeplift_shap":
+        A = attribution.deeplift_shap(model, X, target=target, n_shuffles=n_shuffles,
+                                      random_state=random_state, device=device,
+                                      warn_threshold=None)
+    elif method == "ism":
+        A = attribution.ism(model, X, target=target, centered=True, device=device) * X
+    else:
+        from motifscope.errors import ConfigError
+
+        raise ConfigError(f"explanation method {method!r}: expected deeplift_shap or ism")
+    A = A.detach().cpu().numpy()
+    return {"ref": A[0], "alt": A[1], "diff": A[1] - A[0]}
