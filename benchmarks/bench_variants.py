@@ -24,7 +24,11 @@ Usage::
     python benchmarks/bench_variants.py --n 64 --rss-n 100000 300000
     python benchmarks/bench_variants.py --device cuda --n 4096  # on a GPU
 
-Threads: ``torch.set_num_threads(--threads)`` (default 2, the CPU budget of the note).
+Threads: ``torch.set_num_threads(--threads)`` (default 2, the CPU budget of the note). On
+cores shared with other jobs the end-to-end time and the floor are measured a minute apart
+and vary by ±30 %: run it twice (measured here: DeepSEA 2.5–4.2 variants/s, 0.73–1.07 of the
+floor; DanQ 2.8–6.0 variants/s, 0.85–1.00; the tiny model's peak RSS 271 MB at both 10⁵ and
+10⁶ variants).
 """
 
 from __future__ import annotations
