@@ -281,7 +281,8 @@ def test_cli_runs_and_bad_input_exits_2(world, scored, tmp_path, capsys):
     d, g, fasta = world
     run = init_run_dir(tmp_path / "run")
     write_config(run, {"model": {"factory": "_variant_models:MotifDetector",
-                                 "kwargs": {"seq_len": L}}})
+                                 "kwargs": {"seq_len": L}},
+                       "targets": {"names": ["detector", "null"]}})
     torch.save(MotifDetector(L).state_dict(), run / MODEL_FILE)
     meme = tmp_path / "db.meme"
     from motifscope.meme import write_meme
@@ -295,6 +296,9 @@ def test_cli_runs_and_bad_input_exits_2(world, scored, tmp_path, capsys):
     out = cap.out
     assert rc in (0, None), cap.err
     assert "7 of 14 variants scored" in out
+    header = (tmp_path / "v" / "variants.tsv").read_text().splitlines()[0].split("\t")
+    assert header[-4:] == [f"detector_{s}" for s in
+                           ("ref_prob", "alt_prob", "diff", "log2_odds_ratio")]   # names from the run
     ex = pd.read_csv(tmp_path / "v" / "explained.tsv", sep="\t")
     assert ex.loc[0, "id"] == "rs_break" and ex.loc[0, "motif"] == "MA_TEST.1"
     rc = main(args + ["--out", str(tmp_path / "w"), "--targets", "5"])
