@@ -26,9 +26,9 @@ Usage::
 
 Threads: ``torch.set_num_threads(--threads)`` (default 2, the CPU budget of the note). The
 floor is timed just before and just after the end-to-end run and averaged; on cores shared
-with other jobs the figures still vary by ±30 % between runs: run it twice (measured here over three runs: DeepSEA 2.5–6.2 variants/s, 0.73–1.07
-of the floor; DanQ 2.8–7.8 variants/s, 0.85–1.14; the tiny model's peak RSS 271 MB at both 10⁵ and
-10⁶ variants).
+with other jobs the figures still vary by ±30 % between runs, so run it twice. Measured here
+over three runs: DeepSEA 2.5–6.2 variants/s, 0.73–1.07 of the floor; DanQ 2.8–7.8
+variants/s, 0.85–1.14; the tiny model's peak RSS 271 MB at both 10⁵ and 10⁶ variants.
 """
 
 from __future__ import annotations
