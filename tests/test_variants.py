@@ -393,3 +393,17 @@ def test_two_ranks_equal_one_rank(world, scored, tmp_path):
             assert np.array_equal(h1[k][:], h2[k][:]), k
     chunks = sorted(p.name for p in (tmp_path / "two" / "chunks").glob("chunk-*.npz"))
     assert len(chunks) == 7   # 14 alleles in chunks of 2
+
+
+def test_strand_averaging_by_hand(world, scored, tmp_path):
+    d, g, fasta = world
+    m = MotifDetector(L)
+    with torch.no_grad():
+        m[0].weight[1] = 0.0      # only the forward-strand channel: the reverse strand sees nothing
+    sig = lambda z: 1 / (1 + np.exp(-z))  # noqa: E731
+    hit = 8 * np.log(0.97 / 0.25) - 6 - 2
+    for avg, expected in ((False, sig(hit)), (True, (sig(hit) + sig(-2.0)) / 2)):
+        res = score_vcf(m, d / "calls.vcf", fasta, tmp_path / str(avg), targets=[0],
+                        strand_average=avg)
+        tab = pd.read_csv(res.tsv, sep="\t").set_index("ID")
+        assert tab.loc["rs_break", "t0_ref_prob"] == pytest.approx(expected, rel=1e-4)
