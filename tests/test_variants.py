@@ -329,6 +329,7 @@ def test_variant_is_explained_by_the_motif_it_breaks(world, scored, tmp_path):
     assert abs(ex.loc["rs_bg", "attribution_change"]) < 0.05 * abs(top["attribution_change"])
     sec = (res.directory / "section.json").read_text()
     assert "logos/0.png" in sec and "explained.tsv" in sec
+    assert '"scores.h5"' not in sec          # results that grow with the VCF are not copied
     assert (res.directory / "logos" / "0.png").stat().st_size > 1000
 
 

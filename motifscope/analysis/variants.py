@@ -276,7 +276,10 @@ def _blocks(scores, explained: pd.DataFrame) -> list:
     s = scores.summary
     text = ("Scores per target: ref_prob and alt_prob (sigmoid, averaged over both strands), "
             "diff = alt_prob - ref_prob and log2_odds_ratio = log2(odds(alt) / odds(ref)), "
-            "DeepSEA's effect. Rejected variants and their reasons are in rejects.tsv.")
+            "DeepSEA's effect. The full results stay next to the run and are not copied into "
+            "the report (they grow with the VCF): variants.tsv (one row per scored variant), "
+            "scores.h5 (the variant × target matrices) and rejects.tsv (every variant not "
+            "scored, with its reason).")
     items = []
     for r in explained.to_dict("records"):
         motif = ("no motif" if r["motif"] is None else
@@ -293,5 +296,4 @@ def _blocks(scores, explained: pd.DataFrame) -> list:
     if len(explained):
         blocks += [Table("explained.tsv", title="Top variants and the motif each changes"),
                    Gallery(items, title="Attributions around the variants (ref, alt, alt - ref)")]
-    return blocks + [Files(["variants.tsv", "rejects.tsv", "scores.h5", "summary.json",
-                            "explained.tsv", "motif_changes.tsv"])]
+    return blocks + [Files(["summary.json", "explained.tsv", "motif_changes.tsv"])]
