@@ -232,6 +232,7 @@ def run(ctx: Context) -> Result:
     -------
     Result
     """
+    from motifscope.batch import rank_device
     from motifscope.data.genome import Genome
     from motifscope.errors import ConfigError
     from motifscope.variants import score_vcf
@@ -247,7 +248,8 @@ def run(ctx: Context) -> Result:
                        info=tuple(ctx.option(NAME, "info", ())),
                        strand_average=bool(ctx.option(NAME, "strand_average", True)),
                        chunk_size=int(ctx.option(NAME, "chunk_size", 512)),
-                       batch_size=int(ctx.option(NAME, "batch_size", 256)), device=ctx.device,
+                       batch_size=int(ctx.option(NAME, "batch_size", 256)),
+                       device=rank_device(ctx.device),
                        progress=bool(ctx.option(NAME, "progress", False)))
     if not scores.merged:
         return Result(NAME, out.directory, [], {"scores": scores}, {})
