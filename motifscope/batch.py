@@ -36,7 +36,7 @@ from motifscope.atomic import atomic_open, atomic_write_text
 from motifscope.errors import ConfigError
 
 __all__ = ["ChunkReport", "barrier", "chunk_path", "chunked", "iter_chunks", "merge_hdf5",
-           "merge_text", "run_chunks", "world"]
+           "merge_text", "rank_device", "run_chunks", "world"]
 
 
 @dataclass
@@ -82,6 +82,25 @@ def world() -> tuple[int, int]:
     except ImportError:  # pragma: no cover
         pass
     return int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1))
+
+
+def rank_device(device):
+    """This rank's GPU under torchrun: ``"cuda"`` becomes ``"cuda:<LOCAL_RANK>"`` when
+    torchrun started several processes per node (each takes its own GPU); anything else is
+    returned as it is.
+
+    Parameters
+    ----------
+    device : str or None
+        The device asked for.
+
+    Returns
+    -------
+    str or None
+    """
+    if device == "cuda" and "LOCAL_RANK" in os.environ and world()[1] > 1:
+        return f"cuda:{int(os.environ['LOCAL_RANK'])}"
+    return device
 
 
 def barrier() -> None:

@@ -74,3 +74,14 @@ def test_a_failing_chunk_leaves_no_file(tmp_path):
     with pytest.raises(RuntimeError):
         run_chunks(range(6), bad, tmp_path, chunk_size=2)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["chunk-0000000.npz", "manifest.json"]
+
+
+def test_rank_device_gives_each_local_rank_its_gpu(monkeypatch):
+    from motifscope.batch import rank_device
+
+    assert rank_device("cuda") == "cuda" and rank_device("cpu") == "cpu"
+    monkeypatch.setenv("WORLD_SIZE", "4")
+    monkeypatch.setenv("RANK", "3")
+    monkeypatch.setenv("LOCAL_RANK", "1")
+    assert rank_device("cuda") == "cuda:1" and rank_device("cuda:0") == "cuda:0"
+    assert rank_device(None) is None

@@ -281,7 +281,8 @@ def test_cli_runs_and_bad_input_exits_2(world, scored, tmp_path, capsys):
     d, g, fasta = world
     run = init_run_dir(tmp_path / "run")
     write_config(run, {"model": {"factory": "_variant_models:MotifDetector",
-                                 "kwargs": {"seq_len": L}}})
+                                 "kwargs": {"seq_len": L}},
+                       "targets": {"names": ["detector", "null"]}})
     torch.save(MotifDetector(L).state_dict(), run / MODEL_FILE)
     meme = tmp_path / "db.meme"
     from motifscope.meme import write_meme
@@ -295,6 +296,9 @@ def test_cli_runs_and_bad_input_exits_2(world, scored, tmp_path, capsys):
     out = cap.out
     assert rc in (0, None), cap.err
     assert "7 of 14 variants scored" in out
+    header = (tmp_path / "v" / "variants.tsv").read_text().splitlines()[0].split("\t")
+    assert header[-4:] == [f"detector_{s}" for s in
+                           ("ref_prob", "alt_prob", "diff", "log2_odds_ratio")]   # names from the run
     ex = pd.read_csv(tmp_path / "v" / "explained.tsv", sep="\t")
     assert ex.loc[0, "id"] == "rs_break" and ex.loc[0, "motif"] == "MA_TEST.1"
     rc = main(args + ["--out", str(tmp_path / "w"), "--targets", "5"])
@@ -325,6 +329,7 @@ def test_variant_is_explained_by_the_motif_it_breaks(world, scored, tmp_path):
     assert abs(ex.loc["rs_bg", "attribution_change"]) < 0.05 * abs(top["attribution_change"])
     sec = (res.directory / "section.json").read_text()
     assert "logos/0.png" in sec and "explained.tsv" in sec
+    assert '"scores.h5"' not in sec          # results that grow with the VCF are not copied
     assert (res.directory / "logos" / "0.png").stat().st_size > 1000
 
 
@@ -389,3 +394,17 @@ def test_two_ranks_equal_one_rank(world, scored, tmp_path):
             assert np.array_equal(h1[k][:], h2[k][:]), k
     chunks = sorted(p.name for p in (tmp_path / "two" / "chunks").glob("chunk-*.npz"))
     assert len(chunks) == 7   # 14 alleles in chunks of 2
+
+
+def test_strand_averaging_by_hand(world, scored, tmp_path):
+    d, g, fasta = world
+    m = MotifDetector(L)
+    with torch.no_grad():
+        m[0].weight[1] = 0.0      # only the forward-strand channel: the reverse strand sees nothing
+    sig = lambda z: 1 / (1 + np.exp(-z))  # noqa: E731
+    hit = 8 * np.log(0.97 / 0.25) - 6 - 2
+    for avg, expected in ((False, sig(hit)), (True, (sig(hit) + sig(-2.0)) / 2)):
+        res = score_vcf(m, d / "calls.vcf", fasta, tmp_path / str(avg), targets=[0],
+                        strand_average=avg)
+        tab = pd.read_csv(res.tsv, sep="\t").set_index("ID")
+        assert tab.loc["rs_break", "t0_ref_prob"] == pytest.approx(expected, rel=1e-4)

@@ -133,6 +133,18 @@ def _keys(h5, a: int, b: int) -> list:
     return [{i, f"{c}:{p}:{r}:{al}"} for c, i, r, al, p in zip(*cols, pos)]
 
 
+def _run_target_names(run_dir):
+    """``[targets] names`` of the run's config.toml (imported published models have them)."""
+    from motifscope.errors import RunDirError
+    from motifscope.rundir import read_config
+
+    try:
+        names = read_config(run_dir).get("targets", {}).get("names")
+    except RunDirError:  # no config (a bare Context): no names
+        return None
+    return [str(n).replace("\t", " ") for n in names] if names else None
+
+
 def _motifs(db):
     if db is None or (isinstance(db, str) and db.lower() == "none"):
         return []
@@ -220,6 +232,7 @@ def run(ctx: Context) -> Result:
     -------
     Result
     """
+    from motifscope.batch import rank_device
     from motifscope.data.genome import Genome
     from motifscope.errors import ConfigError
     from motifscope.variants import score_vcf
@@ -230,12 +243,13 @@ def run(ctx: Context) -> Result:
     out = ctx.output(NAME)
     genome = Genome(fasta)
     scores = score_vcf(ctx.model, vcf, genome, out.directory, targets=ctx.targets,
-                       target_names=ctx.target_names,
+                       target_names=ctx.target_names or _run_target_names(ctx.run_dir),
                        ref_mismatch=ctx.option(NAME, "ref_mismatch", "skip"),
                        info=tuple(ctx.option(NAME, "info", ())),
                        strand_average=bool(ctx.option(NAME, "strand_average", True)),
                        chunk_size=int(ctx.option(NAME, "chunk_size", 512)),
-                       batch_size=int(ctx.option(NAME, "batch_size", 256)), device=ctx.device,
+                       batch_size=int(ctx.option(NAME, "batch_size", 256)),
+                       device=rank_device(ctx.device),
                        progress=bool(ctx.option(NAME, "progress", False)))
     if not scores.merged:
         return Result(NAME, out.directory, [], {"scores": scores}, {})
@@ -264,7 +278,10 @@ def _blocks(scores, explained: pd.DataFrame) -> list:
     s = scores.summary
     text = ("Scores per target: ref_prob and alt_prob (sigmoid, averaged over both strands), "
             "diff = alt_prob - ref_prob and log2_odds_ratio = log2(odds(alt) / odds(ref)), "
-            "DeepSEA's effect. Rejected variants and their reasons are in rejects.tsv.")
+            "DeepSEA's effect. The full results stay next to the run and are not copied into "
+            "the report (they grow with the VCF): variants.tsv (one row per scored variant), "
+            "scores.h5 (the variant × target matrices) and rejects.tsv (every variant not "
+            "scored, with its reason).")
     items = []
     for r in explained.to_dict("records"):
         motif = ("no motif" if r["motif"] is None else
@@ -281,5 +298,4 @@ def _blocks(scores, explained: pd.DataFrame) -> list:
     if len(explained):
         blocks += [Table("explained.tsv", title="Top variants and the motif each changes"),
                    Gallery(items, title="Attributions around the variants (ref, alt, alt - ref)")]
-    return blocks + [Files(["variants.tsv", "rejects.tsv", "scores.h5", "summary.json",
-                            "explained.tsv", "motif_changes.tsv"])]
+    return blocks + [Files(["summary.json", "explained.tsv", "motif_changes.tsv"])]

@@ -10,8 +10,8 @@ window of length ``L`` is
 so the anchor sits at index ``L // 2`` of the window: the exact centre for odd ``L``, the
 first base of the right half for even ``L`` (a DeepSEA window of 1,000 bp has the SNV at
 index 500, the 501st base). Selene's ``center = pos + len(ref) // 2`` applied to the 1-based
-``pos`` as a 0-based coordinate places an even-length window one base to the right (the SNV
-at index ``L // 2 - 1``); motifscope uses 0-based ``p``.
+``pos`` as a 0-based coordinate places the window one base to the right (the SNV at index
+``L // 2 - 1`` for odd and even ``L``); motifscope uses the 0-based ``p``.
 
 **Re-filling indels.** Both windows keep the same left flank ``[start, p)`` and length ``L``:
 the allele is written at ``p`` and the reference **after** REF follows it. A deletion (ALT
