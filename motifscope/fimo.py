@@ -25,7 +25,7 @@ import pandas as pd
 
 from motifscope.errors import InputError
 
-__all__ = ["fimo", "pvalue_table", "scan_scores", "log_odds"]
+__all__ = ["fimo", "pvalue", "pvalue_table", "scan_scores", "log_odds"]
 
 _COLUMNS = ["motif", "motif_alt", "seq", "start", "end", "strand", "score", "p_value"]
 
@@ -86,6 +86,29 @@ def pvalue_table(W, *, bin_size: float = 0.1, background=None) -> tuple[int, np.
         np.add.at(f, col, bg)
         pdf = np.convolve(pdf, f)
     return lo, np.cumsum(pdf[::-1])[::-1]
+
+
+def pvalue(score, table, bin_size: float = 0.1):
+    """memelite's p-value of an unrounded score: ``sf[int(score / bin_size) - lo]``, clipped.
+
+    Parameters
+    ----------
+    score : float or numpy.ndarray
+        PWM scores.
+    table : tuple of (int, numpy.ndarray)
+        :func:`pvalue_table`.
+    bin_size : float
+        The table's bin width.
+
+    Returns
+    -------
+    float or numpy.ndarray
+    """
+    lo, sf = table
+    k = np.trunc(np.asarray(score, dtype=np.float64) / bin_size).astype(np.int64) - lo
+    out = np.where(k >= len(sf), 0.0, sf[np.clip(k, 0, len(sf) - 1)])
+    out = np.where(k < 0, 1.0, out)
+    return out if out.ndim else float(out)
 
 
 def scan_scores(X, W, *, bin_size: float = 0.1) -> tuple[np.ndarray, np.ndarray]:

@@ -336,7 +336,11 @@ def test_variant_is_explained_by_the_motif_it_breaks(world, scored, tmp_path):
 def test_fimo_pvalues_match_memelite():
     from memelite import fimo
 
-    from motifscope.variants.explain import best_site, pvalue, pvalue_table, pwm
+    from motifscope.fimo import log_odds, pvalue, pvalue_table
+    from motifscope.variants.explain import best_site
+
+    def pwm(m):
+        return log_odds(getattr(m, "ppm", m))
 
     rng = np.random.default_rng(1)
     X = np.eye(4)[rng.integers(0, 4, 300)].T

@@ -11,7 +11,8 @@
 ``log2(ppm + 1e-4) - log2(0.25)``, a site scores the sum of its columns' entries for the
 observed bases, and its p-value is ``P(S >= score)`` for a random site of uniform
 background, from the exact distribution of the PWM's scores rounded to bins of 0.1
-(:func:`pvalue_table`): the score is binned by truncation, ``int(score / 0.1)``.
+(:func:`motifscope.fimo.pvalue_table`): the score is binned by truncation,
+``int(score / 0.1)`` (:func:`motifscope.fimo.pvalue`, memelite's lookup).
 
 A site overlaps the variant when it shares a base with the allele's span ``[v, v + len)``
 in its window (``v = p - start``; a deletion's span is the one base on its left edge and
@@ -23,85 +24,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["attribution_pair", "best_site", "motif_changes", "pvalue", "pvalue_table", "pwm"]
+from motifscope.fimo import log_odds, pvalue, pvalue_table
 
-_EPS = 1e-4
-_BIN = 0.1
-
-
-def pwm(motif, eps: float = _EPS) -> np.ndarray:
-    """The log-odds matrix FIMO scans with: ``log2(ppm + eps) - log2(0.25)``.
-
-    Parameters
-    ----------
-    motif : Motif or numpy.ndarray of shape (4, w)
-        A motif or its PPM (rows A, C, G, T).
-    eps : float
-        Pseudo-probability added before the log (memelite's ``eps``).
-
-    Returns
-    -------
-    numpy.ndarray of shape (4, w), float64
-    """
-    P = np.asarray(getattr(motif, "ppm", motif), dtype=np.float64)
-    return np.log2(P + eps) - np.log2(0.25)
-
-
-def pvalue_table(W: np.ndarray, bin_size: float = _BIN) -> tuple[int, np.ndarray]:
-    """The exact null distribution of a PWM's binned scores (uniform background).
-
-    Parameters
-    ----------
-    W : numpy.ndarray of shape (4, w)
-        A log-odds matrix (:func:`pwm`).
-    bin_size : float
-        Score bin width.
-
-    Returns
-    -------
-    smallest : int
-        The lowest binned score.
-    sf : numpy.ndarray
-        ``sf[k] = P(S_binned >= smallest + k)``.
-    """
-    ints = np.round(W / bin_size).astype(np.int64)
-    lo = int(ints.min(0).sum())
-    hi = int(ints.max(0).sum())
-    pdf = np.zeros(hi - lo + 1)
-    pdf[0] = 1.0
-    offset = 0
-    for col in ints.T:
-        nxt = np.zeros_like(pdf)
-        m = int(col.min())
-        for v in col:
-            shift = int(v) - m
-            nxt[shift:] += 0.25 * pdf[:len(pdf) - shift]
-        pdf, offset = nxt, offset + m
-    sf = np.cumsum(pdf[::-1])[::-1]
-    return lo, np.minimum(sf, 1.0)
-
-
-def pvalue(score, table, bin_size: float = _BIN):
-    """FIMO's p-value of a score: ``sf[int(score / bin_size) - smallest]``, clipped.
-
-    Parameters
-    ----------
-    score : float or numpy.ndarray
-        PWM scores.
-    table : tuple of (int, numpy.ndarray)
-        :func:`pvalue_table`.
-    bin_size : float
-        The table's bin width.
-
-    Returns
-    -------
-    float or numpy.ndarray
-    """
-    lo, sf = table
-    k = np.trunc(np.asarray(score, dtype=np.float64) / bin_size).astype(np.int64) - lo
-    out = np.where(k >= len(sf), 0.0, sf[np.clip(k, 0, len(sf) - 1)])
-    out = np.where(k < 0, 1.0, out)
-    return out if out.ndim else float(out)
+__all__ = ["attribution_pair", "best_site", "motif_changes"]
 
 
 def _scan(W: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -178,7 +103,7 @@ def motif_changes(motifs, x_ref, x_alt, v: int, ref_len: int, alt_len: int) -> p
     """
     rows = []
     for m in motifs:
-        W = pwm(m)
+        W = log_odds(m.ppm)
         table = pvalue_table(W)
         rs, rj, rstr = best_site(W, x_ref, v, v + max(ref_len, 1))
         as_, aj, astr = best_site(W, x_alt, v, v + max(alt_len, 1) + (alt_len < ref_len))
