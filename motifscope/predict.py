@@ -160,7 +160,8 @@ def read_inputs(path: str | os.PathLike, *, seq_len: int | None = None):
     )
 
 
-def write_predictions(pred: np.ndarray, path: str | os.PathLike, *, names=None) -> Path:
+def write_predictions(pred: np.ndarray, path: str | os.PathLike, *, names=None,
+                      coords=None) -> Path:
     """Write predictions to HDF5 (key ``pred``) or TSV, atomically.
 
     Parameters
@@ -171,6 +172,9 @@ def write_predictions(pred: np.ndarray, path: str | os.PathLike, *, names=None) 
         ``.h5``/``.hdf5`` or ``.tsv``/``.txt``/``.csv`` (tab- or comma-separated).
     names : list of str or None
         Row names for the text formats (first column ``name``).
+    coords : pandas.DataFrame or None
+        Genome coordinates of the rows (``chrom``, ``start``, ``end``, ``strand``, ...):
+        the first columns of a text file, datasets beside ``pred`` in HDF5.
 
     Returns
     -------
@@ -190,12 +194,18 @@ def write_predictions(pred: np.ndarray, path: str | os.PathLike, *, names=None) 
         buf = io.BytesIO()
         with h5py.File(buf, "w") as fh:
             fh.create_dataset("pred", data=pred)
+            for col in [] if coords is None else coords.columns:
+                v = coords[col].to_numpy()
+                fh.create_dataset(col, data=v.astype("S") if v.dtype == object else v)
         return atomic_write_bytes(path, buf.getvalue())
     if low.endswith((".tsv", ".txt", ".csv")):
         import pandas as pd
 
         df = pd.DataFrame(pred, columns=[f"t{t}" for t in range(pred.shape[1])])
-        df.insert(0, "name", names if names is not None else range(len(pred)))
+        if coords is not None:
+            df = pd.concat([coords.reset_index(drop=True), df], axis=1)
+        else:
+            df.insert(0, "name", names if names is not None else range(len(pred)))
         sep = "," if low.endswith(".csv") else "\t"
         return atomic_write_text(path, df.to_csv(sep=sep, index=False, float_format="%.6g"))
     raise InputError(f"{path}: unknown output type; expected .h5 or .tsv")

@@ -49,6 +49,8 @@ ANALYSIS_MODULES = [
     "motifscope.analysis.variants",
     "motifscope.batch",
     "motifscope.data.genome",
+    "motifscope.data.regions",
+    "motifscope.tracks",
     "motifscope.variants.vcf",
     "motifscope.variants.windows",
     "motifscope.variants.score",
