@@ -23,7 +23,7 @@ import numpy as np
 
 from motifscope.errors import InputError
 
-__all__ = ["merge_windows", "write_bigwig", "write_bedgraph"]
+__all__ = ["merge_windows", "write_bigwig", "write_bedgraph", "attribution_tracks"]
 
 
 def _per_base(table, values):
@@ -167,3 +167,50 @@ def write_bedgraph(path, tracks: dict, genome, *, name: str = "motifscope") -> P
             for a, b, x in zip(s.tolist(), e.tolist(), v.tolist()):
                 fh.write(f"{real}\t{a}\t{b}\t{x:.6g}\n")
     return path
+
+
+def attribution_tracks(out_dir, table, X, attributions, genome, *, hypothetical=None,
+                       rule: str = "mean", centre: int | None = None) -> list[Path]:
+    """Per-base attribution tracks of genome windows as bigWig files.
+
+    Parameters
+    ----------
+    out_dir : str or os.PathLike
+        Folder of the tracks.
+    table : pandas.DataFrame
+        The windows' coordinates (``chrom``, ``start``, ``end``, ``strand``).
+    X : torch.Tensor or numpy.ndarray of shape (N, 4, L)
+        The windows' one-hot sequences, in the orientation the model read them.
+    attributions : torch.Tensor or numpy.ndarray of shape (N, 4, L)
+        Attributions in the same orientation.
+    genome : motifscope.data.genome.Genome
+        The reference the windows came from.
+    hypothetical : torch.Tensor or numpy.ndarray of shape (N, 4, L) or None
+        Hypothetical contributions (DeepLIFT methods): one track per base.
+    rule, centre
+        Overlap merging (:func:`merge_windows`).
+
+    Returns
+    -------
+    list of pathlib.Path
+        ``contribution.bw`` (the observed base's attribution, summed over bases of
+        ``attributions * X``) and, with ``hypothetical``, ``hypothetical_A.bw`` ...
+        ``hypothetical_T.bw``, all on the forward strand (a ``-`` window's bases are
+        complemented and its positions reversed).
+    """
+    def arr(a):
+        return np.asarray(a.detach().cpu() if hasattr(a, "detach") else a, dtype=np.float64)
+
+    out_dir = Path(out_dir)
+    contrib = (arr(attributions) * arr(X)).sum(1)
+    paths = [write_bigwig(out_dir / "contribution.bw",
+                          merge_windows(table, contrib, rule=rule, centre=centre), genome)]
+    if hypothetical is not None:
+        H = arr(hypothetical).copy()
+        minus = table["strand"].to_numpy() == "-"
+        H[minus] = H[minus][:, ::-1]  # A<->T, C<->G: the forward strand's bases
+        for b, base in enumerate("ACGT"):
+            paths.append(write_bigwig(out_dir / f"hypothetical_{base}.bw",
+                                      merge_windows(table, H[:, b], rule=rule, centre=centre),
+                                      genome))
+    return paths

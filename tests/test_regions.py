@@ -156,3 +156,35 @@ def test_predict_verb_on_bed_and_region_writes_coordinates_and_tracks(genome, tm
     capsys.readouterr()
     assert main(["predict", str(run), "--bed", str(bed), "--out", str(tmp_path / "x.tsv")]) == 2
     assert "--fasta" in capsys.readouterr().err
+
+
+def test_attribute_verb_on_a_region_writes_contribution_tracks(genome, tmp_path):
+    pyBigWig = pytest.importorskip("pyBigWig")
+    import pandas as pd
+    import torch
+
+    from motifscope import zoo
+    from motifscope.cli import main
+    from motifscope.rundir import MODEL_FILE, atomic_torch_save, init_run_dir, write_config
+
+    g, _ = genome
+    torch.manual_seed(0)
+    over = {"seq_len": 60, "n_targets": 2, "width": 0.25}
+    run = init_run_dir(tmp_path / "run")
+    write_config(run, {"model": {"name": "danq_demo", "overrides": over}})
+    atomic_torch_save(zoo.build("danq_demo", **over).state_dict(), run / MODEL_FILE)
+    bed = _bed(tmp_path, ["chr1\t100\t120\tp1\t0\t+\n", "chr1\t100\t120\tp1m\t0\t-\n"])
+    assert main(["attribute", str(run), "--bed", str(bed), "--fasta", str(g.path), "--target", "0",
+                 "--method", "deeplift_shap", "--n-shuffles", "2", "--out", str(tmp_path / "a" / "d.npz"),
+                 "--tracks", str(tmp_path / "bw")]) == 0
+    win = pd.read_csv(tmp_path / "a" / "windows.tsv", sep="\t")
+    assert win["start"].tolist() == [80, 80] and win["strand"].tolist() == ["+", "-"]
+    d = np.load(tmp_path / "a" / "d.npz")["arr_0"]  # (N, 4, L) observed-base attributions
+    ohe = np.load(tmp_path / "a" / "d.ohe.npz")["arr_0"]
+    plus = (d[0] * ohe[0]).sum(0)
+    minus = (d[1] * ohe[1]).sum(0)[::-1]  # back on the forward strand
+    with pyBigWig.open(str(tmp_path / "bw" / "contribution.bw")) as f:
+        got = np.array(f.values("chr1", 80, 140))
+    assert np.allclose(got, (plus + minus) / 2, atol=1e-5)  # both windows, mean per base
+    with pyBigWig.open(str(tmp_path / "bw" / "hypothetical_A.bw")) as f:
+        assert len(f.values("chr1", 80, 140)) == 60

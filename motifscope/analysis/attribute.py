@@ -3,7 +3,10 @@ what ``motifscope attribute`` runs.
 
 Options (``ctx.options["attribute"]``): ``method`` (``"deeplift_shap"``), ``batch_size``
 (the method's), ``n_shuffles`` (20), ``lstm_rule`` (``"ig"``), ``file`` (``<method>.npz``),
-``rows`` (the rows of the data file, stored).
+``rows`` (the rows of the data file, stored); for genome windows ``coords`` (their
+coordinates table), ``genome`` (the reference) and ``tracks`` (a folder: bigWig tracks of the
+contributions, :func:`motifscope.tracks.attribution_tracks`, merged by ``merge`` —
+``"mean"`` — with ``centre`` bases).
 
 Files: ``<method>.npz`` and ``<method>.ohe.npz`` (:mod:`motifscope.attribution.export`:
 ``arr_0`` is what ``modisco motifs -a`` and ``-s`` read). ``Result.data``: ``path``, ``ohe``,
@@ -60,6 +63,15 @@ def run(ctx: Context) -> Result:
                                    target=target, hypothetical=hyp, deltas=deltas,
                                    rows=ctx.option(NAME, "rows"))
     out.files += [path, ohe]
+    coords, tracks = ctx.option(NAME, "coords"), ctx.option(NAME, "tracks")
+    if coords is not None:
+        out.table(coords, "windows.tsv", sep="\t", index=False)
+    if tracks is not None:
+        from motifscope.tracks import attribution_tracks
+
+        out.files += attribution_tracks(tracks, coords, ctx.X, attr, ctx.option(NAME, "genome"),
+                                        hypothetical=hyp, rule=ctx.option(NAME, "merge", "mean"),
+                                        centre=ctx.option(NAME, "centre"))
     delta = None if deltas is None else float(deltas.abs().mean())
     n = int(ctx.X.shape[0])
     blocks = [Text(f"{method} attributions of target(s) {target} for {n} sequences. Run "

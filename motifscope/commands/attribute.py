@@ -9,7 +9,7 @@ from typing import Optional
 
 import typer
 
-from motifscope.commands import app, check_device, out_file
+from motifscope.commands import app, check_device, out_dir, out_file
 
 __all__ = ["attribute_cmd"]
 
@@ -31,10 +31,44 @@ def _parse_target(text: str) -> list[int]:
     return out
 
 
+def _regions(model, data, bed, region, fasta, stride, tracks, merge):
+    """Genome windows (and the track options) when --bed/--region is given, else None."""
+    from motifscope.errors import InputError
+
+    if (data is None) == (bed is None and region is None):
+        raise InputError("give --data FILE, or --bed FILE / --region chr:start-end with --fasta")
+    if data is not None:
+        if tracks is not None:
+            raise InputError("--tracks needs genome windows (--bed or --region)")
+        return None
+    if fasta is None:
+        raise InputError("--bed / --region need --fasta (the reference genome)")
+    L = getattr(model, "seq_len", None)
+    if L is None:
+        raise InputError("the model has no input length; cannot cut genome windows")
+    from motifscope.data.regions import load_regions
+
+    genome, X, table = load_regions(fasta, L, bed=bed, region=region, stride=stride)
+    return {"X": X, "coords": table, "genome": genome, "tracks": tracks, "merge": merge,
+            "centre": stride or max(L // 2, 1)}
+
+
 @app.command("attribute")
 def attribute_cmd(
     run: Path = typer.Argument(..., help="Run directory (written by motifscope train)."),
-    data: Path = typer.Option(..., "--data", help="DeepSEA-format file (read_mat) of sequences."),
+    data: Path = typer.Option(None, "--data", help="DeepSEA-format file (read_mat) of sequences."),
+    bed: Path = typer.Option(None, "--bed", help="BED3/BED6/narrowPeak intervals (with --fasta), "
+                                                 "resized to the model's length."),
+    region: str = typer.Option(None, "--region", help="chr:start-end (1-based, inclusive) tiled "
+                                                      "every --stride bases (with --fasta)."),
+    fasta: Path = typer.Option(None, "--fasta", help="Reference genome for --bed / --region."),
+    stride: int = typer.Option(None, "--stride", min=1, help="Tiling step of --region "
+                                                             "(default: half the model's length)."),
+    tracks: Path = typer.Option(None, "--tracks", callback=out_dir,
+                                help="Also write bigWig tracks of the contributions here "
+                                     "(--bed/--region)."),
+    merge: str = typer.Option("mean", "--merge", help="Overlapping windows in --tracks: 'mean' "
+                                                      "or 'centre'."),
     method: str = typer.Option("deeplift_shap", "--method", help=", ".join(_METHODS) + "."),
     target: str = typer.Option(..., "--target",
                                help="Output index, or comma-separated indices (logits summed)."),
@@ -61,8 +95,14 @@ def attribute_cmd(
     ----------
     run : pathlib.Path
         Run directory.
-    data : pathlib.Path
+    data : pathlib.Path or None
         DeepSEA-format sequences.
+    bed, region, fasta, stride : optional
+        Genome windows instead of ``data``.
+    tracks : pathlib.Path or None
+        Folder of bigWig contribution tracks.
+    merge : str
+        Overlap rule of the tracks.
     method : str
         Attribution method.
     target : str
@@ -98,10 +138,15 @@ def attribute_cmd(
         raise ConfigError(f"--batch-size {batch_size}: expected a positive integer")
     tgt = _parse_target(target)
     model = load_run(run).model
-    X, _ = read_mat(data, start=start, stop=start + n)
-    check_model_input(model, X, data)
+    regions = _regions(model, data, bed, region, fasta, stride, tracks, merge)
+    if regions is None:
+        X, _ = read_mat(data, start=start, stop=start + n)
+        check_model_input(model, X, data)
+    else:
+        X = regions.pop("X")[start:start + n]
+        regions["coords"] = regions["coords"].iloc[start:start + n].reset_index(drop=True)
     if X.shape[0] == 0:
-        raise ConfigError(f"{data}: no rows from --start {start}")
+        raise ConfigError(f"{data or bed or region}: no rows from --start {start}")
     n_out = getattr(model, "n_targets", None)
     if n_out is not None:
         bad = [t for t in tgt if not 0 <= t < n_out]
@@ -112,7 +157,7 @@ def attribute_cmd(
                            options={"attribute": {
                                "method": method, "batch_size": batch_size,
                                "n_shuffles": n_shuffles, "lstm_rule": lstm_rule,
-                               "rows": np.arange(start, start + X.shape[0]),
+                               "rows": np.arange(start, start + X.shape[0]), **(regions or {}),
                                **({} if out is None else {"file": Path(out).name})}})
     res = analysis.run("attribute", ctx).data
     msg = (f"wrote {res['path']} and {res['ohe']}: {X.shape[0]} sequences, {method}, "
