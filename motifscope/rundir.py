@@ -55,6 +55,7 @@ __all__ = [
     "cleanup_on_failure",
     "dumps_toml",
     "read_config",
+    "target_names",
     "write_config",
     "read_history",
     "write_history",
@@ -188,6 +189,25 @@ def dumps_toml(data: dict) -> str:
 def write_config(run_dir: str | os.PathLike, config: dict) -> Path:
     """Write ``config.toml`` into ``run_dir`` atomically."""
     return atomic_write_text(Path(run_dir) / CONFIG_FILE, dumps_toml(config))
+
+
+def target_names(run_dir: str | os.PathLike) -> list[str] | None:
+    """The run's target names (``[targets] names`` of config.toml), or None.
+
+    Parameters
+    ----------
+    run_dir : str or os.PathLike
+        A run directory (imported published models carry their names).
+
+    Returns
+    -------
+    list of str or None
+    """
+    try:
+        names = read_config(run_dir).get("targets", {}).get("names")
+    except RunDirError:  # no config (a bare folder): no names
+        return None
+    return [str(n).replace("\t", " ") for n in names] if isinstance(names, list) and names else None
 
 
 def read_config(run_dir: str | os.PathLike) -> dict:

@@ -75,3 +75,21 @@ def test_returns_a_copy():
     t = targets()
     t.loc[0, "assay"] = "changed"
     assert targets().loc[0, "assay"] == "DNase"
+
+
+def test_parse_targets_indices_ranges_names_and_errors():
+    from motifscope.data.targets import parse_targets
+    from motifscope.errors import ConfigError
+
+    names = ["K562|CTCF|None", "GM12878|CTCF|None", "HeLa-S3|DNase|None"]
+    assert parse_targets("2, 0") == [2, 0]
+    assert parse_targets("0-2,1") == [0, 1, 2, 1]
+    assert parse_targets("k562|ctcf|none,HeLa-S3|DNase|None", names=names) == [0, 2]
+    with pytest.raises(ConfigError, match=r"--target 5: the model has targets 0..2"):
+        parse_targets("5", option="--target", n_targets=3)
+    with pytest.raises(ConfigError, match=r"--targets 'CTCF': expected target names or indices"):
+        parse_targets("CTCF", names=names)
+    with pytest.raises(ConfigError, match="runs upwards"):
+        parse_targets("4-2")
+    with pytest.raises(ConfigError, match="is empty"):
+        parse_targets(" , ")

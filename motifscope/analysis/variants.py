@@ -35,6 +35,7 @@ import pandas as pd
 
 from motifscope.analysis._base import Context, Result, finish
 from motifscope.report.blocks import Files, Gallery, GalleryItem, Metrics, Table, Text
+from motifscope.rundir import target_names
 
 NAME, TITLE, ORDER = "variants", "Variant effects", 27
 RESUMABLE = True
@@ -131,18 +132,6 @@ def _keys(h5, a: int, b: int) -> list:
     cols = [[_text(x) for x in h5[c][a:b]] for c in ("chrom", "id", "ref", "alt")]
     pos = h5["pos"][a:b]
     return [{i, f"{c}:{p}:{r}:{al}"} for c, i, r, al, p in zip(*cols, pos)]
-
-
-def _run_target_names(run_dir):
-    """``[targets] names`` of the run's config.toml (imported published models have them)."""
-    from motifscope.errors import RunDirError
-    from motifscope.rundir import read_config
-
-    try:
-        names = read_config(run_dir).get("targets", {}).get("names")
-    except RunDirError:  # no config (a bare Context): no names
-        return None
-    return [str(n).replace("\t", " ") for n in names] if names else None
 
 
 def _motifs(db):
@@ -243,7 +232,7 @@ def run(ctx: Context) -> Result:
     out = ctx.output(NAME)
     genome = Genome(fasta)
     scores = score_vcf(ctx.model, vcf, genome, out.directory, targets=ctx.targets,
-                       target_names=ctx.target_names or _run_target_names(ctx.run_dir),
+                       target_names=ctx.target_names or target_names(ctx.run_dir),
                        ref_mismatch=ctx.option(NAME, "ref_mismatch", "skip"),
                        info=tuple(ctx.option(NAME, "info", ())),
                        strand_average=bool(ctx.option(NAME, "strand_average", True)),

@@ -17,20 +17,6 @@ _METHODS = ("saliency", "saliency_demo", "gradient_x_input", "integrated_gradien
             "deeplift", "deeplift_shap", "ism")
 
 
-def _parse_target(text: str) -> list[int]:
-    from motifscope.errors import ConfigError
-
-    try:
-        out = [int(t) for t in text.replace(" ", "").split(",") if t]
-    except ValueError:
-        raise ConfigError(
-            f"--target {text!r}: expected an index or comma-separated indices such as 351,352"
-        ) from None
-    if not out:
-        raise ConfigError("--target is empty; expected an index such as 351")
-    return out
-
-
 def _regions(model, data, bed, region, fasta, stride, tracks, merge):
     """Genome windows (and the track options) when --bed/--region is given, else None."""
     from motifscope.errors import InputError
@@ -71,7 +57,7 @@ def attribute_cmd(
                                                       "or 'centre'."),
     method: str = typer.Option("deeplift_shap", "--method", help=", ".join(_METHODS) + "."),
     target: str = typer.Option(..., "--target",
-                               help="Output index, or comma-separated indices (logits summed)."),
+                               help="Output index, range (0-4) or name, or several comma-separated (logits summed)."),
     n: int = typer.Option(1000, "--n", min=1, help="Number of sequences, from --start."),
     start: int = typer.Option(0, "--start", min=0, help="First row of --data."),
     batch_size: Optional[int] = typer.Option(None, "--batch-size", min=1,
@@ -136,8 +122,12 @@ def attribute_cmd(
         raise ConfigError(f"--lstm-rule {lstm_rule!r}: expected ig or linear")
     if batch_size is not None and batch_size < 1:
         raise ConfigError(f"--batch-size {batch_size}: expected a positive integer")
-    tgt = _parse_target(target)
+    from motifscope.data.targets import parse_targets
+    from motifscope.rundir import target_names
+
     model = load_run(run).model
+    tgt = parse_targets(target, option="--target", names=target_names(run),
+                        n_targets=getattr(model, "n_targets", None))
     regions = _regions(model, data, bed, region, fasta, stride, tracks, merge)
     if regions is None:
         X, _ = read_mat(data, start=start, stop=start + n)
@@ -147,11 +137,6 @@ def attribute_cmd(
         regions["coords"] = regions["coords"].iloc[start:start + n].reset_index(drop=True)
     if X.shape[0] == 0:
         raise ConfigError(f"{data or bed or region}: no rows from --start {start}")
-    n_out = getattr(model, "n_targets", None)
-    if n_out is not None:
-        bad = [t for t in tgt if not 0 <= t < n_out]
-        if bad:
-            raise ConfigError(f"--target {bad[0]}: the model has targets 0..{n_out - 1}")
     ctx = analysis.Context(Path(run), model, X, targets=tgt, seed=seed, device=device,
                            out={"attribute": None if out is None else Path(out).parent},
                            options={"attribute": {

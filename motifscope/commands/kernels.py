@@ -11,20 +11,6 @@ from motifscope.commands import app, check_device, out_dir, out_file
 __all__ = ["kernels_cmd"]
 
 
-def _parse_targets(text: str) -> list[int]:
-    from motifscope.errors import ConfigError
-
-    try:
-        out = [int(t) for t in text.replace(" ", "").split(",") if t]
-    except ValueError:
-        raise ConfigError(
-            f"--targets {text!r}: expected comma-separated target indices such as 351,352"
-        ) from None
-    if not out:
-        raise ConfigError("--targets is empty; expected indices such as 351,352")
-    return out
-
-
 @app.command("kernels")
 def kernels_cmd(
     run: Path = typer.Argument(..., help="Run directory (written by motifscope train)."),
@@ -61,6 +47,8 @@ def kernels_cmd(
     matches (with --db) and the run's report section.
     """
     from motifscope import analysis
+    from motifscope.data.targets import parse_targets
+    from motifscope.rundir import target_names
     from motifscope.errors import ConfigError
     from motifscope.kernels import METHODS
 
@@ -76,7 +64,7 @@ def kernels_cmd(
         opts.update(logos_dir=str(Path(logos).resolve()), max_logos=10**9)
     ctx = analysis.context_for(
         run, None if method == "weights" and targets is None else data, n=n, device=device,
-        targets=None if targets is None else _parse_targets(targets), motif_db=db,
+        targets=None if targets is None else parse_targets(targets, names=target_names(run)), motif_db=db,
         out={"kernels": None if out is None else Path(out).parent}, options={"kernels": opts})
     if targets is not None and ctx.y is None:
         from motifscope.errors import InputError

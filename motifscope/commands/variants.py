@@ -17,18 +17,6 @@ def _split(text: Optional[str]) -> list[str]:
     return [t for t in (text or "").replace(" ", "").split(",") if t]
 
 
-def _targets(text: Optional[str]) -> Optional[list[int]]:
-    from motifscope.errors import ConfigError
-
-    if not text:
-        return None
-    try:
-        return [int(t) for t in _split(text)]
-    except ValueError:
-        raise ConfigError(f"--targets {text!r}: expected comma-separated output indices "
-                          f"such as 0,3,17") from None
-
-
 @app.command("variants")
 def variants_cmd(
     run: Path = typer.Argument(..., help="Run directory (trained or imported)."),
@@ -93,6 +81,8 @@ def variants_cmd(
         Compute device.
     """
     from motifscope import analysis
+    from motifscope.data.targets import parse_targets
+    from motifscope.rundir import target_names
     from motifscope.batch import world
     from motifscope.errors import ConfigError
 
@@ -100,7 +90,7 @@ def variants_cmd(
         raise ConfigError(f"--method {method!r}: expected deeplift_shap or ism")
     motif_db = None if db.lower() == "none" else db
     ctx = analysis.context_for(run, seed=seed, device=device, motif_db=motif_db,
-                               targets=_targets(targets), out={"variants": out},
+                               targets=None if not targets else parse_targets(targets, names=target_names(run)), out={"variants": out},
                                options={"variants": {
                                    "vcf": vcf, "fasta": fasta, "ref_mismatch": ref_mismatch,
                                    "info": _split(info), "explain_top": explain_top,

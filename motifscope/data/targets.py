@@ -18,7 +18,7 @@ import pandas as pd
 
 from motifscope.errors import InputError
 
-__all__ = ["targets", "label", "category_slices", "N_TARGETS", "AUC_COLUMNS"]
+__all__ = ["targets", "label", "category_slices", "parse_targets", "N_TARGETS", "AUC_COLUMNS"]
 
 N_TARGETS = 919
 AUC_COLUMNS = (
@@ -109,3 +109,53 @@ def category_slices() -> dict[str, slice]:
         usable directly on the target axis of ``y`` or of predictions ``(N, 919)``.
     """
     return dict(_SLICES)
+
+
+def parse_targets(text: str, *, option: str = "--targets", names=None,
+                  n_targets: int | None = None) -> list[int]:
+    """Targets named on the command line: indices, ranges or names, comma-separated.
+
+    Parameters
+    ----------
+    text : str
+        ``"351,352"``, ``"0-4"`` (inclusive), or target names (``"GM12878|CTCF|None"``,
+        matched exactly, then case-insensitively; a name may contain ``-`` but not ``,``).
+    option : str
+        The option named in messages.
+    names : sequence of str or None
+        The model's target names (a run's ``[targets] names``, DeepSEA's 919 labels).
+    n_targets : int or None
+        Number of outputs; indices outside ``0..n_targets-1`` are refused.
+
+    Returns
+    -------
+    list of int
+        In the order given, duplicates kept.
+    """
+    import re
+
+    from motifscope.errors import ConfigError
+
+    items = [t.strip() for t in str(text).split(",") if t.strip()]
+    if not items:
+        raise ConfigError(f"{option} is empty; expected indices such as 351,352 or target names")
+    lower = None if names is None else {str(n).lower(): i for i, n in enumerate(names)}
+    exact = None if names is None else {str(n): i for i, n in enumerate(names)}
+    out = []
+    for it in items:
+        m = re.fullmatch(r"(\d+)(?:-(\d+))?", it)
+        if m and not (exact and it in exact):
+            a, b = int(m.group(1)), int(m.group(2) or m.group(1))
+            if b < a:
+                raise ConfigError(f"{option} {it!r}: a range runs upwards, e.g. 3-7")
+            out += list(range(a, b + 1))
+        elif exact is not None and (it in exact or it.lower() in lower):
+            out.append(exact.get(it, lower.get(it.lower())))
+        else:
+            hint = "target names or " if names is not None else ""
+            raise ConfigError(f"{option} {it!r}: expected {hint}indices such as 351,352 or "
+                              f"ranges such as 0-4")
+    bad = [t for t in out if n_targets is not None and not 0 <= t < n_targets]
+    if bad:
+        raise ConfigError(f"{option} {bad[0]}: the model has targets 0..{n_targets - 1}")
+    return out
