@@ -25,6 +25,7 @@ module                    what it runs
 ``similarity``            DeepATT's query-vector similarity (attention models only)
 ``neuronmotif``           NeuronMotif decoupling of layer-2 neurons (plain CNNs only)
 ``attribute``             attributions for TF-MoDISco (``motifscope attribute``; not in the demo)
+``modisco``               TF-MoDISco patterns beside kernels and neurons (on request)
 ========================  ===========================================================
 """
 
@@ -39,8 +40,9 @@ __all__ = ["ANALYSES", "ON_REQUEST", "Context", "Output", "Result", "applicable"
 #: Every analysis, in the order the demo runs them.
 ANALYSES = ("evaluate", "kernels", "attribution", "seqlets", "temporal", "optimize",
             "similarity", "neuronmotif")
-#: Analyses a verb runs on request only (``attribute``: the TF-MoDISco export).
-ON_REQUEST = ("attribute",)
+#: Analyses run on request only (``attribute``: the TF-MoDISco export; ``modisco``: TF-MoDISco
+#: itself, minutes on a CPU).
+ON_REQUEST = ("attribute", "modisco")
 
 
 def get(name: str):
