@@ -160,3 +160,46 @@ def test_cli_seqlets_writes_the_table(tmp_path, capsys):
                  str(tmp_path / "missing.meme")]) == 2
     err = capsys.readouterr().err
     assert "targets [7]" in err and "missing.meme" in err
+
+
+def test_views_table_puts_the_three_views_side_by_side(tmp_path):
+    from motifscope.analysis.modisco import model_motifs, views_table
+    from motifscope.meme import write_meme
+
+    db = [M1, M2, ABSENT]
+    noisy = Motif("K1", M1.ppm * 0.9 + 0.025)
+    views = {"kernels": [noisy], "neurons": [], "patterns": [M2.reverse_complement(), noisy]}
+    t = views_table(db, views).set_index("motif")
+    assert set(t.index) == {M1.name, M2.name}  # ABSENT is matched by no view
+    assert t.loc[M1.name, "kernels"] == "K1" and t.loc[M2.name, "kernels"] == ""
+    assert t.loc[M2.name, "patterns"] == M2.name and t.loc[M1.name, "neurons"] == ""
+    (tmp_path / "analyses" / "kernels").mkdir(parents=True)
+    write_meme([noisy], tmp_path / "analyses" / "kernels" / "motifs.meme")
+    n = tmp_path / "analyses" / "neuronmotif" / "layer2" / "neuron0003"
+    n.mkdir(parents=True)
+    write_meme([M2], n / "dictionary.meme")
+    own = model_motifs(tmp_path)
+    assert [m.name for m in own["kernels"]] == ["K1"]
+    assert [m.name for m in own["neurons"]] == [f"neuron0003/{M2.name}"]
+
+
+@pytest.mark.slow
+def test_modisco_patterns_come_back_as_motifs():
+    pytest.importorskip("modiscolite")
+    from motifscope.seqlets.modisco import run_modisco
+
+    rng = np.random.default_rng(0)
+    n, length = 400, 120
+    idx = rng.integers(0, 4, (n, length))
+    for r in range(n):
+        s = int(rng.integers(10, length - 20))
+        idx[r, s:s + 8] = ["ACGT".index(c) for c in M1.consensus]
+    X = np.eye(4, dtype=np.float32)[idx].transpose(0, 2, 1)
+    model = Detector([M1])
+    model.seq_len = length
+    hyp = A.deeplift_shap(model, torch.as_tensor(X), target=0, n_shuffles=3, hypothetical=True)
+    patterns = run_modisco(X, hyp)
+    assert patterns and patterns[0].nsites > 50
+    assert M1.consensus in patterns[0].consensus or \
+        M1.reverse_complement().consensus in patterns[0].consensus
+    assert patterns[0].meta["cwm"].shape == patterns[0].ppm.shape

@@ -27,6 +27,7 @@ module                    what it runs
 ``neuronmotif``           NeuronMotif decoupling of layer-2 neurons (plain CNNs only)
 ``attribute``             attributions for TF-MoDISco (``motifscope attribute``; not in the demo)
 ``variants``              variant effects of a VCF, explained (``motifscope variants``; not in the demo)
+``modisco``               TF-MoDISco patterns beside kernels and neurons (on request)
 ========================  ===========================================================
 """
 
@@ -41,9 +42,9 @@ __all__ = ["ANALYSES", "ON_REQUEST", "Context", "Output", "Result", "applicable"
 #: Every analysis, in the order the demo runs them.
 ANALYSES = ("evaluate", "kernels", "influence", "attribution", "seqlets", "temporal", "optimize",
             "similarity", "neuronmotif")
-#: Analyses a verb runs on request only (``attribute``: the TF-MoDISco export; ``variants``:
-#: variant effects of a VCF).
-ON_REQUEST = ("attribute", "variants")
+#: Analyses run on request only (``attribute``: the TF-MoDISco export; ``modisco``: TF-MoDISco
+#: itself, minutes on a CPU; ``variants``: variant effects of a VCF).
+ON_REQUEST = ("attribute", "modisco", "variants")
 
 
 def get(name: str):

@@ -46,6 +46,9 @@ def seqlets_cmd(
     n_shuffles: int = typer.Option(20, "--n-shuffles", min=1, help="deeplift_shap references."),
     gradient_correction: bool = typer.Option(False, "--gradient-correction",
                                              help="Majdandzic et al.'s correction of gradients."),
+    modisco: bool = typer.Option(False, "--modisco",
+                                 help="Also run TF-MoDISco (modisco-lite; minutes) and compare its "
+                                 "patterns with the run's kernel and NeuronMotif motifs."),
     seed: int = typer.Option(0, "--seed", help="Seed of the shuffles."),
     device: str = typer.Option("cpu", "--device", callback=check_device, help="cpu, cuda or auto."),
     out: Optional[Path] = typer.Option(None, "--out", callback=out_dir,
@@ -80,6 +83,8 @@ def seqlets_cmd(
         DeepLIFT-SHAP references.
     gradient_correction : bool
         Correct gradients (gradient-based methods).
+    modisco : bool
+        Also run the ``modisco`` analysis.
     seed : int
         Seed.
     device : str
@@ -97,6 +102,14 @@ def seqlets_cmd(
     if not 0 < threshold <= 1:
         raise ConfigError(f"--threshold {threshold}: expected a p-value in (0, 1]")
     db = None if motifs.lower() == "none" else motifs
+    if modisco:
+        from motifscope.seqlets.modisco import modisco_available
+
+        if not modisco_available():
+            raise ConfigError("--modisco needs modisco-lite: pip install modisco-lite")
+        if method not in ("deeplift", "deeplift_shap"):
+            raise ConfigError(f"--modisco needs hypothetical contributions: use --method "
+                              f"deeplift_shap (got {method})")
     opts = {"method": method, "n": n, "controls": controls, "target_fdr": target_fdr,
             "threshold": threshold, "n_shuffles": n_shuffles,
             "gradient_correction": gradient_correction}
@@ -111,3 +124,8 @@ def seqlets_cmd(
     n_ann = int(s["annotated"].sum()) if "annotated" in s else 0
     typer.echo(f"{len(s)} seqlets in {len(res.data['rows'])} sequences ({n_ann} annotated) "
                f"-> {res.directory / 'seqlets.tsv'}")
+    if modisco:
+        if out is not None:
+            ctx.out["modisco"] = Path(out) / "modisco"
+        m = analysis.run("modisco", ctx)
+        typer.echo(f"{len(m.data['patterns'])} TF-MoDISco patterns -> {m.directory / 'views.tsv'}")

@@ -50,8 +50,13 @@ def _tomtom_best(seqlets, X, motifs, n_best, dist):
     queries = [Motif(f"s{i}", X[s, :, a:b]) for i, (s, a, b) in
                enumerate(zip(seqlets["seq"], seqlets["start"], seqlets["end"]))]
     hits = tomtom(queries, motifs, dist=dist, thresh=None, min_overlap=4)
-    hits["row"] = hits["query"].str[1:].astype(int)
-    return hits.groupby("row", sort=False).head(n_best)
+    # with thresh=None every (query, target) pair is reported, queries in input order and
+    # each query's rows by increasing p-value: the n_best of query i start at i * n_targets
+    n_t, k = len(motifs), min(n_best, len(motifs))
+    take = (np.arange(len(queries))[:, None] * n_t + np.arange(k)[None]).ravel()
+    best = hits.iloc[take].reset_index(drop=True)
+    best["row"] = np.repeat(np.arange(len(queries)), k)
+    return best
 
 
 def _base_index(X) -> np.ndarray:
