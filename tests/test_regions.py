@@ -188,3 +188,32 @@ def test_attribute_verb_on_a_region_writes_contribution_tracks(genome, tmp_path)
     assert np.allclose(got, (plus + minus) / 2, atol=1e-5)  # both windows, mean per base
     with pyBigWig.open(str(tmp_path / "bw" / "hypothetical_A.bw")) as f:
         assert len(f.values("chr1", 80, 140)) == 60
+
+
+def test_seqlets_verb_on_bed_reports_genome_coordinates(genome, tmp_path):
+    import pandas as pd
+    import torch
+
+    from motifscope import zoo
+    from motifscope.cli import main
+    from motifscope.rundir import MODEL_FILE, atomic_torch_save, init_run_dir, write_config
+
+    g, _ = genome
+    torch.manual_seed(0)
+    over = {"seq_len": 60, "n_targets": 2, "width": 0.25}
+    run = init_run_dir(tmp_path / "run")
+    write_config(run, {"model": {"name": "danq_demo", "overrides": over}})
+    atomic_torch_save(zoo.build("danq_demo", **over).state_dict(), run / MODEL_FILE)
+    bed = _bed(tmp_path, ["chr1\t100\t120\tp1\t0\t+\n", "chr1\t200\t220\tp2\t0\t-\n"])
+    assert main(["seqlets", str(run), "--bed", str(bed), "--fasta", str(g.path), "--target", "0",
+                 "--method", "saliency", "--motifs", "none", "--controls", "0",
+                 "--threshold", "0.5", "--out", str(tmp_path / "s")]) == 0
+    s = pd.read_csv(tmp_path / "s" / "seqlets.tsv", sep="\t")
+    assert len(s) and set(s["chrom"]) == {"chr1"}
+    win = {0: (80, "+"), 1: (180, "-")}
+    for r in s.itertuples():
+        w0, strand = win[r.seq]
+        if strand == "+":
+            assert (r.start, r.end) == (w0 + r.seq_start, w0 + r.seq_end)
+        else:  # counted from the window's end on the forward strand
+            assert (r.start, r.end) == (w0 + 60 - r.seq_end, w0 + 60 - r.seq_start)

@@ -233,7 +233,8 @@ def finish(name: str, out: Output, data: dict, *, title: str, order: int, summar
 
 def context_for(run_dir, data=None, *, n: int | None = None, seed: int = 0,
                 device: str | None = None, motif_db="jaspar", options: dict | None = None,
-                out: dict | None = None, targets=None, evaluate_layout: bool = False) -> Context:
+                out: dict | None = None, targets=None, evaluate_layout: bool = False,
+                bed=None, region=None, fasta=None, stride: int | None = None) -> Context:
     """A :class:`Context` for a run directory and a sequence file (what the CLI verbs use).
 
     Parameters
@@ -250,6 +251,10 @@ def context_for(run_dir, data=None, *, n: int | None = None, seed: int = 0,
     evaluate_layout : bool
         Keep both strands of a DeepSEA file (evaluation averages them); otherwise only the
         forward half of a file whose second half holds the reverse complements is kept.
+    bed, region, fasta, stride
+        Genome windows instead of ``data`` (:func:`motifscope.data.regions.load_regions`):
+        their coordinates go to ``options["coords"]`` (a table, one row per sequence), the
+        reference to ``options["genome"]``.
 
     Returns
     -------
@@ -264,13 +269,27 @@ def context_for(run_dir, data=None, *, n: int | None = None, seed: int = 0,
     _check_motif_db(motif_db)
     run = load_run(run_dir)
     X = y = names = None
-    if data is not None:
+    options = dict(options or {})
+    if bed is not None or region is not None:
+        if data is not None or fasta is None:
+            raise InputError("give --data FILE, or --bed FILE / --region chr:start-end with "
+                             "--fasta (the reference genome)")
+        from motifscope.data.regions import load_regions
+
+        L = getattr(run.model, "seq_len", None)
+        if L is None:
+            raise InputError(f"{run_dir}: the model has no input length; cannot cut windows")
+        options["genome"], X, options["coords"] = load_regions(fasta, L, bed=bed, region=region,
+                                                               stride=stride)
+        X = X[:n] if n is not None else X
+        options["coords"] = options["coords"].iloc[:X.shape[0]].reset_index(drop=True)
+        options["names"] = list(options["coords"]["name"])
+    elif data is not None:
         X, y, names = _read_sequences(Path(data), n, getattr(run.model, "seq_len", None),
                                       evaluate_layout)
         if X.shape[0] == 0:
             raise InputError(f"{data}: holds no sequences; expected at least one")
         check_model_input(run.model, X, data)
-    options = dict(options or {})
     if names is not None:
         options["names"] = names
     if device == "auto":

@@ -154,8 +154,10 @@ def run(ctx: Context) -> Result:
     names = opt("names", ctx.options.get("names"))
     file_rows = rows if opt("rows") is None else np.asarray(opt("rows"))[rows]
     out = ctx.output(NAME)
-    return _write(ctx, out, res, seqlet_bed(res.seqlets, names=None if names is None else
-                                            [names[int(r)] for r in rows]),
+    coords = ctx.options.get("coords")
+    bed = seqlet_bed(res.seqlets, names=None if names is None else [names[int(r)] for r in rows],
+                     regions=None if coords is None else coords.iloc[rows])
+    return _write(ctx, out, res, bed,
                   {"method": method, "rows": rows, "file_rows": file_rows, "targets": targets,
                    "X": X, "attr": attr, "hyp": hyp, "controls": n_controls})
 

@@ -16,23 +16,17 @@ _METHODS = ("saliency", "gradient_x_input", "integrated_gradients", "deeplift", 
             "ism")
 
 
-def _parse_target(text: str) -> list[int]:
-    from motifscope.errors import ConfigError
-
-    try:
-        out = [int(t) for t in text.replace(" ", "").split(",") if t]
-    except ValueError:
-        raise ConfigError(f"--target {text!r}: expected an index or comma-separated indices "
-                          "such as 351,352") from None
-    if not out:
-        raise ConfigError("--target is empty; expected an index such as 351")
-    return out
-
-
 @app.command("seqlets")
 def seqlets_cmd(
     run: Path = typer.Argument(..., help="Run directory (written by motifscope train)."),
-    data: Path = typer.Option(..., "--data", help="DeepSEA-format .mat/.h5 or FASTA file."),
+    data: Path = typer.Option(None, "--data", help="DeepSEA-format .mat/.h5 or FASTA file."),
+    bed: Path = typer.Option(None, "--bed", help="BED3/BED6/narrowPeak intervals (with --fasta), "
+                                                 "resized to the model's length."),
+    region: str = typer.Option(None, "--region", help="chr:start-end (1-based, inclusive) tiled "
+                                                      "every --stride bases (with --fasta)."),
+    fasta: Path = typer.Option(None, "--fasta", help="Reference genome for --bed / --region."),
+    stride: int = typer.Option(None, "--stride", min=1, help="Tiling step of --region "
+                                                             "(default: half the model's length)."),
     target: str = typer.Option(..., "--target",
                                help="Output index, or comma-separated indices (logits summed)."),
     method: str = typer.Option("deeplift_shap", "--method", help=", ".join(_METHODS) + "."),
@@ -65,8 +59,10 @@ def seqlets_cmd(
     ----------
     run : pathlib.Path
         Run directory.
-    data : pathlib.Path
+    data : pathlib.Path or None
         Sequences (DeepSEA layout or FASTA).
+    bed, region, fasta, stride : optional
+        Genome windows instead of ``data`` (seqlets then in genome coordinates).
     target : str
         Index or comma-separated indices.
     method : str
@@ -113,8 +109,16 @@ def seqlets_cmd(
     opts = {"method": method, "n": n, "controls": controls, "target_fdr": target_fdr,
             "threshold": threshold, "n_shuffles": n_shuffles,
             "gradient_correction": gradient_correction}
+    from motifscope.data.targets import parse_targets
+    from motifscope.rundir import target_names
+
+    if data is None and bed is None and region is None:
+        raise ConfigError("give --data FILE, or --bed FILE / --region chr:start-end with --fasta")
     ctx = analysis.context_for(run, data, n=n, seed=seed, device=device, motif_db=db,
-                               targets=_parse_target(target), options={"seqlets": opts},
+                               bed=bed, region=region, fasta=fasta, stride=stride,
+                               targets=parse_targets(target, option="--target",
+                                                     names=target_names(run)),
+                               options={"seqlets": opts},
                                out={"seqlets": None if out is None else Path(out)})
     ctx.chosen_targets()  # the target range is checked before any work
     if ctx.y is not None:  # every sequence read is explained, positive or not
