@@ -17,7 +17,8 @@ import re
 import typer
 
 __all__ = ["app", "data_app", "load_all", "help_summary", "finite", "check_device",
-           "positive", "out_file", "out_dir"]
+           "positive", "out_file", "out_dir", "BED_OPTION", "REGION_OPTION", "FASTA_OPTION",
+           "STRIDE_OPTION"]
 
 app = typer.Typer(
     name="motifscope",
@@ -45,6 +46,15 @@ data_app = typer.Typer(help="Convert and inspect data files.", no_args_is_help=T
 app.add_typer(data_app, name="data")
 
 _loaded = False
+
+#: Genome-window options shared by predict, attribute and seqlets (one definition, one help).
+BED_OPTION = typer.Option(None, "--bed", help="BED3/BED6/narrowPeak intervals (with --fasta), "
+                                              "each resized to the model's length.")
+REGION_OPTION = typer.Option(None, "--region", help="chr:start-end (1-based, inclusive) tiled "
+                                                    "every --stride bases (with --fasta).")
+FASTA_OPTION = typer.Option(None, "--fasta", help="Reference genome for --bed / --region.")
+STRIDE_OPTION = typer.Option(None, "--stride", min=1, help="Tiling step of --region "
+                                                           "(default: half the model's length).")
 
 
 def finite(value):

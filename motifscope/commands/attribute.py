@@ -9,7 +9,16 @@ from typing import Optional
 
 import typer
 
-from motifscope.commands import app, check_device, out_dir, out_file
+from motifscope.commands import (
+    BED_OPTION,
+    FASTA_OPTION,
+    REGION_OPTION,
+    STRIDE_OPTION,
+    app,
+    check_device,
+    out_dir,
+    out_file,
+)
 
 __all__ = ["attribute_cmd"]
 
@@ -43,13 +52,10 @@ def _regions(model, data, bed, region, fasta, stride, tracks, merge):
 def attribute_cmd(
     run: Path = typer.Argument(..., help="Run directory (written by motifscope train)."),
     data: Path = typer.Option(None, "--data", help="DeepSEA-format file (read_mat) of sequences."),
-    bed: Path = typer.Option(None, "--bed", help="BED3/BED6/narrowPeak intervals (with --fasta), "
-                                                 "resized to the model's length."),
-    region: str = typer.Option(None, "--region", help="chr:start-end (1-based, inclusive) tiled "
-                                                      "every --stride bases (with --fasta)."),
-    fasta: Path = typer.Option(None, "--fasta", help="Reference genome for --bed / --region."),
-    stride: int = typer.Option(None, "--stride", min=1, help="Tiling step of --region "
-                                                             "(default: half the model's length)."),
+    bed: Path = BED_OPTION,
+    region: str = REGION_OPTION,
+    fasta: Path = FASTA_OPTION,
+    stride: int = STRIDE_OPTION,
     tracks: Path = typer.Option(None, "--tracks", callback=out_dir,
                                 help="Also write bigWig tracks of the contributions here "
                                      "(--bed/--region)."),

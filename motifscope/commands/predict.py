@@ -6,7 +6,16 @@ from pathlib import Path
 
 import typer
 
-from motifscope.commands import app, check_device, out_dir, out_file
+from motifscope.commands import (
+    BED_OPTION,
+    FASTA_OPTION,
+    REGION_OPTION,
+    STRIDE_OPTION,
+    app,
+    check_device,
+    out_dir,
+    out_file,
+)
 
 __all__ = ["predict_command"]
 
@@ -17,13 +26,10 @@ def predict_command(
     data: Path = typer.Option(None, "--data", "-d",
                               help="FASTA (.fa) or HDF5 with 'testxdata' (N, 4, L), A,G,C,T."),
     out: Path = typer.Option(..., "--out", "-o", callback=out_file, help="preds.h5 (key 'pred') or preds.tsv."),
-    bed: Path = typer.Option(None, "--bed", help="BED3/BED6/narrowPeak intervals (with --fasta), "
-                                                 "each resized to the model's length."),
-    region: str = typer.Option(None, "--region", help="chr:start-end (1-based, inclusive) tiled "
-                                                      "every --stride bases (with --fasta)."),
-    fasta: Path = typer.Option(None, "--fasta", help="Reference genome for --bed / --region."),
-    stride: int = typer.Option(None, "--stride", min=1, help="Tiling step of --region "
-                                                             "(default: half the model's length)."),
+    bed: Path = BED_OPTION,
+    region: str = REGION_OPTION,
+    fasta: Path = FASTA_OPTION,
+    stride: int = STRIDE_OPTION,
     tracks: Path = typer.Option(None, "--tracks", callback=out_dir,
                                 help="Also write one bigWig per target here (--bed/--region)."),
     merge: str = typer.Option("mean", "--merge", help="Overlapping windows in --tracks: 'mean' "

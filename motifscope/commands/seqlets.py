@@ -8,7 +8,15 @@ from typing import Optional
 
 import typer
 
-from motifscope.commands import app, check_device, out_dir
+from motifscope.commands import (
+    BED_OPTION,
+    FASTA_OPTION,
+    REGION_OPTION,
+    STRIDE_OPTION,
+    app,
+    check_device,
+    out_dir,
+)
 
 __all__ = ["seqlets_cmd"]
 
@@ -20,13 +28,10 @@ _METHODS = ("saliency", "gradient_x_input", "integrated_gradients", "deeplift", 
 def seqlets_cmd(
     run: Path = typer.Argument(..., help="Run directory (written by motifscope train)."),
     data: Path = typer.Option(None, "--data", help="DeepSEA-format .mat/.h5 or FASTA file."),
-    bed: Path = typer.Option(None, "--bed", help="BED3/BED6/narrowPeak intervals (with --fasta), "
-                                                 "resized to the model's length."),
-    region: str = typer.Option(None, "--region", help="chr:start-end (1-based, inclusive) tiled "
-                                                      "every --stride bases (with --fasta)."),
-    fasta: Path = typer.Option(None, "--fasta", help="Reference genome for --bed / --region."),
-    stride: int = typer.Option(None, "--stride", min=1, help="Tiling step of --region "
-                                                             "(default: half the model's length)."),
+    bed: Path = BED_OPTION,
+    region: str = REGION_OPTION,
+    fasta: Path = FASTA_OPTION,
+    stride: int = STRIDE_OPTION,
     target: str = typer.Option(..., "--target",
                                help="Output index, or comma-separated indices (logits summed)."),
     method: str = typer.Option("deeplift_shap", "--method", help=", ".join(_METHODS) + "."),
