@@ -12,12 +12,22 @@ from motifscope.errors import InputError
 from motifscope.motifs import Motif
 from motifscope.neuronmotif._demix import column_ic, demix, mixing_stats
 from motifscope.neuronmotif._sample import (
-    Sample, _digits, activation_ppm, enumerate_all, genetic_sample, seed_table,
+    Sample,
+    _digits,
+    activation_ppm,
+    enumerate_all,
+    genetic_sample,
+    seed_table,
 )
 from motifscope.neuronmotif._stack import ConvStack
 
-__all__ = ["NeuronResult", "decouple", "sample_neuron", "layer_motifs_by_enumeration",
-           "default_population"]
+__all__ = [
+    "NeuronResult",
+    "decouple",
+    "default_population",
+    "layer_motifs_by_enumeration",
+    "sample_neuron",
+]
 
 
 def default_population(rf: int, macs_per_seq: int | None = None,
@@ -219,6 +229,46 @@ def _growth(stack: ConvStack, layer: int) -> int:
     return int(np.prod([p for p in stack.pools[: layer - 1] if p > 1] or [1]))
 
 
+def _given_sample(stack, sample, layer: int, neuron: int, batch_size: int) -> Sample:
+    """A caller's ``(seqs, acts or None)`` as a :class:`Sample` (positive activations only)."""
+    rf = stack.rf[layer - 1]
+    seqs = np.asarray(sample[0])
+    if seqs.ndim != 2 or seqs.shape[1] != rf or seqs.size and seqs.max() > 3:
+        raise InputError(f"sample sequences must be uint8 base indices of shape (n, {rf}) "
+                         f"for layer {layer}; got shape {seqs.shape}")
+    seqs = seqs.astype(np.uint8)
+    acts = (stack.evaluate(seqs, layer, neuron, batch_size) if sample[1] is None
+            else np.asarray(sample[1], dtype=np.float32))
+    keep = acts > 0
+    return Sample(seqs[keep], acts[keep], len(seqs) if sample[1] is None else 0, "given")
+
+
+def _cluster_motifs(clusters, layer: int, neuron: int, n_seqs: int):
+    """The CRM motifs, their statistics table and each sampled sequence's cluster label."""
+    import pandas as pd
+
+    labels = np.full(n_seqs, -1, dtype=np.int32)
+    motifs, rows = [], []
+    for i, c in enumerate(clusters):
+        labels[c.index] = i
+        cons = "".join("ACGT"[b] for b in c.ppm.argmax(0))
+        ic = column_ic(c.ppm)
+        meta = {"layer": layer, "neuron": int(neuron), "shift_id": i, "path": c.path,
+                "n": c.n, "max_act": c.max_act, "consensus_act": c.consensus_act,
+                "ratio": c.ratio}
+        motifs.append(Motif(
+            name=f"L{layer}N{neuron}S{i:03d}", ppm=c.ppm,
+            alt_name=f"{i}_{c.max_act:.3f}_{c.consensus_act:.3f}_{c.n}", nsites=c.n,
+            source=f"neuronmotif layer {layer} neuron {neuron}", meta=meta,
+        ))
+        rows.append({"shift_id": i, "path": c.path, "n_seqs": c.n, "max_act": c.max_act,
+                     "consensus_act": c.consensus_act, "ratio": c.ratio, "consensus": cons,
+                     "mean_ic": float(ic.mean())})
+    table = pd.DataFrame(rows, columns=["shift_id", "path", "n_seqs", "max_act",
+                                        "consensus_act", "ratio", "consensus", "mean_ic"])
+    return motifs, table, labels
+
+
 def decouple(model, *, layer: int, neuron: int, motif_nb="auto", random_state=None,
              sample=None, population: int | None = None, max_iter: int = 200,
              patience: int = 11, max_macs: float = 1.5e12, max_forwards: int = 200_000,
@@ -292,7 +342,6 @@ def decouple(model, *, layer: int, neuron: int, motif_nb="auto", random_state=No
     InputError
         For a layer or neuron out of range, or a bad ``motif_nb`` / sample.
     """
-    import pandas as pd
 
     t0 = time.perf_counter()
     stack = model if isinstance(model, ConvStack) else ConvStack(model)
@@ -311,15 +360,7 @@ def decouple(model, *, layer: int, neuron: int, motif_nb="auto", random_state=No
     torch.manual_seed(random_state)
 
     if sample is not None:
-        seqs = np.asarray(sample[0])
-        if seqs.ndim != 2 or seqs.shape[1] != rf or seqs.size and seqs.max() > 3:
-            raise InputError(f"sample sequences must be uint8 base indices of shape (n, {rf}) "
-                             f"for layer {layer}; got shape {seqs.shape}")
-        seqs = seqs.astype(np.uint8)
-        acts = (stack.evaluate(seqs, layer, neuron, batch_size) if sample[1] is None
-                else np.asarray(sample[1], dtype=np.float32))
-        keep = acts > 0
-        smp = Sample(seqs[keep], acts[keep], len(seqs) if sample[1] is None else 0, "given")
+        smp = _given_sample(stack, sample, layer, neuron, batch_size)
     else:
         smp = sample_neuron(stack, layer, neuron, random_state=random_state,
                             population=population, max_iter=max_iter, patience=patience,
@@ -369,25 +410,7 @@ def decouple(model, *, layer: int, neuron: int, motif_nb="auto", random_state=No
         if clusters:
             trace.append({"motif_nb": m_used, **mixing_stats(clusters, min_cluster)})
 
-    labels = np.full(len(smp.seqs), -1, dtype=np.int32)
-    motifs, rows = [], []
-    for i, c in enumerate(clusters):
-        labels[c.index] = i
-        cons = "".join("ACGT"[b] for b in c.ppm.argmax(0))
-        ic = column_ic(c.ppm)
-        meta = {"layer": layer, "neuron": int(neuron), "shift_id": i, "path": c.path,
-                "n": c.n, "max_act": c.max_act, "consensus_act": c.consensus_act,
-                "ratio": c.ratio}
-        motifs.append(Motif(
-            name=f"L{layer}N{neuron}S{i:03d}", ppm=c.ppm,
-            alt_name=f"{i}_{c.max_act:.3f}_{c.consensus_act:.3f}_{c.n}", nsites=c.n,
-            source=f"neuronmotif layer {layer} neuron {neuron}", meta=meta,
-        ))
-        rows.append({"shift_id": i, "path": c.path, "n_seqs": c.n, "max_act": c.max_act,
-                     "consensus_act": c.consensus_act, "ratio": c.ratio, "consensus": cons,
-                     "mean_ic": float(ic.mean())})
-    table = pd.DataFrame(rows, columns=["shift_id", "path", "n_seqs", "max_act",
-                                        "consensus_act", "ratio", "consensus", "mean_ic"])
+    motifs, table, labels = _cluster_motifs(clusters, layer, neuron, len(smp.seqs))
     return NeuronResult(
         layer=layer, neuron=int(neuron), rf=rf, motif_nb=m_used, motifs=motifs, table=table,
         seqs=smp.seqs, acts=smp.acts, labels=labels, n_forwards=int(n_fwd),
