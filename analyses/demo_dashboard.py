@@ -160,7 +160,7 @@ def main(argv=None) -> int:
               f"[train {t_train:.0f} s, total {r['seconds']:.0f} s]")
 
     meta = {"motif": motif.name, "tf": motif.alt_name, "epochs": args.epochs,
-            "n_train": args.n_train, "n_scored": int(len(rows)), "seed": args.seed,
+            "n_train": args.n_train, "n_scored": len(rows), "seed": args.seed,
             "seconds": time.perf_counter() - t_start}
     (out / "results.json").write_text(json.dumps({"meta": meta, "models": results},
                                                  indent=2, default=float) + "\n")

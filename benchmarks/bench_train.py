@@ -33,7 +33,7 @@ from motifscope import zoo
 from motifscope.losses import get_loss
 from motifscope.train import config_from_card, make_optimizer
 
-__all__ = ["matmul_gflops", "forward_flops", "bench_model", "main"]
+__all__ = ["bench_model", "forward_flops", "main", "matmul_gflops"]
 
 
 def _sync(device: str) -> None:

@@ -55,8 +55,7 @@ def make_genome(path: Path, contigs=4, size=500_000, seed=0) -> dict:
     with open(path, "w") as fh:
         for name, s in seqs.items():
             fh.write(f">{name}\n")
-            for i in range(0, len(s), 80):
-                fh.write(s[i:i + 80] + "\n")
+            fh.writelines(s[i:i + 80] + "\n" for i in range(0, len(s), 80))
     return seqs
 
 

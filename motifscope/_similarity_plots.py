@@ -10,7 +10,7 @@ import pandas as pd
 
 from motifscope.errors import InputError
 
-__all__ = ["plot_similarity", "similarity_figure", "plot_attention"]
+__all__ = ["plot_attention", "plot_similarity", "similarity_figure"]
 
 
 def _category_bands(ax, categories, order, axis="both"):

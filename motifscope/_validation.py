@@ -11,8 +11,14 @@ import torch
 
 from motifscope.errors import InputError
 
-__all__ = ["check_one_hot", "check_ppm", "as_tensor", "row_range", "check_output",
-           "check_model_input"]
+__all__ = [
+    "as_tensor",
+    "check_model_input",
+    "check_one_hot",
+    "check_output",
+    "check_ppm",
+    "row_range",
+]
 
 
 def as_tensor(X, name: str = "X", dtype=torch.float32) -> torch.Tensor:

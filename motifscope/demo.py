@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["DemoResult", "run_demo", "analyse_run", "DEMO_MODELS"]
+__all__ = ["DEMO_MODELS", "DemoResult", "analyse_run", "run_demo"]
 
 DEMO_MODELS = ("deepsea_demo", "danq_demo", "deepatt_demo")
 
@@ -212,8 +212,8 @@ def run_demo(out_dir="motifscope-demo", *, seed: int = 0, models=DEMO_MODELS, le
     -------
     DemoResult
     """
-    from motifscope.data.simulate import simulate
     from motifscope.atomic import atomic_write_text
+    from motifscope.data.simulate import simulate
     from motifscope.report import render_report
     from motifscope.rundir import read_history
     from motifscope.train import train_run

@@ -9,13 +9,13 @@ status 2. Programming errors inside motifscope are left as ordinary exceptions.
 from __future__ import annotations
 
 __all__ = [
-    "MotifscopeError",
-    "InputError",
-    "DataFormatError",
-    "MotifFormatError",
     "ConfigError",
-    "RunDirError",
+    "DataFormatError",
+    "InputError",
+    "MotifFormatError",
+    "MotifscopeError",
     "MotifscopeWarning",
+    "RunDirError",
 ]
 
 

@@ -29,12 +29,12 @@ from motifscope.errors import InputError
 from motifscope.strands import check_strand_pairs
 
 __all__ = [
-    "evaluate",
-    "summarize",
-    "fast_auroc",
-    "compare_published",
-    "plot_comparison",
     "METRIC_COLUMNS",
+    "compare_published",
+    "evaluate",
+    "fast_auroc",
+    "plot_comparison",
+    "summarize",
 ]
 
 METRIC_COLUMNS = ["target", "n", "n_pos", "auroc", "aupr"]
@@ -199,7 +199,7 @@ def summarize(df) -> dict:
     return {
         "av_auroc": float(np.mean(au[ok])) if ok.any() else math.nan,
         "av_aupr": float(np.mean(ap[ok])) if ok.any() else math.nan,
-        "n_targets": int(len(df)),
+        "n_targets": len(df),
         "n_scored": int(ok.sum()),
         "skipped": [int(t) for t in df["target"].to_numpy()[~ok]],
     }

@@ -25,7 +25,7 @@ import pandas as pd
 
 from motifscope.errors import InputError
 
-__all__ = ["fimo", "pvalue", "pvalue_table", "scan_scores", "log_odds"]
+__all__ = ["fimo", "log_odds", "pvalue", "pvalue_table", "scan_scores"]
 
 _COLUMNS = ["motif", "motif_alt", "seq", "start", "end", "strand", "score", "p_value"]
 

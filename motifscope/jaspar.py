@@ -28,12 +28,12 @@ from motifscope.errors import ConfigError, InputError, MotifFormatError
 from motifscope.motifs import Motif
 
 __all__ = [
-    "releases",
-    "latest_release",
-    "jaspar_motifs",
-    "find_by_name",
-    "danq_jaspar2016",
     "JASPAR_URL",
+    "danq_jaspar2016",
+    "find_by_name",
+    "jaspar_motifs",
+    "latest_release",
+    "releases",
 ]
 
 JASPAR_URL = "https://jaspar.elixir.no/matrix/{id}/"
@@ -85,7 +85,7 @@ def _collections(release: str) -> list[str]:
     return sorted(row[0] for row in cur.fetchall())
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _open(release: str):
     from pyjaspar import jaspardb
 

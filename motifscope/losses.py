@@ -14,14 +14,14 @@ clipping Keras needs; the values agree with Keras' clipped formulas wherever
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
 
 from motifscope.errors import ConfigError
 
-__all__ = ["bce_loss", "focal_loss", "get_loss", "LOSSES"]
+__all__ = ["LOSSES", "bce_loss", "focal_loss", "get_loss"]
 
 
 def bce_loss(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

@@ -30,11 +30,11 @@ from motifscope.motifs import Motif
 
 __all__ = [
     "OptimizeResult",
-    "optimize_input",
-    "optimize_targets",
+    "contains_motif",
     "demo_ppm",
     "motif_match_score",
-    "contains_motif",
+    "optimize_input",
+    "optimize_targets",
 ]
 
 

@@ -22,8 +22,12 @@ import numpy as np
 
 from motifscope.errors import InputError
 
-__all__ = ["plot_attribution_logo", "plot_attribution_track", "attribution_track_figure",
-           "BASE_COLORS"]
+__all__ = [
+    "BASE_COLORS",
+    "attribution_track_figure",
+    "plot_attribution_logo",
+    "plot_attribution_track",
+]
 
 #: logomaker's ``classic`` colours for A, C, G, T.
 BASE_COLORS = {"A": "#008000", "C": "#0000ff", "G": "#ffa500", "T": "#ff0000"}

@@ -20,7 +20,7 @@ import numpy as np
 from motifscope.devices import model_on
 from motifscope.errors import DataFormatError, InputError
 
-__all__ = ["predict", "read_inputs", "write_predictions", "predict_file"]
+__all__ = ["predict", "predict_file", "read_inputs", "write_predictions"]
 
 
 def predict(
@@ -106,8 +106,7 @@ def read_inputs(path: str | os.PathLike, *, seq_len: int | None = None):
     if not path.is_file():
         raise DataFormatError(f"{path}: no such file")
     name = path.name.lower()
-    if name.endswith(".gz"):
-        name = name[:-3]
+    name = name.removesuffix(".gz")
     if name.endswith((".h5", ".hdf5", ".hdf")):
         import h5py
 

@@ -36,28 +36,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from motifscope.errors import RunDirError
 from motifscope.atomic import atomic_write_bytes, atomic_write_text
+from motifscope.errors import RunDirError
 
 __all__ = [
-    "MODEL_FILE",
-    "CONFIG_FILE",
-    "METRICS_FILE",
-    "HISTORY_FILE",
-    "CHECKPOINT_DIR",
     "ANALYSES_DIR",
+    "CHECKPOINT_DIR",
+    "CONFIG_FILE",
+    "HISTORY_FILE",
+    "METRICS_FILE",
+    "MODEL_FILE",
     "Run",
-    "load_run",
-    "init_run_dir",
-    "build_model",
-    "trusting_code",
     "atomic_torch_save",
+    "build_model",
     "cleanup_on_failure",
     "dumps_toml",
+    "init_run_dir",
+    "load_run",
     "read_config",
-    "target_names",
-    "write_config",
     "read_history",
+    "target_names",
+    "trusting_code",
+    "write_config",
     "write_history",
     "write_metrics",
 ]

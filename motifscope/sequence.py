@@ -30,14 +30,14 @@ from motifscope.errors import InputError
 __all__ = [
     "ALPHABET",
     "DEEPSEA_ALPHABET",
-    "one_hot_encode",
-    "decode",
-    "reverse_complement",
-    "dinucleotide_shuffle",
     "acgt_from_agct",
     "agct_from_acgt",
-    "to_indices",
+    "decode",
+    "dinucleotide_shuffle",
     "from_indices",
+    "one_hot_encode",
+    "reverse_complement",
+    "to_indices",
 ]
 
 ALPHABET = "ACGT"

@@ -38,18 +38,18 @@ from motifscope.devices import model_on
 from motifscope.errors import InputError
 
 __all__ = [
-    "query_vectors",
-    "cosine_similarity",
-    "sigmoid_enhance",
-    "random_queries",
-    "group_statistics",
-    "pair_statistics",
-    "order_targets",
     "attention_maps",
+    "cosine_similarity",
     "deepsea_categories",
-    "plot_similarity",
-    "similarity_figure",
+    "group_statistics",
+    "order_targets",
+    "pair_statistics",
     "plot_attention",
+    "plot_similarity",
+    "query_vectors",
+    "random_queries",
+    "sigmoid_enhance",
+    "similarity_figure",
 ]
 
 DEEPSEA_CATEGORIES = (("DNase", 0, 125), ("TF", 125, 815), ("Histone", 815, 919))
@@ -296,7 +296,7 @@ def group_statistics(S, groups: dict, *, n_permutations: int = 1000, random_stat
             "p_value": st["p_value"],
             "n_within_pairs": st["n_marked"],
             "n_between_pairs": st["n_other"],
-            "n_targets": int(len(sub)),
+            "n_targets": len(sub),
         })
     return pd.DataFrame(rows)
 

@@ -41,10 +41,10 @@ from motifscope.errors import InputError
 
 __all__ = [
     "TemporalScores",
-    "temporal_scores",
-    "score_rises_against_truth",
     "plot_temporal",
+    "score_rises_against_truth",
     "temporal_figure",
+    "temporal_scores",
 ]
 
 

@@ -23,7 +23,7 @@ import numpy as np
 
 from motifscope.errors import InputError
 
-__all__ = ["merge_windows", "write_bigwig", "write_bedgraph", "attribution_tracks"]
+__all__ = ["attribution_tracks", "merge_windows", "write_bedgraph", "write_bigwig"]
 
 
 def _per_base(table, values):

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["random_split", "write_v73", "write_v5", "write_danq_h5", "MATLAB_V73_HEADER"]
+__all__ = ["MATLAB_V73_HEADER", "random_split", "write_danq_h5", "write_v5", "write_v73"]
 
 _PERM = [0, 2, 1, 3]  # ACGT <-> AGCT (its own inverse)
 MATLAB_V73_HEADER = (

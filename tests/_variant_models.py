@@ -81,6 +81,5 @@ def write_fasta(path, genome: dict, width: int = 70):
     with open(path, "w") as fh:
         for name, s in genome.items():
             fh.write(f">{name}\n")
-            for i in range(0, len(s), width):
-                fh.write(s[i:i + width] + "\n")
+            fh.writelines(s[i:i + width] + "\n" for i in range(0, len(s), width))
     return path

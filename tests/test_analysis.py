@@ -15,11 +15,11 @@ import pandas as pd
 import pytest
 import torch
 from torch import nn
+from toy_models import SmallDanQ, SmallDeepSEA
 
 from motifscope import analysis
 from motifscope.analysis.truth import PlantedTruth, score
 from motifscope.motifs import Motif
-from toy_models import SmallDanQ, SmallDeepSEA
 
 L, W, N = 60, 8, 240
 

@@ -7,11 +7,11 @@ import json
 import numpy as np
 import pytest
 import torch
+from test_analysis import ABSENT, PLANTED, W, _ctx, make_planted_data
 from torch import nn
 
 from motifscope import analysis
 from motifscope.analysis.truth import score
-from test_analysis import ABSENT, PLANTED, W, _ctx, make_planted_data
 
 
 @pytest.fixture(scope="module")

@@ -15,10 +15,6 @@ import numpy as np
 import pytest
 import torch
 from torch import nn
-
-from motifscope import attribution as A
-from motifscope.errors import InputError, MotifscopeWarning
-from motifscope.sequence import dinucleotide_shuffle, one_hot_encode, reverse_complement
 from toy_models import (
     FunctionalReLU,
     HandConvPool,
@@ -29,6 +25,10 @@ from toy_models import (
     StrandSymmetric,
     random_one_hot,
 )
+
+from motifscope import attribution as A
+from motifscope.errors import InputError, MotifscopeWarning
+from motifscope.sequence import dinucleotide_shuffle, one_hot_encode, reverse_complement
 
 GRADIENT_METHODS = ["saliency", "gradient_x_input", "integrated_gradients", "deeplift",
                     "deeplift_shap", "ism"]

@@ -12,11 +12,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from toy_models import SmallDeepSEA, random_one_hot
 
 from motifscope import attribution as A
 from motifscope.errors import MotifscopeWarning
 from motifscope.motifs import Motif
-from toy_models import SmallDeepSEA, random_one_hot
 
 
 def test_correction_on_gradient_methods():

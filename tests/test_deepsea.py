@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import scipy.io
 import torch
-
 from _deepsea_files import random_split, write_danq_h5, write_v5, write_v73
+
 from motifscope.data.deepsea import open_deepsea, read_mat
 from motifscope.data.stream import DeepSEADataset
 from motifscope.errors import DataFormatError, InputError

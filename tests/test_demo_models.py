@@ -53,7 +53,7 @@ def test_registered_with_cards():
 
 
 def test_parameter_counts_by_hand():
-    lstm = lambda d, h: 2 * 4 * (h * (d + h) + h)  # noqa: E731  one bias per gate set
+    lstm = lambda d, h: 2 * 4 * (h * (d + h) + h)
     cnn = (9 * 4 * 128 + 128) + (5 * 128 * 128 + 128) + (3 * 128 * 128 + 128) + (128 + 1)
     rnn = lstm(4, 32) + (64 + 1)
     cnnrnn = (9 * 4 * 128 + 128) + lstm(128, 32) + (64 + 1)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import torch
 from torch import nn
+from toy_models import SmallDeepSEA
 
 from motifscope.devices import model_on, resolve_device
 from motifscope.errors import InputError
-from toy_models import SmallDeepSEA
 
 
 def _mixed_state(model):

@@ -69,7 +69,7 @@ def test_api_pages_name_importable_modules():
     pages = sorted((DOCS / "api").glob("*.md"))
     assert pages
     for page in pages:
-        targets = re.findall(r"^:::\s*(\S+)", page.read_text(encoding="utf-8"), re.M)
+        targets = re.findall(r"^:::\s*(\S+)", page.read_text(encoding="utf-8"), re.MULTILINE)
         assert targets, f"{page} has no ::: directive"
         for target in targets:
             parts = target.split(".")

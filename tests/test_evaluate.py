@@ -13,8 +13,8 @@ from torch import nn
 
 from motifscope.errors import InputError
 from motifscope.evaluate import evaluate, fast_auroc, summarize
-from motifscope.strands import check_strand_pairs
 from motifscope.sequence import reverse_complement
+from motifscope.strands import check_strand_pairs
 
 
 class Lookup(nn.Module):

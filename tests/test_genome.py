@@ -25,8 +25,7 @@ def _write(path, seqs, width=60):
     with open(path, "w") as fh:
         for name, s in seqs.items():
             fh.write(f">{name} description\n")
-            for i in range(0, len(s), width):
-                fh.write(s[i:i + width] + "\n")
+            fh.writelines(s[i:i + width] + "\n" for i in range(0, len(s), width))
     return path
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 import torch
+from toy_models import random_one_hot
 
 from motifscope import zoo
 from motifscope.attribution import deeplift, deeplift_rules
 from motifscope.errors import ConfigError
 from motifscope.zoo.layers import BiGRU
-from toy_models import random_one_hot
 
 
 def _gru(c, h):

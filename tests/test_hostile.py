@@ -13,7 +13,6 @@ import io
 import json
 import os
 import sys
-
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +31,7 @@ from motifscope.rundir import (
 )
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-import _deepsea_files as files  # noqa: E402
+import _deepsea_files as files
 
 OVER = {"seq_len": 60, "n_targets": 3, "width": 0.25}
 
@@ -731,12 +730,11 @@ def test_cleanup_on_failure_keeps_what_was_there(tmp_path):
     from motifscope.rundir import cleanup_on_failure
 
     (tmp_path / "old.txt").write_text("kept")
-    with pytest.raises(KeyboardInterrupt):
-        with cleanup_on_failure(tmp_path):
-            (tmp_path / "new.txt").write_text("x")
-            (tmp_path / "sub").mkdir()
-            (tmp_path / "sub" / "f").write_text("x")
-            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt), cleanup_on_failure(tmp_path):
+        (tmp_path / "new.txt").write_text("x")
+        (tmp_path / "sub").mkdir()
+        (tmp_path / "sub" / "f").write_text("x")
+        raise KeyboardInterrupt
     assert sorted(p.name for p in tmp_path.iterdir()) == ["old.txt"]
     with cleanup_on_failure(tmp_path / "ok"):
         (tmp_path / "ok").mkdir()

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 from torch import nn
+from toy_models import SmallDanQ, SmallDeepSEA, random_one_hot
 
 from motifscope.errors import InputError
 from motifscope.influence import conv_output_site, filter_influence, influence_table
-from toy_models import SmallDanQ, SmallDeepSEA, random_one_hot
 
 
 class TwoFilters(nn.Module):
@@ -105,8 +105,8 @@ def test_table_and_errors():
 
 def test_cli_influence_writes_the_table(tmp_path, capsys):
     import pandas as pd
-
     from _deepsea_files import random_split, write_v5
+
     from motifscope import zoo
     from motifscope.cli import main
     from motifscope.rundir import atomic_torch_save, init_run_dir, write_config

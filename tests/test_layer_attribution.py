@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from toy_models import HandConvPool, random_one_hot
 
 from motifscope.attribution import layer_deeplift, layer_gradient_x_activation, unit_importance
 from motifscope.errors import InputError
-from toy_models import HandConvPool, random_one_hot
 
 
 def _hand_scores(x):

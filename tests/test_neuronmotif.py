@@ -11,8 +11,15 @@ from torch import nn
 
 from motifscope.errors import InputError
 from motifscope.neuronmotif import (
-    ConvStack, build_syntax, column_ic, decouple, decouple_layer, parse_neurons,
-    receptive_field, slice_motifs, strongest_neurons,
+    ConvStack,
+    build_syntax,
+    column_ic,
+    decouple,
+    decouple_layer,
+    parse_neurons,
+    receptive_field,
+    slice_motifs,
+    strongest_neurons,
 )
 from motifscope.neuronmotif._sample import _digits, activation_ppm, binned_weights, cap_archive
 

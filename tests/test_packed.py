@@ -8,12 +8,12 @@ import json
 import numpy as np
 import pytest
 import torch
-
 from _deepsea_files import random_split, write_danq_h5, write_v5, write_v73
+
 from motifscope.cli import main
 from motifscope.data.deepsea import read_mat
-from motifscope.data.stream import DeepSEADataset
 from motifscope.data.packed import PackedFile, is_packed, pack
+from motifscope.data.stream import DeepSEADataset
 from motifscope.errors import DataFormatError, InputError
 from motifscope.sequence import decode, to_indices
 

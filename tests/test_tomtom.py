@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
+from reference_data import JASPAR16  # the shared copy, else the packaged one
 
 from motifscope.errors import InputError
 from motifscope.motifs import Motif
-
-from reference_data import JASPAR16  # the shared copy, else the packaged one
 
 needs_data = pytest.mark.skipif(not JASPAR16.exists(), reason=f"missing {JASPAR16}")
 

@@ -19,8 +19,8 @@ import pandas as pd
 import pysam
 import pytest
 import torch
-
 from _variant_models import CONSENSUS, MotifDetector, ppm, random_genome, write_fasta
+
 from motifscope.data.genome import Genome
 from motifscope.errors import ConfigError, DataFormatError, InputError
 from motifscope.motifs import Motif
@@ -129,7 +129,7 @@ def test_rejects_and_ref_policies(world):
     _, g, fasta = world
     genome = Genome(fasta)
     c1 = g["chr1"]
-    rec = lambda pos, ref, alt, chrom="chr1": VcfRecord(chrom, pos, ".", ref, alt)  # noqa: E731
+    rec = lambda pos, ref, alt, chrom="chr1": VcfRecord(chrom, pos, ".", ref, alt)
     assert prepare(genome, rec(50, c1[49], "A"), L) == "chromosome_end"
     assert prepare(genome, rec(51, c1[50], "A" if c1[50] != "A" else "C"), L) != "chromosome_end"
     assert prepare(genome, rec(3000 - 50, c1[2949], "T"), L) != "chromosome_end"
@@ -405,7 +405,7 @@ def test_strand_averaging_by_hand(world, scored, tmp_path):
     m = MotifDetector(L)
     with torch.no_grad():
         m[0].weight[1] = 0.0      # only the forward-strand channel: the reverse strand sees nothing
-    sig = lambda z: 1 / (1 + np.exp(-z))  # noqa: E731
+    sig = lambda z: 1 / (1 + np.exp(-z))
     hit = 8 * np.log(0.97 / 0.25) - 6 - 2
     for avg, expected in ((False, sig(hit)), (True, (sig(hit) + sig(-2.0)) / 2)):
         res = score_vcf(m, d / "calls.vcf", fasta, tmp_path / str(avg), targets=[0],

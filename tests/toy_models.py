@@ -10,14 +10,14 @@ import torch
 from torch import nn
 
 __all__ = [
-    "HandConvPool",
-    "SmallDeepSEA",
-    "SmallDanQ",
-    "StrandSymmetric",
-    "LinearModel",
     "FunctionalReLU",
-    "Transpose",
+    "HandConvPool",
     "LSTMOut",
+    "LinearModel",
+    "SmallDanQ",
+    "SmallDeepSEA",
+    "StrandSymmetric",
+    "Transpose",
     "random_one_hot",
 ]
 

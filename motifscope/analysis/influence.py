@@ -39,7 +39,7 @@ from motifscope.analysis._base import Context, Result, finish
 from motifscope.report.blocks import Files, Gallery, GalleryItem, Metrics, Plotly, Table, Text
 
 NAME, TITLE, ORDER = "influence", "Kernel influence", 35
-__all__ = ["applies", "run", "clustered_order", "influence_heatmap"]
+__all__ = ["applies", "clustered_order", "influence_heatmap", "run"]
 
 
 def applies(model) -> bool:

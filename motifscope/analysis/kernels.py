@@ -24,7 +24,7 @@ from motifscope.analysis._base import Context, Result, finish
 from motifscope.report.blocks import Files, Gallery, GalleryItem, Metrics, Table, Text
 
 NAME, TITLE, ORDER = "kernels", "Kernel motifs", 30
-__all__ = ["applies", "run", "resolve_db"]
+__all__ = ["applies", "resolve_db", "run"]
 
 
 def applies(model) -> bool:

@@ -31,7 +31,7 @@ from motifscope.analysis._base import Context, Result, finish
 from motifscope.report.blocks import Files, Gallery, GalleryItem, Table, Text
 
 NAME, TITLE, ORDER = "modisco", "TF-MoDISco, kernels and neurons side by side", 28
-__all__ = ["applies", "run", "model_motifs", "views_table"]
+__all__ = ["applies", "model_motifs", "run", "views_table"]
 
 
 def applies(model) -> bool:

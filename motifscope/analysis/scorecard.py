@@ -13,7 +13,7 @@ import math
 
 import pandas as pd
 
-__all__ = ["FLOORS", "ORACLES", "as_number", "scorecard_view", "format_scorecard"]
+__all__ = ["FLOORS", "ORACLES", "as_number", "format_scorecard", "scorecard_view"]
 
 #: Score → the value a model that learned the planted truth reaches (a number or "k/n").
 FLOORS = {

@@ -130,7 +130,7 @@ def run(ctx: Context) -> Result:
     from motifscope.analysis.kernels import resolve_db
     from motifscope.seqlets import control_attributions, seqlet_bed, seqlets_from_attributions
 
-    opt = lambda k, d=None: ctx.option(NAME, k, d)  # noqa: E731
+    opt = lambda k, d=None: ctx.option(NAME, k, d)
     method = opt("method", "deeplift_shap")
     rows = seqlet_rows(ctx, int(opt("n", 64 if ctx.quick else 256)))
     targets = ctx.chosen_targets()

@@ -26,7 +26,7 @@ import numpy as np
 from motifscope.analysis._base import Output
 from motifscope.report.blocks import Gallery, GalleryItem
 
-__all__ = ["NAME", "planted_matches_figure", "attribution_track_figure", "write", "pictures"]
+__all__ = ["NAME", "attribution_track_figure", "pictures", "planted_matches_figure", "write"]
 
 NAME, TITLE, ORDER = "showcase", "At a glance", 5
 

@@ -130,8 +130,14 @@ def run(ctx: Context) -> Result:
     Result
     """
     from motifscope.errors import InputError
-    from motifscope.similarity import (cosine_similarity, deepsea_categories, order_targets,
-                                       query_vectors, random_queries, similarity_figure)
+    from motifscope.similarity import (
+        cosine_similarity,
+        deepsea_categories,
+        order_targets,
+        query_vectors,
+        random_queries,
+        similarity_figure,
+    )
 
     head = ctx.option(NAME, "head", "all")
     Q = query_vectors(ctx.model, per_head=head != "all")

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["PlantedTruth", "score", "influence_matches", "seqlet_truth"]
+__all__ = ["PlantedTruth", "influence_matches", "score", "seqlet_truth"]
 
 
 @dataclass
@@ -220,7 +220,7 @@ def seqlet_truth(seqlets, instances, *, rows, tasks) -> dict:
     return {"precision": float(hit_s.mean()) if len(hit_s) else float("nan"),
             "recall": len(hit_i) / n_rel if n_rel else float("nan"), "recovered": recovered,
             "strand_agreement": float(np.mean(agree)) if agree else float("nan"),
-            "n_seqlets": int(len(seqlets)), "n_instances": n_rel}
+            "n_seqlets": len(seqlets), "n_instances": n_rel}
 
 
 def _seqlets(result, truth, ctx):

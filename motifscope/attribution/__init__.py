@@ -66,25 +66,25 @@ from motifscope.attribution.layer import (
 from motifscope.attribution.truth import score_against_truth, signal_mask, truth_masks
 
 __all__ = [
-    "saliency",
-    "gradient_x_input",
-    "integrated_gradients",
+    "METHODS",
+    "AttributionResult",
+    "attribute",
+    "correct_gradients",
     "deeplift",
+    "deeplift_rules",
     "deeplift_shap",
+    "gradient_x_input",
+    "hypothetical_contributions",
+    "input_gradients",
+    "integrated_gradients",
     "ism",
     "layer_deeplift",
     "layer_gradient_x_activation",
-    "unit_importance",
-    "hypothetical_contributions",
-    "deeplift_rules",
-    "input_gradients",
-    "correct_gradients",
+    "saliency",
     "score_against_truth",
-    "truth_masks",
     "signal_mask",
-    "AttributionResult",
-    "METHODS",
-    "attribute",
+    "truth_masks",
+    "unit_importance",
 ]
 
 METHODS = {

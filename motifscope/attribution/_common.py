@@ -20,12 +20,12 @@ from motifscope.errors import InputError
 
 __all__ = [
     "AttributionResult",
-    "resolve_target",
-    "resolve_device",
-    "prepared_model",
     "as_sequences",
     "check_batch_size",
+    "prepared_model",
     "progress_bar",
+    "resolve_device",
+    "resolve_target",
 ]
 
 Target = int | list | tuple | Callable[[torch.Tensor], torch.Tensor]

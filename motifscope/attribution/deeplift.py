@@ -73,7 +73,7 @@ from motifscope.attribution._common import (
 from motifscope.attribution._rules import _is_rnn, deeplift_rules
 from motifscope.errors import InputError, MotifscopeWarning
 
-__all__ = ["deeplift", "deeplift_shap", "hypothetical_contributions", "deeplift_rules"]
+__all__ = ["deeplift", "deeplift_rules", "deeplift_shap", "hypothetical_contributions"]
 
 _EPS = 1e-6
 
@@ -84,7 +84,7 @@ def _single(v):
 class _Call:
     """One call of a hooked module during the sequences' forward pass."""
 
-    __slots__ = ("site", "k", "inp", "out", "_grad_x", "_idx_x")
+    __slots__ = ("_grad_x", "_idx_x", "inp", "k", "out", "site")
 
     def __init__(self, site, k, inp, out):
         self.site, self.k, self.inp, self.out = site, k, inp, out

@@ -23,8 +23,13 @@ from motifscope.attribution._common import (
 )
 from motifscope.errors import InputError
 
-__all__ = ["saliency", "gradient_x_input", "integrated_gradients", "input_gradients",
-           "correct_gradients"]
+__all__ = [
+    "correct_gradients",
+    "gradient_x_input",
+    "input_gradients",
+    "integrated_gradients",
+    "saliency",
+]
 
 
 def correct_gradients(g) -> torch.Tensor:

@@ -106,8 +106,8 @@ def layer_deeplift(model, X, *, target, layer, references=None, batch_size: int 
         With ``return_delta``: ``(scores, deltas (N, R), references (N, R, 4, L))``,
         ``deltas = f(x) − f(r) − Σ m·(a(x) − a(r))``.
     """
-    from motifscope.attribution.deeplift import _as_references, _Engine
     from motifscope.attribution._rules import deeplift_rules
+    from motifscope.attribution.deeplift import _as_references, _Engine
 
     Xt = as_sequences(X)
     refs = _as_references(references, Xt)

@@ -31,7 +31,7 @@ import numpy as np
 from motifscope._validation import as_tensor, check_one_hot
 from motifscope.errors import InputError
 
-__all__ = ["score_against_truth", "truth_masks", "signal_mask"]
+__all__ = ["score_against_truth", "signal_mask", "truth_masks"]
 
 
 def _tasks_of(value) -> set[int]:
@@ -240,4 +240,4 @@ def score_against_truth(attr, X, instances, *, task: int, split: str | None = No
                                                       ic_threshold=ic_threshold)
     per = _per_sequence(s, signal[positive], bg, int(top_k))
     return {"task": int(task), "auroc": auroc, "n_sequences": int(positive.sum()),
-            "n_motif": int(len(pos)), "n_background": int(len(neg)), **per}
+            "n_motif": len(pos), "n_background": len(neg), **per}

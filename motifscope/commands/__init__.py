@@ -16,9 +16,21 @@ import re
 
 import typer
 
-__all__ = ["app", "data_app", "load_all", "help_summary", "finite", "check_device",
-           "positive", "out_file", "out_dir", "BED_OPTION", "REGION_OPTION", "FASTA_OPTION",
-           "STRIDE_OPTION"]
+__all__ = [
+    "BED_OPTION",
+    "FASTA_OPTION",
+    "REGION_OPTION",
+    "STRIDE_OPTION",
+    "app",
+    "check_device",
+    "data_app",
+    "finite",
+    "help_summary",
+    "load_all",
+    "out_dir",
+    "out_file",
+    "positive",
+]
 
 app = typer.Typer(
     name="motifscope",

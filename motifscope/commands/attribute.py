@@ -5,7 +5,6 @@ for TF-MoDISco (see :mod:`motifscope.attribution.export` for the two files).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -66,7 +65,7 @@ def attribute_cmd(
                                help="Output index, range (0-4) or name, or several comma-separated (logits summed)."),
     n: int = typer.Option(1000, "--n", min=1, help="Number of sequences, from --start."),
     start: int = typer.Option(0, "--start", min=0, help="First row of --data."),
-    batch_size: Optional[int] = typer.Option(None, "--batch-size", min=1,
+    batch_size: int | None = typer.Option(None, "--batch-size", min=1,
                                              help="Batch size (default: the method's)."),
     n_shuffles: int = typer.Option(20, "--n-shuffles", min=1,
                                    help="deeplift_shap references per sequence."),
@@ -74,7 +73,7 @@ def attribute_cmd(
     lstm_rule: str = typer.Option("ig", "--lstm-rule",
                                   help="DeepLIFT rule for LSTMs: ig or linear."),
     device: str = typer.Option("cpu", "--device", callback=check_device, help="cpu, cuda or auto."),
-    out: Optional[Path] = typer.Option(
+    out: Path | None = typer.Option(
         None, "--out", callback=out_file, help="Output .npz (default <run>/analyses/attribute/<method>.npz)."),
 ) -> None:
     """Compute attributions of a trained model and write them for TF-MoDISco.
@@ -114,8 +113,7 @@ def attribute_cmd(
     """
     import numpy as np
 
-    from motifscope import analysis
-    from motifscope import load_run
+    from motifscope import analysis, load_run
     from motifscope._validation import check_model_input
     from motifscope.data.deepsea import read_mat
     from motifscope.errors import ConfigError

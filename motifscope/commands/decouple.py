@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -25,10 +24,10 @@ def decouple_cmd(
     db: str = typer.Option(
         "jaspar", "--db", help="Motif database for Tomtom: 'jaspar', a MEME file or 'none'."
     ),
-    out: Optional[Path] = typer.Option(
+    out: Path | None = typer.Option(
         None, "--out", callback=out_dir, help="Output folder (default <run>/analyses/neuronmotif)."
     ),
-    population: Optional[int] = typer.Option(None, "--population", min=1, help="GA population."),
+    population: int | None = typer.Option(None, "--population", min=1, help="GA population."),
     no_resume: bool = typer.Option(False, "--no-resume", help="Recompute finished neurons."),
 ) -> None:
     """Decouple conv neurons into CRM motifs, sub-motifs, JASPAR matches and a report page.

@@ -48,9 +48,9 @@ def kernels_cmd(
     """
     from motifscope import analysis
     from motifscope.data.targets import parse_targets
-    from motifscope.rundir import target_names
     from motifscope.errors import ConfigError
     from motifscope.kernels import METHODS
+    from motifscope.rundir import target_names
 
     if method not in METHODS:
         raise ConfigError(f"--method {method!r}: expected one of {', '.join(METHODS)}")

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -50,7 +49,7 @@ def seqlets_cmd(
                                  "patterns with the run's kernel and NeuronMotif motifs."),
     seed: int = typer.Option(0, "--seed", help="Seed of the shuffles."),
     device: str = typer.Option("cpu", "--device", callback=check_device, help="cpu, cuda or auto."),
-    out: Optional[Path] = typer.Option(None, "--out", callback=out_dir,
+    out: Path | None = typer.Option(None, "--out", callback=out_dir,
                                        help="Output folder (default <run>/analyses/seqlets)."),
 ) -> None:
     """Call seqlets in the attributions of a trained model and annotate them with known motifs.

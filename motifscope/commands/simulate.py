@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -23,7 +22,7 @@ def simulate_cmd(
     length: int = typer.Option(1000, "--length", min=1, help="Sequence length in bp."),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
     gc: float = typer.Option(0.41, "--gc", min=0, max=1, callback=finite, help="GC fraction of the background."),
-    motifs: Optional[Path] = typer.Option(
+    motifs: Path | None = typer.Option(
         None, "--motifs", help="MEME file of motifs to plant (default: 12 JASPAR TFs)."
     ),
     p_motif: float = typer.Option(0.25, "--p-motif", min=0, max=1, callback=finite, help="Chance of each motif per sequence."),

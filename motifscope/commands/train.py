@@ -8,7 +8,7 @@ import typer
 
 from motifscope.commands import app, check_device, out_dir, positive
 
-__all__ = ["train_command", "parse_set"]
+__all__ = ["parse_set", "train_command"]
 
 
 def parse_set(items: list[str] | None) -> dict:

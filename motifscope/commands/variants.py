@@ -4,7 +4,6 @@ genome and explain the strongest (:mod:`motifscope.analysis.variants`)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -13,7 +12,7 @@ from motifscope.commands import app, check_device, out_dir
 __all__ = ["variants_cmd"]
 
 
-def _split(text: Optional[str]) -> list[str]:
+def _split(text: str | None) -> list[str]:
     return [t for t in (text or "").replace(" ", "").split(",") if t]
 
 
@@ -23,14 +22,14 @@ def variants_cmd(
     vcf: Path = typer.Option(..., "--vcf", help="VCF, plain or gzipped (1-based POS)."),
     fasta: Path = typer.Option(..., "--fasta", help="Reference genome FASTA, plain or bgzip."),
     out: Path = typer.Option(..., "--out", callback=out_dir, help="Output folder."),
-    targets: Optional[str] = typer.Option(None, "--targets",
+    targets: str | None = typer.Option(None, "--targets",
                                           help="Comma-separated output indices (default all)."),
     ref_mismatch: str = typer.Option("skip", "--ref-mismatch",
                                      help="skip, use-genome, use-vcf or swap-if-alt-matches."),
-    info: Optional[str] = typer.Option(None, "--info", help="INFO fields to carry, e.g. AF,DP."),
+    info: str | None = typer.Option(None, "--info", help="INFO fields to carry, e.g. AF,DP."),
     explain_top: int = typer.Option(10, "--explain-top", min=0,
                                     help="Explain the K variants of largest |log2 OR|."),
-    explain: Optional[str] = typer.Option(None, "--explain",
+    explain: str | None = typer.Option(None, "--explain",
                                           help="IDs or CHROM:POS:REF:ALT to explain too."),
     db: str = typer.Option("jaspar", "--db", help="Motifs: jaspar, a MEME file, or none."),
     method: str = typer.Option("deeplift_shap", "--method", help="deeplift_shap or ism."),
@@ -81,10 +80,10 @@ def variants_cmd(
         Compute device.
     """
     from motifscope import analysis
-    from motifscope.data.targets import parse_targets
-    from motifscope.rundir import target_names
     from motifscope.batch import world
+    from motifscope.data.targets import parse_targets
     from motifscope.errors import ConfigError
+    from motifscope.rundir import target_names
 
     if method not in ("deeplift_shap", "ism"):
         raise ConfigError(f"--method {method!r}: expected deeplift_shap or ism")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+
 def _place(occ: np.ndarray, w: int, rng: np.random.Generator) -> int | None:
     L = occ.shape[0]
     if w > L:

@@ -27,7 +27,7 @@ import torch
 
 from motifscope.errors import DataFormatError, InputError
 
-__all__ = ["read_basset", "basset_splits", "SPLITS"]
+__all__ = ["SPLITS", "basset_splits", "read_basset"]
 
 SPLITS = ("train", "valid", "test")
 

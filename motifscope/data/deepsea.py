@@ -48,9 +48,9 @@ from motifscope.errors import DataFormatError
 from motifscope.sequence import from_indices
 
 __all__ = [
-    "read_mat",
-    "open_deepsea",
     "DeepSEAFile",
+    "open_deepsea",
+    "read_mat",
     "write_mat_v5",
     "write_mat_v73_header",
 ]

@@ -25,7 +25,7 @@ import numpy as np
 
 from motifscope.errors import DataFormatError, InputError
 
-__all__ = ["iter_fasta", "read_fasta", "fasta_to_one_hot", "center_indices", "read_bed"]
+__all__ = ["center_indices", "fasta_to_one_hot", "iter_fasta", "read_bed", "read_fasta"]
 
 _VALID = re.compile(r"[ACGTUNRYSWKMBDHVacgtunryswkmbdhv]*")
 

@@ -228,7 +228,7 @@ class Genome:
         self.__init__(state["path"], build_index=False)
 
 
-def one_hot_sequences(seqs) -> "torch.Tensor":  # noqa: F821
+def one_hot_sequences(seqs) -> torch.Tensor:  # noqa: F821
     """One-hot encode equal-length upper-case sequences quickly (A, C, G, T; others all zero).
 
     Parameters

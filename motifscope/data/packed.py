@@ -48,7 +48,7 @@ from motifscope._validation import row_range
 from motifscope.errors import DataFormatError, InputError
 from motifscope.sequence import from_indices
 
-__all__ = ["pack", "PackedFile", "is_packed", "ENCODINGS"]
+__all__ = ["ENCODINGS", "PackedFile", "is_packed", "pack"]
 
 FORMAT = "motifscope-packed"
 VERSION = 1

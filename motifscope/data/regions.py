@@ -31,7 +31,7 @@ import pandas as pd
 
 from motifscope.errors import DataFormatError, InputError
 
-__all__ = ["Interval", "read_bed", "parse_region", "resize", "tile", "windows", "load_regions"]
+__all__ = ["Interval", "load_regions", "parse_region", "read_bed", "resize", "tile", "windows"]
 
 
 @dataclass(frozen=True)

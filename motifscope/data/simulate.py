@@ -96,20 +96,20 @@ from motifscope.data._sampling import (
     _rc_idx,
     instance_thresholds,
 )
-from motifscope.data.deepsea import write_mat_v5, write_mat_v73_header
 from motifscope.data._sim_motifs import KOO_EDDY_TFS, _motif_index, resolve_motifs
+from motifscope.data.deepsea import write_mat_v5, write_mat_v73_header
 from motifscope.errors import ConfigError, InputError
 from motifscope.motifs import Motif
 
 __all__ = [
+    "DEFAULT_GRAMMAR",
     "KOO_EDDY_TFS",
     "GrammarRule",
-    "DEFAULT_GRAMMAR",
     "SimulationParams",
     "SimulationResult",
-    "simulate",
-    "resolve_motifs",
     "read_ground_truth",
+    "resolve_motifs",
+    "simulate",
 ]
 
 _SPLIT_CODE = {"train": 0, "valid": 1, "test": 2}

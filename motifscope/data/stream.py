@@ -8,7 +8,6 @@ in :mod:`motifscope.data.deepsea`, which re-exports this class.
 
 from __future__ import annotations
 
-
 import numpy as np
 import torch
 

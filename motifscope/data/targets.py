@@ -18,7 +18,7 @@ import pandas as pd
 
 from motifscope.errors import InputError
 
-__all__ = ["targets", "label", "category_slices", "parse_targets", "N_TARGETS", "AUC_COLUMNS"]
+__all__ = ["AUC_COLUMNS", "N_TARGETS", "category_slices", "label", "parse_targets", "targets"]
 
 N_TARGETS = 919
 AUC_COLUMNS = (

@@ -59,9 +59,7 @@ def simulate_tfbs(out_dir, *, motif="CTCF", length: int = 101, n_train: int = 10
         If ``motif`` is neither a name nor a Motif, is not found, or is wider than
         ``length``; or any parameter is invalid.
     """
-    if isinstance(motif, Motif):
-        motifs = [motif]
-    elif isinstance(motif, str) and motif.strip():
+    if isinstance(motif, Motif) or isinstance(motif, str) and motif.strip():
         motifs = [motif]
     else:
         raise ConfigError(f"motif must be a TF name or a Motif, got {type(motif).__name__}")

@@ -22,11 +22,18 @@ stricter automatic ``motif_nb`` rule, information content in bits, core-only see
 """
 
 from motifscope.neuronmotif._core import (
-    NeuronResult, decouple, default_population, layer_motifs_by_enumeration, sample_neuron,
+    NeuronResult,
+    decouple,
+    default_population,
+    layer_motifs_by_enumeration,
+    sample_neuron,
 )
 from motifscope.neuronmotif._demix import column_ic
 from motifscope.neuronmotif._layer import (
-    decouple_layer, parse_neurons, read_summaries, strongest_neurons,
+    decouple_layer,
+    parse_neurons,
+    read_summaries,
+    strongest_neurons,
 )
 from motifscope.neuronmotif._stack import ConvStack, receptive_field
 from motifscope.neuronmotif._syntax import Syntax, build_syntax, segments, slice_motifs

@@ -19,7 +19,7 @@ from motifscope.neuronmotif._sample import activation_ppm
 from motifscope.neuronmotif._stack import ConvStack
 from motifscope.sequence import from_indices
 
-__all__ = ["Cluster", "demix", "features", "column_ic"]
+__all__ = ["Cluster", "column_ic", "demix", "features"]
 
 
 @dataclass

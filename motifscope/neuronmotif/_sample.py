@@ -14,8 +14,15 @@ import torch
 from motifscope.neuronmotif._stack import ConvStack
 from motifscope.sequence import from_indices
 
-__all__ = ["Sample", "enumerate_all", "genetic_sample", "cap_archive", "binned_weights",
-           "activation_ppm", "seed_table"]
+__all__ = [
+    "Sample",
+    "activation_ppm",
+    "binned_weights",
+    "cap_archive",
+    "enumerate_all",
+    "genetic_sample",
+    "seed_table",
+]
 
 
 @dataclass

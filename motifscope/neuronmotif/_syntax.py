@@ -15,7 +15,7 @@ import numpy as np
 from motifscope.motifs import Motif
 from motifscope.neuronmotif._demix import column_ic
 
-__all__ = ["slice_motifs", "segments", "build_syntax", "Syntax", "NATS_IC_IN_BITS"]
+__all__ = ["NATS_IC_IN_BITS", "Syntax", "build_syntax", "segments", "slice_motifs"]
 
 NATS_IC_IN_BITS = 0.557  # the original's "2 - H_nats > 1" expressed as bits of IC
 

@@ -148,7 +148,7 @@ def write_neuron(res: NeuronResult, out: Path, *, targets="jaspar", q_thresh: fl
         _draw_logos(res, out / "logos.png")
     summary = {
         "layer": res.layer, "neuron": res.neuron, "rf": res.rf, "motif_nb": res.motif_nb,
-        "n_crms": len(res.motifs), "n_seqs": int(len(res.seqs)),
+        "n_crms": len(res.motifs), "n_seqs": len(res.seqs),
         "max_act": float(res.acts.max()) if len(res.acts) else 0.0,
         "n_forwards": res.n_forwards, "method": res.method, "n_iter": res.n_iter,
         "seconds": round(res.seconds, 3), "random_state": res.random_state,

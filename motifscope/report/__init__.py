@@ -35,8 +35,14 @@ from pathlib import Path
 from motifscope.atomic import atomic_write_text
 from motifscope.errors import RunDirError
 
-__all__ = ["write_section", "read_section", "render_report", "render_index", "Section",
-           "script_json"]
+__all__ = [
+    "Section",
+    "read_section",
+    "render_index",
+    "render_report",
+    "script_json",
+    "write_section",
+]
 
 _BLOCK_TYPES = {"text", "metrics", "table", "image", "gallery", "plotly", "link", "files"}
 
@@ -171,7 +177,7 @@ def _read_table(path: Path, max_rows: int):
 class _Copier:
     """Copies a section's files into the site, keeping names unique and safe."""
 
-    def __init__(self, site: Path, section: "Section"):
+    def __init__(self, site: Path, section: Section):
         self.site = site
         self.section = section
         self.rel = Path("files") / _safe(section.name)

@@ -35,6 +35,20 @@ from motifscope.seqlets.pipeline import (
     seqlets_from_attributions,
 )
 
-__all__ = ["recursive_seqlets", "seqlet_fdr", "seqlet_null", "trim_seqlets", "SeqletNull", "FDR_THRESHOLDS",
-           "SEQLET_COLUMNS", "annotate_seqlets", "aggregate_seqlets", "seqlet_bed", "BED_COLUMNS",
-           "seqlets_from_attributions", "control_attributions", "projected", "SeqletResult"]
+__all__ = [
+    "BED_COLUMNS",
+    "FDR_THRESHOLDS",
+    "SEQLET_COLUMNS",
+    "SeqletNull",
+    "SeqletResult",
+    "aggregate_seqlets",
+    "annotate_seqlets",
+    "control_attributions",
+    "projected",
+    "recursive_seqlets",
+    "seqlet_bed",
+    "seqlet_fdr",
+    "seqlet_null",
+    "seqlets_from_attributions",
+    "trim_seqlets",
+]

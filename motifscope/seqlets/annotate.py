@@ -20,7 +20,7 @@ import pandas as pd
 
 from motifscope.errors import InputError
 
-__all__ = ["annotate_seqlets", "aggregate_seqlets", "seqlet_bed", "BED_COLUMNS"]
+__all__ = ["BED_COLUMNS", "aggregate_seqlets", "annotate_seqlets", "seqlet_bed"]
 
 #: Leading columns of the seqlet table written by :func:`seqlet_bed` (BED6).
 BED_COLUMNS = ["chrom", "start", "end", "name", "score", "strand"]

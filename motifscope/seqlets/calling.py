@@ -41,8 +41,15 @@ import pandas as pd
 
 from motifscope.errors import InputError, MotifscopeWarning
 
-__all__ = ["SeqletNull", "seqlet_null", "recursive_seqlets", "seqlet_fdr", "trim_seqlets",
-           "FDR_THRESHOLDS", "SEQLET_COLUMNS"]
+__all__ = [
+    "FDR_THRESHOLDS",
+    "SEQLET_COLUMNS",
+    "SeqletNull",
+    "recursive_seqlets",
+    "seqlet_fdr",
+    "seqlet_null",
+    "trim_seqlets",
+]
 
 #: The thresholds the false-discovery estimate is evaluated at (largest first).
 FDR_THRESHOLDS = np.logspace(-1, -30, 117)

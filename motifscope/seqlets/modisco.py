@@ -16,7 +16,7 @@ import numpy as np
 
 from motifscope.errors import InputError
 
-__all__ = ["modisco_available", "run_modisco", "pattern_motif"]
+__all__ = ["modisco_available", "pattern_motif", "run_modisco"]
 
 
 def modisco_available() -> bool:

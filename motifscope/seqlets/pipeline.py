@@ -13,7 +13,7 @@ import numpy as np
 
 from motifscope.errors import InputError
 
-__all__ = ["SeqletResult", "seqlets_from_attributions", "control_attributions", "projected"]
+__all__ = ["SeqletResult", "control_attributions", "projected", "seqlets_from_attributions"]
 
 
 class SeqletResult(NamedTuple):

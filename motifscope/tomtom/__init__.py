@@ -52,7 +52,7 @@ from motifscope.tomtom._inputs import _consensi, _resolve_ppms, resolve_motifs
 from motifscope.tomtom._null import _PAD
 from motifscope.tomtom._scan import _run
 
-__all__ = ["tomtom", "resolve_motifs", "DISTANCES"]
+__all__ = ["DISTANCES", "resolve_motifs", "tomtom"]
 
 DISTANCES = ("pearson", "euclidean")
 _DIST_CODE = {"pearson": 0, "euclidean": 1, "ed": 1}

@@ -40,8 +40,8 @@ def _min_max(row, L):
         blk = row[j0:j0 + 64]
         for t in range(64):
             v = blk[t]
-            lo[t] = v if v < lo[t] else lo[t]
-            hi[t] = v if v > hi[t] else hi[t]
+            lo[t] = min(lo[t], v)
+            hi[t] = max(hi[t], v)
     a = 9999999.9
     b = -9999999.9
     for t in range(64):

@@ -235,8 +235,7 @@ def _run(Q, Q_norm, Qz, q_starts, q_lens, U, U_norm, Uz, u_counts, t_cols, Tp, T
         i_min = math.floor(z_min)
         span = z_max - i_min
         bin_scale = math.floor(n_bins / span) if span > 0 else n_bins
-        if bin_scale < 1:
-            bin_scale = 1
+        bin_scale = max(bin_scale, 1)
         off = -i_min * bin_scale
         f_lo = np.empty(nq, dtype=np.int64)
         f_hi = np.empty(nq, dtype=np.int64)
@@ -253,8 +252,7 @@ def _run(Q, Q_norm, Qz, q_starts, q_lens, U, U_norm, Uz, u_counts, t_cols, Tp, T
             f_hi[r] = 0
             for b in range(n_bins + 1):
                 if fr[b] != 0:
-                    if b < f_lo[r]:
-                        f_lo[r] = b
+                    f_lo[r] = min(f_lo[r], b)
                     f_hi[r] = b
         # 3. null: survival of the best of all alignments, per target width
         I = Is[tid]

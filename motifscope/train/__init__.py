@@ -49,14 +49,14 @@ from motifscope.train.optim import make_optimizer, make_scheduler
 from motifscope.train.run import train, train_run
 
 __all__ = [
-    "TrainConfig",
+    "IN_MEMORY_LIMIT",
     "FitResult",
+    "TrainConfig",
+    "config_from_card",
     "fit",
-    "train_run",
-    "train",
+    "load_data",
     "make_optimizer",
     "make_scheduler",
-    "config_from_card",
-    "load_data",
-    "IN_MEMORY_LIMIT",
+    "train",
+    "train_run",
 ]

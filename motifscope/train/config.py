@@ -11,7 +11,7 @@ from typing import Any
 
 from motifscope.errors import ConfigError
 
-__all__ = ["TrainConfig", "config_from_card", "OPTIMIZERS"]
+__all__ = ["OPTIMIZERS", "TrainConfig", "config_from_card"]
 
 #: Optimizer names a recipe may ask for.
 OPTIMIZERS = ("sgd", "adadelta", "adagrad", "adam", "adamw", "rmsprop")
@@ -175,7 +175,7 @@ class TrainConfig:
         """The fields as a plain dict."""
         return dataclasses.asdict(self)
 
-    def replace(self, **changes) -> "TrainConfig":
+    def replace(self, **changes) -> TrainConfig:
         """A copy with some fields changed (unknown names raise :class:`ConfigError`)."""
         unknown = sorted(set(changes) - set(self.fields()))
         if unknown:

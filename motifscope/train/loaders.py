@@ -13,7 +13,7 @@ import numpy as np
 from motifscope.errors import DataFormatError, InputError
 from motifscope.train.config import TrainConfig
 
-__all__ = ["IN_MEMORY_LIMIT", "SeededBatchSampler", "make_train_loader", "load_data"]
+__all__ = ["IN_MEMORY_LIMIT", "SeededBatchSampler", "load_data", "make_train_loader"]
 
 #: Training files smaller than this are read into memory; larger ones are streamed.
 IN_MEMORY_LIMIT = 2 * 1024**3

@@ -8,7 +8,7 @@ from typing import Any
 from motifscope.errors import ConfigError
 from motifscope.train.config import TrainConfig
 
-__all__ = ["make_optimizer", "make_scheduler", "make_loss"]
+__all__ = ["make_loss", "make_optimizer", "make_scheduler"]
 
 
 def make_optimizer(params, config: TrainConfig):

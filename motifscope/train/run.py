@@ -16,7 +16,7 @@ from motifscope.train.loaders import load_data
 from motifscope.train.loop import fit
 from motifscope.train.state import seed_all
 
-__all__ = ["train_run", "train"]
+__all__ = ["train", "train_run"]
 
 
 def train_run(

@@ -23,7 +23,7 @@ from motifscope.rundir import (
     write_metrics,
 )
 
-__all__ = ["TrainState", "Checkpointer", "rng_state", "set_rng_state", "seed_all", "versions"]
+__all__ = ["Checkpointer", "TrainState", "rng_state", "seed_all", "set_rng_state", "versions"]
 
 
 @dataclass

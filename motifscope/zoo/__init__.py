@@ -30,24 +30,23 @@ run as a plain state dict plus card (see :mod:`motifscope.zoo.convert`).
 
 from __future__ import annotations
 
+# Importing the families registers them.
+from motifscope.zoo import basset, danq, deep10, deepatt, deepsea, demo_models, kmer_lr, scanner  # noqa: F401
+from motifscope.zoo.attention import CategoryAttention, CategoryDense
+from motifscope.zoo.convert import export_run, import_weights
+from motifscope.zoo.layers import BiLSTM, ZooModel
 from motifscope.zoo.registry import build, card, model_class, names, register
 
-# Importing the families registers them.
-from motifscope.zoo import basset, danq, deep10, deepatt, deepsea, demo_models, kmer_lr, scanner  # noqa: E402,F401,E501
-from motifscope.zoo.attention import CategoryAttention, CategoryDense  # noqa: E402
-from motifscope.zoo.layers import BiLSTM, ZooModel  # noqa: E402
-from motifscope.zoo.convert import export_run, import_weights  # noqa: E402
-
 __all__ = [
-    "build",
-    "names",
-    "card",
-    "register",
-    "model_class",
-    "ZooModel",
     "BiLSTM",
     "CategoryAttention",
     "CategoryDense",
-    "import_weights",
+    "ZooModel",
+    "build",
+    "card",
     "export_run",
+    "import_weights",
+    "model_class",
+    "names",
+    "register",
 ]

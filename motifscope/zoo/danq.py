@@ -30,7 +30,7 @@ from motifscope.zoo.layers import (
 )
 from motifscope.zoo.registry import register
 
-__all__ = ["DanQ", "jaspar_init_", "JASPAR_RC_INDICES"]
+__all__ = ["JASPAR_RC_INDICES", "DanQ", "jaspar_init_"]
 
 #: Indices of the JASPAR 2016 motifs whose reverse complements DanQ-JASPAR appends.
 JASPAR_RC_INDICES = (19, 97, 98, 99, 100, 101)

@@ -49,7 +49,7 @@ from motifscope.errors import ConfigError, InputError
 from motifscope.zoo.layers import BiLSTM, ZooModel, bidirectional_rnn, keras_init_, scale_width
 from motifscope.zoo.registry import register
 
-__all__ = ["DeMoCNN", "DeMoRNN", "DeMoCNNRNN", "demo_lstm_init_"]
+__all__ = ["DeMoCNN", "DeMoCNNRNN", "DeMoRNN", "demo_lstm_init_"]
 
 _INITS = ("demo", "keras")
 

@@ -126,7 +126,7 @@ class KmerLR(ZooModel):
         return self.match(self.features(x)).sum(-1)
 
     @torch.no_grad()
-    def fit_standardizer(self, X, batch_size: int = 512) -> "KmerLR":
+    def fit_standardizer(self, X, batch_size: int = 512) -> KmerLR:
         """Set ``mean`` and ``std`` to the k-mer count statistics of ``X``.
 
         Parameters

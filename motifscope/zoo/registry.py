@@ -38,7 +38,7 @@ from torch import nn
 
 from motifscope.errors import ConfigError
 
-__all__ = ["register", "build", "names", "card", "model_class", "CARD_PACKAGE"]
+__all__ = ["CARD_PACKAGE", "build", "card", "model_class", "names", "register"]
 
 #: Where the bundled copy of the model cards lives: ``(package, subdirectory)``.
 CARD_PACKAGE = ("motifscope.zoo", "cards")

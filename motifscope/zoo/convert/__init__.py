@@ -48,8 +48,15 @@ from motifscope.zoo.convert._torch7 import (
     convert_selene_deepsea,
 )
 
-__all__ = ["FORMATS", "Format", "Converted", "import_weights", "convert", "export_run",
-           "read_exported"]
+__all__ = [
+    "FORMATS",
+    "Converted",
+    "Format",
+    "convert",
+    "export_run",
+    "import_weights",
+    "read_exported",
+]
 
 
 @dataclass(frozen=True)
@@ -267,8 +274,13 @@ def export_run(run: str | os.PathLike, out: str | os.PathLike) -> tuple[Path, Pa
 
     import torch
 
-    from motifscope.rundir import atomic_write_bytes, dumps_toml, load_run, read_config
-    from motifscope.rundir import atomic_write_text
+    from motifscope.rundir import (
+        atomic_write_bytes,
+        atomic_write_text,
+        dumps_toml,
+        load_run,
+        read_config,
+    )
 
     loaded = load_run(run)
     cfg = read_config(run)

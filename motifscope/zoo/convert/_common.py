@@ -17,8 +17,16 @@ import torch
 
 from motifscope.errors import InputError
 
-__all__ = ["Converted", "TensorMap", "read_torch_state", "fill_state", "sha256",
-           "reorder_bases", "channel_to_time_major", "write_run_atomically"]
+__all__ = [
+    "Converted",
+    "TensorMap",
+    "channel_to_time_major",
+    "fill_state",
+    "read_torch_state",
+    "reorder_bases",
+    "sha256",
+    "write_run_atomically",
+]
 
 #: Index of A, C, G, T in a source whose channels are A, G, C, T (DeepSEA, Torch7 Kipoi).
 AGCT_TO_ACGT = (0, 2, 1, 3)

@@ -43,7 +43,7 @@ from motifscope.zoo.convert._common import (
     reorder_bases,
 )
 
-__all__ = ["read_keras02_weights", "convert_keras_danq", "convert_keras_danq_jaspar"]
+__all__ = ["convert_keras_danq", "convert_keras_danq_jaspar", "read_keras02_weights"]
 
 _LSTM_NAMES = ("W_i", "U_i", "b_i", "W_c", "U_c", "b_c", "W_f", "U_f", "b_f", "W_o", "U_o", "b_o")
 _EXPECTED = "Convolution1D 2, Bidirectional LSTM 24, Dense 2, Dense 2"
@@ -133,7 +133,7 @@ def _convert_danq(path: Path, *, zoo_name: str, lstm_backward: str, seq_len: int
     F_, _, K = sd["features.0.weight"].shape
     H = model.bilstm.hidden_size
     src = {f"layer_{k}/param_{i}": a for k, p in layers for i, a in enumerate(p)}
-    flipped = lambda w: reorder_bases(w[:, :, ::-1, 0], base_order)  # noqa: E731
+    flipped = lambda w: reorder_bases(w[:, :, ::-1, 0], base_order)
     maps = [TensorMap(f"layer_{kc}/param_0", "features.0.weight", (F_, 4, K, 1), flipped),
             TensorMap(f"layer_{kc}/param_1", "features.0.bias", (F_,))]
     maps += [TensorMap(f"layer_{kl}/param_{12 * d + j}", f"_lstm{d}_{j}", s)

@@ -30,8 +30,12 @@ from motifscope.zoo.convert._common import (
     reorder_bases,
 )
 
-__all__ = ["convert_kipoi_deepsea", "convert_kipoi_beluga", "convert_kipoi_basset",
-           "convert_selene_deepsea"]
+__all__ = [
+    "convert_kipoi_basset",
+    "convert_kipoi_beluga",
+    "convert_kipoi_deepsea",
+    "convert_selene_deepsea",
+]
 
 _BN = ("weight", "bias", "running_mean", "running_var")
 _IGNORED = ("num_batches_tracked",)
