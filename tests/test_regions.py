@@ -123,21 +123,29 @@ def test_bigwig_and_bedgraph_read_back(genome, tmp_path):
     assert text[1:] == ["chr1\t10\t14\t0.5", "chr1\t14\t18\t1", "chr1\t18\t22\t1.5", "chr2\t75\t80\t2"]
 
 
-def test_predict_verb_on_bed_and_region_writes_coordinates_and_tracks(genome, tmp_path, capsys):
-    pyBigWig = pytest.importorskip("pyBigWig")
-    import pandas as pd
+def _danq_run(path):
+    """A run directory of a small random DanQ (60 bp, 2 targets) for the verb tests."""
     import torch
 
     from motifscope import zoo
-    from motifscope.cli import main
     from motifscope.rundir import MODEL_FILE, atomic_torch_save, init_run_dir, write_config
 
-    g, _ = genome
     torch.manual_seed(0)
     over = {"seq_len": 60, "n_targets": 2, "width": 0.25}
-    run = init_run_dir(tmp_path / "run")
+    run = init_run_dir(path)
     write_config(run, {"model": {"name": "danq_demo", "overrides": over}})
     atomic_torch_save(zoo.build("danq_demo", **over).state_dict(), run / MODEL_FILE)
+    return run
+
+
+def test_predict_verb_on_bed_and_region_writes_coordinates_and_tracks(genome, tmp_path, capsys):
+    pyBigWig = pytest.importorskip("pyBigWig")
+    import pandas as pd
+
+    from motifscope.cli import main
+
+    g, _ = genome
+    run = _danq_run(tmp_path / "run")
     bed = _bed(tmp_path, ["chr1\t100\t120\tp1\t0\t+\n", "chr1\t200\t230\tp2\t0\t-\n"])
     assert main(["predict", str(run), "--bed", str(bed), "--fasta", str(g.path), "--out",
                  str(tmp_path / "p.tsv"), "--device", "cpu"]) == 0
@@ -161,18 +169,11 @@ def test_predict_verb_on_bed_and_region_writes_coordinates_and_tracks(genome, tm
 def test_attribute_verb_on_a_region_writes_contribution_tracks(genome, tmp_path):
     pyBigWig = pytest.importorskip("pyBigWig")
     import pandas as pd
-    import torch
 
-    from motifscope import zoo
     from motifscope.cli import main
-    from motifscope.rundir import MODEL_FILE, atomic_torch_save, init_run_dir, write_config
 
     g, _ = genome
-    torch.manual_seed(0)
-    over = {"seq_len": 60, "n_targets": 2, "width": 0.25}
-    run = init_run_dir(tmp_path / "run")
-    write_config(run, {"model": {"name": "danq_demo", "overrides": over}})
-    atomic_torch_save(zoo.build("danq_demo", **over).state_dict(), run / MODEL_FILE)
+    run = _danq_run(tmp_path / "run")
     bed = _bed(tmp_path, ["chr1\t100\t120\tp1\t0\t+\n", "chr1\t100\t120\tp1m\t0\t-\n"])
     assert main(["attribute", str(run), "--bed", str(bed), "--fasta", str(g.path), "--target", "0",
                  "--method", "deeplift_shap", "--n-shuffles", "2", "--out", str(tmp_path / "a" / "d.npz"),
@@ -192,18 +193,11 @@ def test_attribute_verb_on_a_region_writes_contribution_tracks(genome, tmp_path)
 
 def test_seqlets_verb_on_bed_reports_genome_coordinates(genome, tmp_path):
     import pandas as pd
-    import torch
 
-    from motifscope import zoo
     from motifscope.cli import main
-    from motifscope.rundir import MODEL_FILE, atomic_torch_save, init_run_dir, write_config
 
     g, _ = genome
-    torch.manual_seed(0)
-    over = {"seq_len": 60, "n_targets": 2, "width": 0.25}
-    run = init_run_dir(tmp_path / "run")
-    write_config(run, {"model": {"name": "danq_demo", "overrides": over}})
-    atomic_torch_save(zoo.build("danq_demo", **over).state_dict(), run / MODEL_FILE)
+    run = _danq_run(tmp_path / "run")
     bed = _bed(tmp_path, ["chr1\t100\t120\tp1\t0\t+\n", "chr1\t200\t220\tp2\t0\t-\n"])
     assert main(["seqlets", str(run), "--bed", str(bed), "--fasta", str(g.path), "--target", "0",
                  "--method", "saliency", "--motifs", "none", "--controls", "0",
