@@ -29,6 +29,7 @@ from motifscope.errors import InputError
 from motifscope.motifs import Motif
 
 __all__ = [
+    "PARAMETRIZATIONS",
     "OptimizeResult",
     "contains_motif",
     "demo_ppm",
@@ -36,6 +37,10 @@ __all__ = [
     "optimize_input",
     "optimize_targets",
 ]
+
+
+#: Input parametrisations of :func:`optimize_input`.
+PARAMETRIZATIONS = ("softmax", "sequence", "raw")
 
 
 @dataclass
@@ -180,9 +185,13 @@ def optimize_input(model, *, target, length: int | None = None, steps: int = 100
         the gradient is exactly zero and the optimisation cannot start.
     restarts : int
         Independent starts run as one batch; the best is returned.
-    parametrization : {"softmax", "raw"}
-        ``softmax`` keeps every column on the simplex (default); ``raw`` is DeMo's free
-        matrix, turned into a PPM by :func:`demo_ppm`.
+    parametrization : {"softmax", "sequence", "raw"}
+        ``softmax`` keeps every column on the simplex (default); ``sequence`` feeds the
+        model the most likely sequence of ``softmax(Z)`` (one-hot) and passes the
+        gradient through the softmax (straight-through, as Fast SeqProp), so the optimum
+        is a real sequence and no mixture of bases can inflate the score (the PPM is
+        ``softmax(Z)``, its argmax that sequence); ``raw`` is DeMo's free matrix, turned
+        into a PPM by :func:`demo_ppm`.
     objective : {"log_sigmoid", "logit"}
         Class score: ``log σ(z)`` (DeMo's log-probability) or the logit ``z``.
     random_state : int or None
@@ -229,8 +238,8 @@ def optimize_targets(model, targets, *, length: int | None = None, steps: int = 
     list of OptimizeResult
         One per target, in order.
     """
-    if parametrization not in ("softmax", "raw"):
-        raise InputError(f"parametrization must be 'softmax' or 'raw', got {parametrization!r}")
+    if parametrization not in PARAMETRIZATIONS:
+        raise InputError(f"parametrization must be one of {PARAMETRIZATIONS}, got {parametrization!r}")
     if objective not in ("log_sigmoid", "logit"):
         raise InputError(f"objective must be 'log_sigmoid' or 'logit', got {objective!r}")
     if restarts < 1 or steps < 1:
@@ -272,7 +281,16 @@ def optimize_targets(model, targets, *, length: int | None = None, steps: int = 
         raise InputError(f"optimizer must be 'rmsprop', 'adam' or 'sgd', got {optimizer!r}")
 
     def view(Pm):
-        return torch.softmax(Pm, dim=1) if parametrization == "softmax" else Pm
+        if parametrization == "raw":
+            return Pm
+        soft = torch.softmax(Pm, dim=1)
+        if parametrization == "softmax":
+            return soft
+        # straight-through: the model sees the most likely sequence, the gradient is the softmax's
+        hard = torch.nn.functional.one_hot(soft.argmax(1), 4).permute(0, 2, 1).to(soft.dtype)
+        if not torch.is_grad_enabled():
+            return hard
+        return hard + soft - soft.detach()
 
     history = np.empty((steps, K * restarts), dtype=np.float64)
 
@@ -302,7 +320,11 @@ def optimize_targets(model, targets, *, length: int | None = None, steps: int = 
         rows = slice(k * restarts, (k + 1) * restarts)
         best = k * restarts + int(np.argmax(final[rows]))
         M = Xv[best].detach().cpu().double().numpy()
-        ppm = M / M.sum(0, keepdims=True) if parametrization == "softmax" else demo_ppm(M)
+        if parametrization == "raw":
+            ppm = demo_ppm(M)
+        else:  # softmax(Z); for "sequence" its argmax is the sequence the model saw
+            soft = torch.softmax(P[best].detach(), dim=0).cpu().double().numpy()
+            ppm = soft / soft.sum(0, keepdims=True)
         results.append(OptimizeResult(ppm=ppm, matrix=M, score=float(final[best]),
                                       objective=history[:, best], restart_scores=final[rows],
                                       target=t, parametrization=parametrization))

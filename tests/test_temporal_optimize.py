@@ -101,7 +101,7 @@ def test_demo_ppm_conversion_by_hand():
     assert np.allclose(P[:, 1], 0.25)
 
 
-@pytest.mark.parametrize("parametrization", ["softmax", "raw"])
+@pytest.mark.parametrize("parametrization", ["softmax", "sequence", "raw"])
 def test_optimisation_recovers_the_detected_motif(parametrization):
     model = MotifDetector(seq_len=20)
     res = optimize_input(model, target=0, steps=150, lr=0.1, restarts=3,
@@ -113,6 +113,23 @@ def test_optimisation_recovers_the_detected_motif(parametrization):
     assert ok and s >= bar
     assert res.objective[-1] > res.objective[0]
     assert model.training and all(p.requires_grad for p in model.parameters())
+
+
+def test_sequence_parametrization_shows_the_model_a_real_sequence():
+    """Straight-through: the model sees one-hot columns; the reported logit is the logit of
+    that sequence, and the PPM's argmax is it."""
+    model = MotifDetector(seq_len=20)
+    res = optimize_input(model, target=0, steps=100, lr=0.1, restarts=2,
+                         parametrization="sequence", random_state=1)
+    M = np.asarray(res.matrix)
+    assert set(np.unique(M)) <= {0.0, 1.0} and np.allclose(M.sum(0), 1)
+    assert np.array_equal(M.argmax(0), res.ppm.argmax(0))
+    with torch.no_grad():
+        z = model(torch.as_tensor(M, dtype=torch.float32)[None])[0, 0]
+    assert float(z) == pytest.approx(res.score, abs=1e-4)
+    assert float(z) == pytest.approx(5.0)  # all six bases matched: 10 * 6 - 55
+    with pytest.raises(InputError, match="parametrization"):
+        optimize_input(model, target=0, steps=2, parametrization="onehot")
 
 
 def test_optimize_is_seeded_and_checks_length():

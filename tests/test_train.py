@@ -136,6 +136,27 @@ def test_steplr_per_epoch(tmp_path):
     assert res.history["lr"].tolist() == pytest.approx([1e-2, 5e-3, 2.5e-3, 1.25e-3])
 
 
+def test_onecycle_per_batch(tmp_path):
+    """One-cycle: the rate (logged at each epoch's start) warms up to ``lr`` and anneals to
+    almost nothing, one step per batch; a resumed run follows the same schedule."""
+    from motifscope.train import make_scheduler
+
+    X, y = planted_data(64)
+    cfg = quick_config(epochs=5, scheduler="onecycle")  # lr 1e-2, 8 batches per epoch
+    res = fit(Tiny(), (X, y), (X[:32], y[:32]), run_dir=tmp_path / "a", config=cfg)
+    lr = res.history["lr"].to_numpy()
+    assert lr[0] < 1e-3 and lr[0] < lr[1] and lr.max() <= 1e-2 + 1e-12 and lr[-1] < lr[2]
+    fit(Tiny(), (X, y), (X[:32], y[:32]), run_dir=tmp_path / "b",
+        config=quick_config(epochs=5, scheduler="onecycle", max_seconds=1e-9))
+    rb = fit(Tiny(), (X, y), (X[:32], y[:32]), run_dir=tmp_path / "b", resume=True, config=cfg)
+    np.testing.assert_allclose(rb.history["lr"], lr)
+    opt = torch.optim.SGD(Tiny().parameters(), lr=0.1)
+    with pytest.raises(ConfigError, match="onecycle"):
+        make_scheduler(opt, TrainConfig(scheduler="onecycle"), steps_per_epoch=None)
+    with pytest.raises(ConfigError, match="scheduler"):
+        TrainConfig(scheduler="cosine")
+
+
 def test_batch_sampler_shards_disjoint():
     a = SeededBatchSampler(103, 10, seed=3, rank=0, world=2)
     b = SeededBatchSampler(103, 10, seed=3, rank=1, world=2)

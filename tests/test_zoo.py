@@ -544,3 +544,25 @@ def test_motif_scanner_count_by_hand_and_structure():
     with torch.no_grad():  # output = linear(global max of ReLU(conv)), by hand
         h = torch.relu(s.first_conv(x)).amax(2)
         torch.testing.assert_close(s(x), s.out(h))
+
+
+def test_deepsea_global_pool_is_length_agnostic():
+    """``pools = [.., 0]`` pools over all remaining positions at any length: the same
+    parameter count, a one-position feature map, and a plain MaxPool1d (so every
+    attribution rule applies)."""
+    import torch
+
+    from motifscope import zoo
+    from motifscope.errors import ConfigError
+
+    counts = set()
+    for L in (200, 500, 1000):
+        m = zoo.build("deepsea_demo", seq_len=L)
+        counts.add(sum(p.numel() for p in m.parameters()))
+        assert m.feature_len == 1
+        pools = [mod for mod in m.features if isinstance(mod, torch.nn.MaxPool1d)]
+        assert pools[-1].kernel_size == (L - 6) // 4 - 6
+        assert m(torch.zeros(2, 4, L)).shape == (2, 15)
+    assert counts == {128271}
+    with pytest.raises(ConfigError, match="pools"):
+        zoo.build("deepsea_demo", pools=[4, -1])

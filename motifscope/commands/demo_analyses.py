@@ -48,7 +48,7 @@ def optimize_cmd(
     target: int = typer.Option(..., "--target", min=0, help="Target index."),
     steps: int = typer.Option(1000, "--steps", min=1, help="Optimiser steps (DeMo: 1000)."),
     restarts: int = typer.Option(4, "--restarts", min=1, help="Independent starts (best kept)."),
-    parametrization: str = typer.Option("softmax", "--parametrization", help="'softmax' or DeMo's 'raw'."),
+    parametrization: str = typer.Option("sequence", "--parametrization", help="'sequence' (straight-through one-hot input), 'softmax' or DeMo's 'raw'."),
     lr: float = typer.Option(0.05, "--lr", callback=positive, help="Learning rate (DeMo: 0.05)."),
     l2: float = typer.Option(0.009, "--l2", min=0, callback=finite, help="L2 weight λ (DeMo: 0.009)."),
     seed: int = typer.Option(0, "--seed", help="Random seed."),

@@ -78,7 +78,8 @@ class TrainConfig:
     focal_alpha, focal_gamma : float
         Focal-loss parameters.
     scheduler : str or None
-        None or ``"step"`` (``StepLR``, stepped once per epoch).
+        None, ``"step"`` (``StepLR``, stepped once per epoch) or ``"onecycle"``
+        (``OneCycleLR`` peaking at ``lr``, stepped once per batch).
     step_size : int
         StepLR step in epochs.
     gamma : float
@@ -154,8 +155,11 @@ class TrainConfig:
             s = str(self.scheduler).lower()
             if s in ("step", "steplr"):
                 self.scheduler = "step"
+            elif s in ("onecycle", "one_cycle", "onecyclelr"):
+                self.scheduler = "onecycle"
             else:
-                raise ConfigError(f"scheduler {self.scheduler!r} is unknown; expected None or 'step'")
+                raise ConfigError(f"scheduler {self.scheduler!r} is unknown; expected None, "
+                                  "'step' or 'onecycle'")
         if int(self.epochs) < 1:
             raise ConfigError(f"epochs must be >= 1, got {self.epochs}")
         if int(self.batch_size) < 1:

@@ -90,7 +90,7 @@ class _Step:
 
 
 def train_epoch(step: _Step, loader, ctx: DistContext, *, n_batches, max_steps, desc: str,
-                progress: bool) -> float:
+                progress: bool, scheduler=None) -> float:
     """Run one epoch of ``step`` over ``loader``; the mean training loss over all ranks.
 
     Parameters
@@ -109,6 +109,8 @@ def train_epoch(step: _Step, loader, ctx: DistContext, *, n_batches, max_steps, 
         Progress-bar label.
     progress : bool
         Show the bar (rank 0).
+    scheduler : torch.optim.lr_scheduler.LRScheduler or None
+        A per-batch schedule (one-cycle), stepped after every optimisation step.
 
     Returns
     -------
@@ -128,6 +130,8 @@ def train_epoch(step: _Step, loader, ctx: DistContext, *, n_batches, max_steps, 
         xb = xb.to(ctx.device, dtype=torch.float32, non_blocking=True)
         yb = yb.to(ctx.device, dtype=torch.float32, non_blocking=True)
         lv = step(xb, yb)
+        if scheduler is not None and scheduler.last_epoch < scheduler.total_steps:
+            scheduler.step()
         run_sum += lv * yb.shape[0]
         run_n += yb.shape[0]
         bar.update(1)
@@ -249,11 +253,13 @@ def _run_epochs(step, scheduler, loader, epoch_setter, n_batches, valid_data, st
         if epoch_setter is not None:
             epoch_setter.set_epoch(epoch)
         lr = step.optimizer.param_groups[0]["lr"]
+        per_batch = getattr(scheduler, "per_batch", False)
         train_loss = train_epoch(step, loader, ctx, n_batches=n_batches,
                                  max_steps=config.max_steps_per_epoch,
+                                 scheduler=scheduler if per_batch else None,
                                  desc=f"epoch {epoch + 1}/{config.epochs}",
                                  progress=config.progress)
-        if scheduler is not None:
+        if scheduler is not None and not per_batch:
             scheduler.step()
         v_loss, v_auc = math.nan, math.nan
         if valid_data is not None:  # rank 0 decides, so every rank stops together
@@ -342,7 +348,10 @@ def fit(
     seed_all(int(config.seed))
     model = model.to(ctx.device)
     step = _make_step(model, model, config, loss_fn, use_amp)
-    scheduler = make_scheduler(step.optimizer, config)
+    loader, epoch_setter, n_batches = make_train_loader(train_data, config, ctx.rank, ctx.world)
+    if config.max_steps_per_epoch and n_batches is not None:
+        n_batches = min(n_batches, int(config.max_steps_per_epoch))
+    scheduler = make_scheduler(step.optimizer, config, steps_per_epoch=n_batches)
     state = TrainState()
     ck = Checkpointer(run_dir, {"model": model, "optimizer": step.optimizer,
                                 "scheduler": scheduler, "scaler": step.scaler if use_amp else None},
@@ -352,9 +361,6 @@ def fit(
     step.model = ctx.wrap(model)
     if ctx.distributed and not resume:  # distinct dropout masks per rank
         torch.manual_seed(int(config.seed) + 7919 * ctx.rank)
-    loader, epoch_setter, n_batches = make_train_loader(train_data, config, ctx.rank, ctx.world)
-    if config.max_steps_per_epoch and n_batches is not None:
-        n_batches = min(n_batches, int(config.max_steps_per_epoch))
     _write_run_config(run_dir, ctx, model, config, run_config)
 
     t_start = time.perf_counter()

@@ -54,13 +54,39 @@ def make_optimizer(params, config: TrainConfig):
     raise ConfigError(f"optimizer {o!r} is unknown")  # pragma: no cover (checked in config)
 
 
-def make_scheduler(optimizer, config: TrainConfig):
-    """``StepLR(step_size, gamma)`` (stepped per epoch) or None."""
+def make_scheduler(optimizer, config: TrainConfig, steps_per_epoch: int | None = None):
+    """The learning-rate schedule of ``config``, or None.
+
+    ``"step"``: ``StepLR(step_size, gamma)``, stepped once per epoch. ``"onecycle"``:
+    ``OneCycleLR`` (Smith & Topin 2019) with peak ``config.lr`` over ``epochs ×
+    steps_per_epoch`` optimisation steps (30 % warm-up, then cosine annealing), stepped
+    after every batch (the returned object has ``per_batch = True``).
+
+    Parameters
+    ----------
+    optimizer : torch.optim.Optimizer
+    config : TrainConfig
+    steps_per_epoch : int or None
+        Batches per epoch; required by ``"onecycle"``.
+
+    Returns
+    -------
+    torch.optim.lr_scheduler.LRScheduler or None
+    """
     import torch
 
     if config.scheduler == "step":
         return torch.optim.lr_scheduler.StepLR(optimizer, step_size=int(config.step_size),
                                                gamma=float(config.gamma))
+    if config.scheduler == "onecycle":
+        if not steps_per_epoch:
+            raise ConfigError("scheduler 'onecycle' needs a training set of known size "
+                              "(a streaming dataset has no batches-per-epoch); use 'step' or none")
+        sched = torch.optim.lr_scheduler.OneCycleLR(
+            optimizer, max_lr=float(config.lr), epochs=int(config.epochs),
+            steps_per_epoch=int(steps_per_epoch), pct_start=0.3)
+        sched.per_batch = True
+        return sched
     return None
 
 

@@ -140,6 +140,9 @@ class DanQ(ZooModel):
         Insert a ``BatchNorm1d`` between the convolution and its ReLU (not in the
         published model; it lets the small demo models learn weak motifs within a few
         epochs).
+    first_activation : {"relu", "exp"}
+        Activation of the convolution; ``"exp"`` is Koo & Ploenzke's (2021) exponential
+        (not in the published model; the demo cards use it, see their notes).
     lstm_bias : {"keras", "torch"}
         Single Keras bias per gate set (default) or PyTorch's two.
     lstm_gates : {"sigmoid", "hard_sigmoid"}
@@ -172,7 +175,8 @@ class DanQ(ZooModel):
     def __init__(self, name: str = "danq", seq_len: int = 1000, n_targets: int = 919, *,
                  conv_channels: int = 320, kernel_size: int = 26, pool: int = 13,
                  lstm_units: int = 320, hidden: int = 925, dropout=(0.2, 0.5),
-                 batchnorm: bool = False, lstm_bias: str = "keras",
+                 batchnorm: bool = False, first_activation: str = "relu",
+                 lstm_bias: str = "keras",
                  lstm_gates: str = "sigmoid", lstm_backward: str = "aligned",
                  rnn: str = "lstm", jaspar_init: bool = False,
                  jaspar_orientation: str = "original", jaspar_seed: int | None = None,
@@ -189,7 +193,7 @@ class DanQ(ZooModel):
         if self.seq_len - kernel_size + 1 < 1 or length < 1:
             raise ConfigError(f"model '{name}': seq_len={seq_len} is too short")
         self.features = nn.Sequential(
-            *conv_relu(4, c, kernel_size, batchnorm), nn.MaxPool1d(pool, pool), nn.Dropout(d1))
+            *conv_relu(4, c, kernel_size, batchnorm, first_activation), nn.MaxPool1d(pool, pool), nn.Dropout(d1))
         self.feature_len = length
         self.bilstm = bidirectional_rnn(rnn, c, h_lstm, lstm_bias=lstm_bias, gates=lstm_gates,
                                         backward=lstm_backward)

@@ -70,6 +70,9 @@ class DeepATT(ZooModel):
         Insert a ``BatchNorm1d`` between the convolution and its ReLU (not in the
         published model; it lets the small demo models learn weak motifs within a few
         epochs).
+    first_activation : {"relu", "exp"}
+        Activation of the convolution; ``"exp"`` is Koo & Ploenzke's (2021) exponential
+        (not in the published model; the demo cards use it, see their notes).
     lstm_bias : {"keras", "torch"}
         Single Keras bias per gate set (default) or PyTorch's two.
     init : {"keras", "torch"}
@@ -86,7 +89,7 @@ class DeepATT(ZooModel):
                  lstm_units: int = 512, attention_dims: int = 400, heads: int = 4,
                  category_hidden: int = 100, per_target_output: bool = False,
                  dropout=(0.2, 0.2), batchnorm: bool = False,
-                 lstm_bias: str = "keras", init: str = "keras",
+                 first_activation: str = "relu", lstm_bias: str = "keras", init: str = "keras",
                  width: float = 1.0, l2: float = 0.0, activity_l1: float = 0.0,
                  max_norm: float | None = None):
         super().__init__(name, seq_len, n_targets, l2=l2, activity_l1=activity_l1,
@@ -102,7 +105,7 @@ class DeepATT(ZooModel):
         if self.seq_len - kernel_size + 1 < 1 or length < 1:
             raise ConfigError(f"model '{name}': seq_len={seq_len} is too short")
         self.features = nn.Sequential(
-            *conv_relu(4, c, kernel_size, batchnorm), nn.MaxPool1d(pool, pool), nn.Dropout(d1))
+            *conv_relu(4, c, kernel_size, batchnorm, first_activation), nn.MaxPool1d(pool, pool), nn.Dropout(d1))
         self.feature_len = length
         self.bilstm = BiLSTM(c, h_lstm, lstm_bias=lstm_bias)
         self.attention = CategoryAttention(self.n_targets, 2 * h_lstm, dims, heads)

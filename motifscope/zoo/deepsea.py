@@ -64,7 +64,8 @@ class DeepSEA(ZooModel):
     kernel_size : int or sequence of int
         Width of each convolution (published: 8).
     pools : sequence of int
-        Max-pool size (= stride) after each convolution; 1 = no pool (published: 4, 4, 1).
+        Max-pool size (= stride) after each convolution; 1 = no pool, 0 = one pool over all
+        the remaining positions (global max-pool, whatever ``seq_len``; published: 4, 4, 1).
     dropout : float or sequence of float
         Dropout after each convolution block (published: 0.2, 0.2, 0.5).
     hidden : int
@@ -134,6 +135,10 @@ class DeepSEA(ZooModel):
                     f"model '{name}': seq_len={seq_len} is too short for conv {i + 1} (k={k})"
                 )
             layers += conv_relu(c_in, c, k, batchnorm, first if i == 0 else activation)
+            if p < 0:
+                raise ConfigError(f"model '{name}': pools must be >= 0 (0: global), got {p}")
+            if p == 0:  # global: a plain MaxPool1d over what is left, so every rule applies
+                p = length
             if p > 1:
                 if padding == "same":
                     # Zero padding equals TF's ignored (-inf) cells here: the pool's input
