@@ -72,7 +72,7 @@ class DeepATT(ZooModel):
         epochs).
     first_activation : {"relu", "exp"}
         Activation of the convolution; ``"exp"`` is Koo & Ploenzke's (2021) exponential
-        (not in the published model; the demo cards use it, see their notes).
+        (not in the published models; deepatt_demo uses it, see its card).
     lstm_bias : {"keras", "torch"}
         Single Keras bias per gate set (default) or PyTorch's two.
     init : {"keras", "torch"}
