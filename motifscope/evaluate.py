@@ -261,10 +261,9 @@ def plot_comparison(comp, path: str | os.PathLike, *, metric: str = "auroc") -> 
     """
     import io
 
-    import matplotlib
+    from motifscope.plot import pyplot
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     from motifscope.atomic import atomic_write_bytes
 

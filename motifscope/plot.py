@@ -24,6 +24,7 @@ from motifscope.errors import InputError
 
 __all__ = [
     "BASE_COLORS",
+    "pyplot",
     "attribution_track_figure",
     "plot_attribution_logo",
     "plot_attribution_track",
@@ -32,6 +33,31 @@ __all__ = [
 #: logomaker's ``classic`` colours for A, C, G, T.
 BASE_COLORS = {"A": "#008000", "C": "#0000ff", "G": "#ffa500", "T": "#ff0000"}
 _ACGT = "ACGT"
+
+
+def pyplot():
+    """``matplotlib.pyplot`` for writing figure files, without taking over a session's backend.
+
+    Analyses save their figures to files and close them. On a headless machine (no
+    ``pyplot`` imported yet) the non-interactive Agg backend is selected before the first
+    import, so no display is needed; where ``pyplot`` is already loaded — a Jupyter kernel
+    with the inline backend, an interactive session — the user's backend is left as it is,
+    so the notebook's own figures still render inline.
+
+    Returns
+    -------
+    module
+        ``matplotlib.pyplot``.
+    """
+    import sys
+
+    import matplotlib
+
+    if "matplotlib.pyplot" not in sys.modules:
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
 
 
 def _np(a) -> np.ndarray:

@@ -169,3 +169,22 @@ def test_plot_match_bad_input():
         plot_match(m, m, 0, "x")
     with pytest.raises(InputError, match="target is a ndarray"):
         plot_match(m, PPM, 0)
+
+
+def test_pyplot_keeps_an_interactive_sessions_backend():
+    """Analyses pick Agg only when pyplot is not loaded yet; a notebook's backend stays."""
+    import subprocess
+    import sys
+
+    code = (
+        "import matplotlib; matplotlib.use('svg'); import matplotlib.pyplot\n"
+        "from motifscope.plot import pyplot; pyplot(); print(matplotlib.get_backend())\n"
+    )
+    kept = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert kept.stdout.strip().lower() == "svg"
+    fresh = subprocess.run(
+        [sys.executable, "-c", "import matplotlib\nfrom motifscope.plot import pyplot\n"
+         "pyplot(); print(matplotlib.get_backend())"],
+        capture_output=True, text=True, check=True, env={"PATH": "/usr/bin:/bin", "MPLBACKEND": ""},
+    )
+    assert fresh.stdout.strip().lower() == "agg"

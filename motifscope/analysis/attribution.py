@@ -86,10 +86,9 @@ def attribution_maps(model, X, *, method: str, target: int, random_state: int = 
 
 
 def _example_figure(attr, x, title):
-    import matplotlib
+    from motifscope.plot import pyplot
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     from motifscope.logo import plot_logo
 

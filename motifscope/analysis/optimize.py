@@ -39,10 +39,9 @@ def applies(model) -> bool:
 
 
 def _figure(results, labels):
-    import matplotlib
+    from motifscope.plot import pyplot
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     from motifscope.logo import plot_logo
 

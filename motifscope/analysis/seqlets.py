@@ -76,10 +76,9 @@ def seqlet_rows(ctx: Context, n: int) -> np.ndarray:
 
 
 def _positions_figure(motifs, length):
-    import matplotlib
+    from motifscope.plot import pyplot
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     top = motifs.head(8)
     fig, ax = plt.subplots(figsize=(8, 3.2))

@@ -82,10 +82,9 @@ def planted_matches_figure(planted, kernel_motifs, kernel_hits, nm_motifs=None, 
     -------
     matplotlib.figure.Figure
     """
-    import matplotlib
+    from motifscope.plot import pyplot
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     from motifscope.logo import plot_logo
 
@@ -138,10 +137,9 @@ def attribution_track_figure(attr, x, intervals, *, title: str = ""):
     -------
     matplotlib.figure.Figure
     """
-    import matplotlib
+    from motifscope.plot import pyplot
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     from motifscope.plot import plot_attribution_track
 

@@ -81,10 +81,9 @@ def similarity_statistics(S, R, *, groups=None, pair_masks=None, n_permutations:
 
 
 def _maps_figure(S, R, categories, idx):
-    import matplotlib
+    from motifscope.plot import pyplot
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     from motifscope.similarity import plot_similarity, sigmoid_enhance
 

@@ -36,10 +36,9 @@ def applies(model) -> bool:
 
 
 def _figure(res, seqs, names, target):
-    import matplotlib
+    from motifscope.plot import pyplot
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     from motifscope.temporal import plot_temporal
 

@@ -191,10 +191,9 @@ def _explain_one(ctx, genome, row, scores, motifs, out, k: int) -> tuple[dict, p
 
 
 def _logo_figure(attr, a, b, vi, title, out, name) -> None:
-    import matplotlib
+    from motifscope.plot import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     from motifscope.plot import plot_attribution_logo
 

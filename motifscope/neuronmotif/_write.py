@@ -56,10 +56,9 @@ def _tomtom(queries, targets, thresh):
 
 
 def _draw_logos(res: NeuronResult, path: Path) -> None:
-    import matplotlib
+    from motifscope.plot import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     try:
         from motifscope.logo import plot_logo
