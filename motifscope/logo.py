@@ -196,7 +196,8 @@ def _title_of(matrix, title):
 
 
 def plot_logo(
-    matrix, ax=None, *, kind: str = "information", title: str | None = None, background=None
+    matrix, ax=None, *, kind: str = "information", title: str | None = None, background=None,
+    compound: bool = False,
 ):
     """Draw a sequence logo quickly (one path patch per nonzero cell).
 
@@ -213,21 +214,45 @@ def plot_logo(
         Axes title; for a :class:`Motif`, ``None`` means its name and alt name.
     background : array-like of shape (4,) or None
         Background for the information content; uniform by default.
+    compound : bool
+        Draw one compound path per letter (gid ``"<letter>"``) instead of one patch per
+        cell: the same picture, much faster for figures with many logos.
 
     Returns
     -------
     matplotlib.axes.Axes
         The axes; each glyph is a ``PathPatch`` in ``ax.patches`` with gid
-        ``"<letter>:<position>"``.
+        ``"<letter>:<position>"`` (``compound=False``).
     """
     _, H = _as_matrix(matrix, kind, background)
     if ax is None:
         import matplotlib.pyplot as plt
 
         _, ax = plt.subplots(figsize=(0.25 * H.shape[1] + 0.6, 1.4))
-    _draw(ax, H)
+    if compound:
+        _draw_compound(ax, H)
+    else:
+        _draw(ax, H)
     _style(ax, H.shape[1], kind, H, _title_of(matrix, title))
     return ax
+
+
+def _draw_compound(ax, H) -> list:
+    """Draw ``H`` as one compound path per letter (the same picture as :func:`_draw` with 4
+    artists instead of one per cell, so many logos draw in a fraction of the time)."""
+    from matplotlib.patches import PathPatch
+    from matplotlib.path import Path as MPath
+
+    paths, patches = _glyph_paths(H), []
+    for c in _LETTERS:
+        mine = [p for cc, _, p in paths if cc == c]
+        if mine:
+            patch = PathPatch(MPath.make_compound_path(*mine), facecolor=COLORS[c],
+                              edgecolor="none", linewidth=0.0)
+            patch.set_gid(c)
+            _add(ax, patch)
+            patches.append(patch)
+    return patches
 
 
 def _draw(ax, H, shift: int = 0):
@@ -379,8 +404,6 @@ def logo_gallery(
     import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
-    from matplotlib.patches import PathPatch
-    from matplotlib.path import Path as MPath
     from tqdm.auto import tqdm
 
     motifs = list(motifs)
@@ -409,19 +432,7 @@ def logo_gallery(
             else:
                 for p in glyphs:
                     p.remove()
-            glyphs = []
-            paths = _glyph_paths(H)
-            for c in _LETTERS:
-                mine = [p for cc, _, p in paths if cc == c]
-                if mine:  # one compound path per letter: same picture, 4 artists
-                    patch = PathPatch(
-                        MPath.make_compound_path(*mine),
-                        facecolor=COLORS[c],
-                        edgecolor="none",
-                        linewidth=0.0,
-                    )
-                    _add(ax, patch)
-                    glyphs.append(patch)
+            glyphs = _draw_compound(ax, H)
             ax.set_title(_title_of(m, None), fontsize=9, parse_math=False)
             stem = _safe(m.name)
             n = seen.get(stem, 0)

@@ -168,3 +168,19 @@ def test_context_checks_targets(planted_data, tmp_path):
     ctx = analysis.Context(tmp_path, MotifScanner(PLANTED), X, y, targets=[3])
     with pytest.raises(Exception, match=r"targets \[3\]: expected indices 0..0"):
         ctx.chosen_targets()
+
+
+def test_shared_attribution_passes_equal_the_separate_runs():
+    """method_maps derives the +gc and gradient x input maps from one gradient and one
+    integration; every map must equal attribution_maps run on its own."""
+    from motifscope.analysis.attribution import DEFAULT_METHODS, attribution_maps, method_maps
+
+    torch.manual_seed(0)
+    model = SmallDeepSEA(n_targets=3).eval()
+    X = torch.nn.functional.one_hot(torch.randint(0, 4, (5, 100)), 4).permute(0, 2, 1).float()
+    shared = method_maps(model, X, DEFAULT_METHODS, target=1, ig_steps=8, shuffles=3)
+    assert list(shared) == list(DEFAULT_METHODS)
+    for m in DEFAULT_METHODS:
+        alone = attribution_maps(model, X, method=m, target=1, ig_steps=8, shuffles=3)
+        np.testing.assert_allclose(shared[m], alone, rtol=1e-4, atol=1e-6, err_msg=m)
+    assert not np.allclose(shared["saliency"], shared["saliency+gc"])

@@ -20,6 +20,7 @@ from motifscope.neuronmotif import (
     receptive_field,
     slice_motifs,
     strongest_neurons,
+    task_neurons,
 )
 from motifscope.neuronmotif._sample import _digits, activation_ppm, binned_weights, cap_archive
 
@@ -298,6 +299,30 @@ def test_strongest_neurons_ranks_by_summed_absolute_weights():
     assert strongest_neurons(net, 2, 9) == [0, 1, 2, 3, 4]
     with pytest.raises(InputError, match="layer 3"):
         strongest_neurons(net, 3, 1)
+
+def test_task_neurons_gives_each_target_its_largest_contributor():
+    """Target 0 reads only channel 3; target 1 reads channel 3 more and channel 4 a little:
+    target 0 takes 3, target 1 its best channel left (4); a target without positives none."""
+    net = nn.Sequential(nn.Conv1d(4, 3, 3), nn.ReLU(), nn.Conv1d(3, 5, 2), nn.ReLU(),
+                        nn.AdaptiveMaxPool1d(1), nn.Flatten(), nn.Linear(5, 3))
+    with torch.no_grad():
+        net[0].weight.fill_(1.0)
+        net[0].bias.fill_(1.0)
+        for c in range(5):
+            net[2].weight[c] = 0.1 * (c + 1)
+        net[2].bias.zero_()
+        net[6].weight.zero_()
+        net[6].weight[0, 3] = 1.0
+        net[6].weight[1, 3], net[6].weight[1, 4] = 2.0, 0.1
+        net[6].weight[2, 0] = 5.0
+    X = torch.nn.functional.one_hot(torch.randint(0, 4, (6, 20)), 4).permute(0, 2, 1).float()
+    y = np.zeros((6, 3))
+    y[:, :2] = 1
+    assert task_neurons(net, 2, X, y, [0, 1, 2]) == [3, 4]
+    assert task_neurons(net, 2, X, y, [1, 0]) == [3]  # target 1 takes 3; 0 has nothing left
+    with pytest.raises(InputError, match="layer 3"):
+        task_neurons(net, 3, X, y, [0])
+
 
 # ---- layer outputs, resume, gallery, CLI ---------------------------------------------------
 

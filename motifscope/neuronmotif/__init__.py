@@ -34,6 +34,7 @@ from motifscope.neuronmotif._layer import (
     parse_neurons,
     read_summaries,
     strongest_neurons,
+    task_neurons,
 )
 from motifscope.neuronmotif._stack import ConvStack, receptive_field
 from motifscope.neuronmotif._syntax import Syntax, build_syntax, segments, slice_motifs
@@ -56,5 +57,6 @@ __all__ = [
     "segments",
     "slice_motifs",
     "strongest_neurons",
+    "task_neurons",
     "write_neuron",
 ]
