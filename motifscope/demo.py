@@ -30,9 +30,11 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["DEMO_MODELS", "DemoResult", "analyse_run", "run_demo"]
+__all__ = ["DEMO_MODELS", "DEMO_OPTIONS", "DemoResult", "analyse_run", "run_demo"]
 
 DEMO_MODELS = ("deepsea_demo", "danq_demo", "deepatt_demo")
+#: The demo's analysis budgets where they differ from each analysis's defaults.
+DEMO_OPTIONS: dict = {}
 
 
 @dataclass
@@ -110,7 +112,8 @@ def _scored(name, ctx, truth, seconds, failures, progress, label, results=None) 
 
 
 def analyse_run(run_dir, sim_dir, *, quick: bool = False, seed: int = 0, progress: bool = True,
-                seconds: dict | None = None, failures: list | None = None) -> dict:
+                seconds: dict | None = None, failures: list | None = None,
+                options: dict | None = None) -> dict:
     """Run every analysis that applies to a trained run and score it against the truth.
 
     Parameters
@@ -129,6 +132,9 @@ def analyse_run(run_dir, sim_dir, *, quick: bool = False, seed: int = 0, progres
         Filled with the wall time of each stage.
     failures : list or None
         Filled with the stages that raised.
+    options : dict or None
+        Per-analysis options (:class:`motifscope.analysis.Context`'s ``options``);
+        ``None``: :data:`DEMO_OPTIONS` (none when ``quick``).
 
     Returns
     -------
@@ -152,7 +158,8 @@ def analyse_run(run_dir, sim_dir, *, quick: bool = False, seed: int = 0, progres
     presence = truth.kind("presence")
     names = list(truth.tasks.sort_values("task")["name"].astype(str))
     base = analysis.Context(run_dir, model, X, np.asarray(y), targets=presence, target_names=names,
-                            motif_db=truth.motifs, seed=seed, quick=quick, device="cpu")
+                            motif_db=truth.motifs, seed=seed, quick=quick, device="cpu",
+                            options=dict(({} if quick else DEMO_OPTIONS) if options is None else options))
     card = _scored("evaluate", base, truth, seconds, failures, progress, run_dir.name)
     per = run_dir / "analyses" / "evaluate" / "per_target.csv"
     if per.exists():  # the other analyses look at the best-learned presence tasks first

@@ -121,8 +121,14 @@ def test_scores_find_the_planted_motif(planted_data, tmp_path):
     kern, hits = score(analysis.run("kernels", ctx), truth, ctx)
     assert kern["planted motifs found by kernels"] == "1/1"
     assert set(hits["target"]) == {PLANTED.name}
-    att, table = score(analysis.run("attribution", ctx), truth, ctx)
-    from motifscope.analysis.attribution import DEFAULT_METHODS
+    res = analysis.run("attribution", ctx)
+    att, table = score(res, truth, ctx)
+    from motifscope.analysis.attribution import DEFAULT_METHODS, attribution_maps
+
+    for t in res.data["targets"]:  # ISM run once over the union of rows = per target
+        rows, got = res.data["maps"][("ism", t)]
+        np.testing.assert_allclose(got, attribution_maps(ctx.model, ctx.X[rows], method="ism",
+                                                         target=t), rtol=1e-5, atol=1e-6)
 
     assert set(table["method"]) == set(DEFAULT_METHODS)
     assert att["attribution AUROC, gradient_x_input"] > 0.95

@@ -224,6 +224,10 @@ def test_ism_brute_force():
     assert (out[1, :, 10] != 0).all()  # all four bases substituted at the N
     c = A.ism(model, X[:1], target=1, centered=True)
     torch.testing.assert_close(c, out[:1] - out[:1].mean(1, keepdim=True))
+    every = A.ism(model, X, target="all", centered=True, batch_size=50)
+    assert every.shape == (2, 3, 4, 100)
+    for t in range(3):  # every output at once = each output on its own
+        torch.testing.assert_close(every[:, t], A.ism(model, X, target=t, centered=True))
 
 
 # --------------------------------------------------------------------------- invariances

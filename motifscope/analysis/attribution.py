@@ -181,14 +181,17 @@ def run(ctx: Context) -> Result:
     maps, arrays = {}, {}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", MotifscopeWarning)
-        for t in targets:
-            rows = ctx.positives(t, n)
-            if not len(rows):
-                continue
+        rows_of = {t: r for t in targets if len(r := ctx.positives(t, n))}
+        ism = _ism_once(ctx, rows_of) if "ism" in methods else None
+        for t, rows in rows_of.items():
             arrays[f"rows/{t}"] = rows
-            for m, attr in method_maps(ctx.model, ctx.X[rows], methods, target=t, **kw).items():
-                maps[(m, t)] = (rows, attr)
-                arrays[f"{m}/{t}"] = attr
+            got = method_maps(ctx.model, ctx.X[rows], [m for m in methods if m != "ism"],
+                              target=t, **kw)
+            if ism is not None:
+                got["ism"] = ism[1][np.searchsorted(ism[0], rows), t]
+            for m in methods:
+                maps[(m, t)] = (rows, got[m])
+                arrays[f"{m}/{t}"] = got[m]
     _fold_warnings(caught, len(targets))
     out = ctx.output(NAME)
     out.npz("attributions.npz", **arrays)
@@ -206,6 +209,19 @@ def run(ctx: Context) -> Result:
     data = {"maps": maps, "X": ctx.X, "methods": methods, "targets": targets}
     return finish(NAME, out, data, title=TITLE, order=ORDER,
                   summary=f"{len(methods)} methods × {len(targets)} targets", blocks=blocks)
+
+
+def _ism_once(ctx: Context, rows_of: dict):
+    """Centred ISM of every output on the union of the targets' rows: the mutants are the
+    same for every target, so a sequence positive for several targets is mutated once.
+
+    Returns ``(rows, maps)``: the sorted union and float32 maps ``(len(rows), T, 4, L)``."""
+    from motifscope import attribution as A
+
+    rows = np.unique(np.concatenate(list(rows_of.values()))) if rows_of else np.zeros(0, int)
+    if not len(rows):
+        return rows, None
+    return rows, A.ism(ctx.model, ctx.X[rows], target="all", centered=True).numpy()
 
 
 def _fold_warnings(caught, n_targets: int) -> None:

@@ -35,8 +35,9 @@ def ism(model, X, *, target, centered: bool = False, batch_size: int = 256, devi
     X : torch.Tensor or numpy.ndarray of shape (N, 4, L)
         One-hot sequences, bases A, C, G, T on axis 1. At an all-zero (``N``) column all
         four bases are substituted.
-    target : int, list of int or callable
-        Output index, indices whose logits are summed, or ``f(logits (N, T)) -> (N,)``.
+    target : int, list of int, callable or "all"
+        Output index, indices whose logits are summed, or ``f(logits (N, T)) -> (N,)``;
+        ``"all"``: every output at once (the mutants are the same for all of them).
     centered : bool
         Subtract each position's mean over the four bases, so that the observed base
         holds minus the average effect of substituting it (the usual per-position ISM
@@ -54,19 +55,23 @@ def ism(model, X, *, target, centered: bool = False, batch_size: int = 256, devi
     -------
     torch.Tensor of shape (N, 4, L), float32
         ``out[n, b, l] = f(x_n with base b at l) − f(x_n)``; 0 at the observed base
-        (before centring).
+        (before centring). With ``target="all"``, shape ``(N, T, 4, L)``.
     """
     Xt = as_sequences(X)
     bs = check_batch_size(batch_size)
     dev = resolve_device(device, model)
     N, _, L = Xt.shape
-    out = torch.zeros(N, 4, L)
+    every = isinstance(target, str) and target == "all"
+    out = None
     fn = None
     with prepared_model(model, dev), torch.no_grad(), progress_bar(N, "ism", progress) as bar:
         for n in range(N):
             x = Xt[n].to(dev)
             y0 = model(x.unsqueeze(0))
-            fn = fn or resolve_target(target, 1 if y0.ndim == 1 else int(y0[0].numel()))
+            if fn is None:
+                T = 1 if y0.ndim == 1 else int(y0[0].numel())
+                fn = (lambda y: y.reshape(len(y), -1)) if every else resolve_target(target, T)
+                out = torch.zeros(N, T, 4, L) if every else torch.zeros(N, 4, L)
             f0 = fn(y0)[0]
             base_idx, pos_idx = torch.nonzero(Xt[n] == 0, as_tuple=True)  # substitutions
             for i in range(0, len(pos_idx), bs):
@@ -76,8 +81,14 @@ def ism(model, X, *, target, centered: bool = False, batch_size: int = 256, devi
                 rows = torch.arange(k, device=dev)
                 xm[rows, :, l] = 0.0
                 xm[rows, b, l] = 1.0
-                out[n, b.cpu(), l.cpu()] = (fn(model(xm)) - f0).float().cpu()
+                d = (fn(model(xm)) - f0).float().cpu()
+                if every:
+                    out[n, :, b.cpu(), l.cpu()] = d.T
+                else:
+                    out[n, b.cpu(), l.cpu()] = d
             bar.update(1)
+    if out is None:
+        out = torch.zeros(N, 4, L)
     if centered:
-        out = out - out.mean(1, keepdim=True)
+        out = out - out.mean(-2, keepdim=True)
     return out
