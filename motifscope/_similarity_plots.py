@@ -107,11 +107,11 @@ def similarity_figure(S, labels: Sequence[str] | None = None, *, order=None, tit
     fig = go.Figure(go.Heatmap(
         z=np.round(S[np.ix_(order, order)], decimals), x=lab, y=lab, colorscale="Viridis",
         hovertemplate="%{y}<br>%{x}<br>similarity %{z}<extra></extra>",
-        colorbar=dict(title="cosine"),
+        colorbar={"title": "cosine"},
     ))
-    fig.update_layout(title=title, height=720, width=760, xaxis=dict(showticklabels=False),
-                      yaxis=dict(showticklabels=False, autorange="reversed"),
-                      margin=dict(l=20, r=20, t=50, b=20))
+    fig.update_layout(title=title, height=720, width=760, xaxis={"showticklabels": False},
+                      yaxis={"showticklabels": False, "autorange": "reversed"},
+                      margin={"l": 20, "r": 20, "t": 50, "b": 20})
     return fig
 
 

@@ -98,7 +98,7 @@ def _as_float_list(x) -> list:
 
 def _to_motif(m, release: str) -> Motif:
     counts = np.array([_as_float_list(m.counts[b]) for b in "ACGT"], dtype=np.float64)
-    nsites = int(round(float(counts.sum(0).max()))) if counts.size else 0
+    nsites = round(float(counts.sum(0).max())) if counts.size else 0
     meta = {
         "tf_class": list(m.tf_class or []),
         "tf_family": list(m.tf_family or []),

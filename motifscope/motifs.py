@@ -108,7 +108,7 @@ class Motif:
         Motif
         """
         C = np.asarray(counts, dtype=np.float64)
-        kwargs.setdefault("nsites", int(round(C.sum(0).max())) if C.size else 0)
+        kwargs.setdefault("nsites", round(C.sum(0).max()) if C.size else 0)
         return cls(name=name, ppm=C + pseudocount, counts=C, **kwargs)
 
     @property

@@ -229,7 +229,7 @@ def attribution_track_figure(attr, seq=None, *, start: int = 0, title: str | Non
                 x=x[sel], y=v[sel], name=b, marker_color=BASE_COLORS.get(b, "#7f7f7f"),
                 hovertemplate=f"pos %{{x}} {b}<br>%{{y:.4g}}<extra></extra>"))
     fig.update_layout(title=title, height=height, bargap=0, barmode="overlay",
-                      margin=dict(l=50, r=10, t=40 if title else 10, b=40),
+                      margin={"l": 50, "r": 10, "t": 40 if title else 10, "b": 40},
                       xaxis_title="position", yaxis_title="attribution",
-                      legend=dict(orientation="h"), template="simple_white")
+                      legend={"orientation": "h"}, template="simple_white")
     return fig

@@ -278,7 +278,7 @@ def plot_temporal(scores: TemporalScores, index: int = 0, *, seq: str | None = N
     M = np.vstack(rows)
     if ax is None:
         _, ax = plt.subplots(figsize=(min(16, 2 + M.shape[1] / 12), 0.6 + 0.45 * len(rows)))
-    kw = dict(vmin=0, vmax=1) if scores.output == "probability" else {}
+    kw = {"vmin": 0, "vmax": 1} if scores.output == "probability" else {}
     im = ax.imshow(M, aspect="auto", cmap=cmap, interpolation="nearest", **kw)
     ax.set_yticks(range(len(names)), names)
     pos = scores.positions
@@ -321,9 +321,9 @@ def temporal_figure(scores: TemporalScores, index: int = 0, *, seq: str | None =
     pos = scores.positions
     bases = [seq[p] if seq else "" for p in pos]
     text = [[f"position {p} {b}" for p, b in zip(pos, bases)] for _ in names]
-    kw = dict(zmin=0, zmax=1) if scores.output == "probability" else {}
+    kw = {"zmin": 0, "zmax": 1} if scores.output == "probability" else {}
     fig = go.Figure(go.Heatmap(z=np.round(M, 4), x=pos, y=names, text=text, colorscale="RdBu",
                                reversescale=True, hovertemplate="%{text}<br>%{y}: %{z}<extra></extra>", **kw))
-    fig.update_layout(title=title, height=220, margin=dict(l=70, r=20, t=40, b=30),
+    fig.update_layout(title=title, height=220, margin={"l": 70, "r": 20, "t": 40, "b": 30},
                       xaxis_title="position")
     return fig

@@ -50,7 +50,7 @@ def test_temporary_path_keeps_extension_for_numpy_and_matplotlib(tmp_path):
         assert tmp.suffix == ".npz" and tmp.parent == tmp_path
         np.savez(tmp, x=np.arange(3))  # numpy would append .npz to any other name
     assert np.load(tmp_path / "arrays.npz")["x"].tolist() == [0, 1, 2]
-    fig, ax = plt.subplots()
+    fig, _ax = plt.subplots()
     with atomic_path(tmp_path / "fig.svg") as tmp:
         fig.savefig(tmp)  # format inferred from the suffix
     plt.close(fig)

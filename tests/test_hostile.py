@@ -596,7 +596,7 @@ def test_train_set_types(opt):
     from motifscope.errors import ConfigError
     from motifscope.train import TrainConfig
 
-    key, value = opt.split("=")
+    key, _value = opt.split("=")
     from motifscope.commands.train import parse_set
 
     with pytest.raises(ConfigError, match=f"training option {key}"):

@@ -227,7 +227,7 @@ def test_kipoi_basset_matches_reference(tmp_path):
     f = tmp_path / "basset.pth"
     sd = {k: v for k, v in ref.state_dict().items() if not k.endswith("num_batches_tracked")}
     torch.save(sd, f)  # Kipoi's file predates num_batches_tracked
-    model, conv = convert("kipoi-basset", f)
+    model, _conv = convert("kipoi-basset", f)
     x = one_hot(4, 600, seed=5)
     with torch.no_grad():
         r = ref[:-1](x[:, :, :, None])  # Basset: A,C,G,T, (N, 4, 600, 1)

@@ -182,7 +182,7 @@ def test_or_neuron_demixed(motif_nb):
         ic = column_ic(m.ppm)
         hits = [(mo, o) for mo in ("GATAAG", "CCAATG") for o in (0, 1) if cons[o: o + 6] == mo]
         assert len(hits) == 1, cons
-        mo, o = hits[0]
+        _mo, o = hits[0]
         assert ic[o: o + 6].min() >= 1.8, (cons, ic)
         assert m.meta["consensus_act"] >= 0.95 * m.meta["max_act"]
         found.add(hits[0])
@@ -251,7 +251,7 @@ def test_and_neuron_genetic_algorithm_end_to_end():
 
 
 def test_ga_small_is_deterministic_and_positive():
-    kw = dict(layer=2, neuron=0, motif_nb=1, random_state=5, population=200, max_iter=4)
+    kw = {"layer": 2, "neuron": 0, "motif_nb": 1, "random_state": 5, "population": 200, "max_iter": 4}
     a = decouple(and_net(), **kw)
     b = decouple(and_net(), **kw)
     assert a.method == "ga" and a.n_iter <= 4 and (a.acts > 0).all()
@@ -424,7 +424,7 @@ def test_decouple_layer_parallel_matches_serial(tmp_path):
     # Regression: n_jobs=2 used to die with BrokenProcessPool at the default sampling
     # budget. 2,000 sequences x 33 GA iterations and 3 levels of k-means per neuron, in
     # spawned workers; the outputs must equal the n_jobs=1 ones seed for seed.
-    kw = dict(motif_nb="auto", targets=None, progress=False, population=2000)
+    kw = {"motif_nb": "auto", "targets": None, "progress": False, "population": 2000}
     serial = decouple_layer(small_cnn(), 2, "0-3", tmp_path / "serial", n_jobs=1, **kw)
     par = decouple_layer(small_cnn(), 2, "0-3", tmp_path / "par", n_jobs=2, **kw)
     assert (par["n_iter"] > 10).all() and (par["n_seqs"] > 1000).all()

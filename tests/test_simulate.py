@@ -15,7 +15,7 @@ from motifscope.errors import ConfigError
 from motifscope.motifs import Motif
 
 L = 150
-SMALL = dict(length=L, n_train=300, n_valid=60, n_test=120, seed=3)
+SMALL = {"length": L, "n_train": 300, "n_valid": 60, "n_test": 120, "seed": 3}
 
 
 def _agct_to_acgt_strings(X_n4l: np.ndarray) -> list[str]:
@@ -218,7 +218,7 @@ def test_label_noise_rate(tmp_path):
         Motif("gata", np.eye(4)[:, [2, 0, 3, 0]]),
         Motif("ebox", np.eye(4)[:, [1, 0, 1, 2, 3, 2]]),
     ]
-    kw = dict(motifs=motifs, length=60, n_train=2, n_valid=3000, n_test=2, seed=1, grammar=())
+    kw = {"motifs": motifs, "length": 60, "n_train": 2, "n_valid": 3000, "n_test": 2, "seed": 1, "grammar": ()}
     simulate(tmp_path / "clean", **kw)
     simulate(tmp_path / "noisy", **kw, label_noise=0.1)
     _, y0 = _read_split(tmp_path / "clean", "valid")
@@ -269,19 +269,19 @@ def test_missing_motif_is_recorded(tmp_path):
 @pytest.mark.parametrize(
     "kw, word",
     [
-        (dict(n_train=3), "even"),
-        (dict(gc=1.5), "gc"),
-        (dict(bogus=1), "unknown parameter"),
-        (dict(length=4), "wider"),
-        (dict(grammar=[("gata", "nope", 1, 2)]), "nope"),
-        (dict(min_instance_quantile=1.0), "min_instance_quantile"),
+        ({"n_train": 3}, "even"),
+        ({"gc": 1.5}, "gc"),
+        ({"bogus": 1}, "unknown parameter"),
+        ({"length": 4}, "wider"),
+        ({"grammar": [("gata", "nope", 1, 2)]}, "nope"),
+        ({"min_instance_quantile": 1.0}, "min_instance_quantile"),
     ],
 )
 def test_bad_params(tmp_path, kw, word):
     gata = Motif("gata", np.eye(4)[:, [2, 0, 3, 0, 0]])
     with pytest.raises(ConfigError, match=word):
         simulate(
-            tmp_path, motifs=[gata], **{**dict(n_train=2, n_valid=2, n_test=2, length=20), **kw}
+            tmp_path, motifs=[gata], **{**{"n_train": 2, "n_valid": 2, "n_test": 2, "length": 20}, **kw}
         )
     assert not any(tmp_path.iterdir()) or not (tmp_path / "train.mat").exists()
 
@@ -329,7 +329,7 @@ def test_read_through_deepsea_reader(sim):
     deepsea = pytest.importorskip("motifscope.data.deepsea")
     from motifscope.sequence import decode
 
-    d, res = sim
+    d, _res = sim
     for split in ("train", "valid", "test"):
         X, y = deepsea.read_mat(d / f"{split}.mat")
         seqs, y_ref = _read_split(d, split)

@@ -38,7 +38,7 @@ def test_euclidean_pvalues_match_memelite(targets):
     Ts = [t.ppm for t in targets]
     Qs = [m.ppm for m in read_meme(JASPAR16)[200:210]] + _random_queries(10)
     for bins in (None, 100):
-        p, score, _, off, ov, strand = _tomtom_arrays(
+        p, score, _, off, _ov, strand = _tomtom_arrays(
             Qs, Ts, dist="euclidean", min_overlap=1, both_strands=True, n_score_bins=100,
             n_median_bins=1000, n_target_bins=bins, n_jobs=None)
         ref = memelite.tomtom(Qs, Ts, n_target_bins=bins)
@@ -196,8 +196,8 @@ def test_batched_threaded_and_sorted_kernels_agree(targets, dist):
 
     Ts = [t.ppm for t in targets]
     Qs = _random_queries(12, seed=7, lo=3, hi=40) + [targets[5].ppm, targets[9].ppm[:, 1:]]
-    kw = dict(dist=dist, min_overlap=3, both_strands=True, n_score_bins=100,
-              n_median_bins=1000, n_target_bins=None)
+    kw = {"dist": dist, "min_overlap": 3, "both_strands": True, "n_score_bins": 100,
+              "n_median_bins": 1000, "n_target_bins": None}
     ref = _tomtom_arrays(Qs, Ts, n_jobs=1, **kw)
     multi = _tomtom_arrays(Qs, Ts, n_jobs=None, **kw)
     for a, b in zip(ref, multi):

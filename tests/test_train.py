@@ -64,8 +64,8 @@ def weights(model):
 
 
 def quick_config(**kw):
-    base = dict(epochs=3, batch_size=32, lr=1e-2, progress=False, seed=0, device="cpu",
-                patience=None)
+    base = {"epochs": 3, "batch_size": 32, "lr": 1e-2, "progress": False, "seed": 0, "device": "cpu",
+                "patience": None}
     base.update(kw)
     return TrainConfig(**base)
 
@@ -319,7 +319,7 @@ def _zoo_run(tmp_path):
 def test_load_run_errors(tmp_path):
     with pytest.raises(RunDirError, match="not a directory"):
         load_run(tmp_path / "nope")
-    run, m = _zoo_run(tmp_path)
+    run, _m = _zoo_run(tmp_path)
     r = load_run(run)
     assert r.model.seq_len == 60 and not r.model.training and r.metrics == {}
     (run / "model.pt").write_bytes(b"garbage")
@@ -339,7 +339,7 @@ def test_load_run_errors(tmp_path):
 def test_load_run_wrong_weights(tmp_path):
     from motifscope.rundir import atomic_torch_save
 
-    run, m = _zoo_run(tmp_path)
+    run, _m = _zoo_run(tmp_path)
     atomic_torch_save({"x": torch.zeros(1)}, run / "model.pt")
     with pytest.raises(RunDirError, match="do not fit"):
         load_run(run)

@@ -180,7 +180,7 @@ def _logit(p):
 
 
 def test_effects_of_the_hand_set_detector(scored):
-    res, tab, _ = scored
+    _res, tab, _ = scored
     assert list(tab.columns[:9]) == ["CHROM", "POS", "ID", "REF", "ALT", "AF", "DP",
                                      "ref_check", "detector_ref_prob"]
     assert "detector_log2_odds_ratio" in tab.columns and "null_diff" in tab.columns
@@ -223,7 +223,7 @@ def test_every_record_goes_the_documented_way(world, scored):
 
 
 def test_swap_policy_scores_the_swapped_record(world, tmp_path):
-    d, g, fasta = world
+    _d, g, fasta = world
     vcf = _write_vcf(tmp_path / "v.vcf", _records(g))
     res = score_vcf(MotifDetector(L), vcf, fasta, tmp_path / "o", ref_mismatch="swap-if-alt-matches")
     tab = pd.read_csv(res.tsv, sep="\t").set_index("ID")
@@ -234,7 +234,7 @@ def test_swap_policy_scores_the_swapped_record(world, tmp_path):
 
 
 def test_resume_skips_finished_chunks(world, scored, tmp_path):
-    d, g, fasta = world
+    d, _g, fasta = world
     res, _, _ = scored
     before = res.tsv.read_bytes()
     os.remove(res.directory / "chunks" / "chunk-0000001.npz")
@@ -250,7 +250,7 @@ def test_resume_skips_finished_chunks(world, scored, tmp_path):
 # ------------------------------------------------------------------ bad input
 
 def test_bad_inputs_name_the_file(world, tmp_path):
-    d, g, fasta = world
+    d, _g, fasta = world
     m = MotifDetector(L)
     with pytest.raises(DataFormatError, match="genome.fa: line 1.*expected a VCF"):
         score_vcf(m, fasta, fasta, tmp_path / "a")
@@ -278,7 +278,7 @@ def test_cli_runs_and_bad_input_exits_2(world, scored, tmp_path, capsys):
     from motifscope.cli import main
     from motifscope.rundir import MODEL_FILE, init_run_dir, write_config
 
-    d, g, fasta = world
+    d, _g, fasta = world
     run = init_run_dir(tmp_path / "run")
     write_config(run, {"model": {"factory": "_variant_models:MotifDetector",
                                  "kwargs": {"seq_len": L}},
@@ -311,7 +311,7 @@ def test_cli_runs_and_bad_input_exits_2(world, scored, tmp_path, capsys):
 def test_variant_is_explained_by_the_motif_it_breaks(world, scored, tmp_path):
     from motifscope import analysis
 
-    d, g, fasta = world
+    d, _g, fasta = world
     ctx = analysis.Context(tmp_path, MotifDetector(L), targets=[0], target_names=["detector"],
                            motif_db=[DECOY, PLANTED], device="cpu",
                            options={"variants": {"vcf": d / "calls.vcf", "fasta": fasta,
@@ -372,7 +372,7 @@ SCRIPT = textwrap.dedent("""
 def test_two_ranks_equal_one_rank(world, scored, tmp_path):
     if not torch.distributed.is_available():
         pytest.skip("torch.distributed not available")
-    d, g, fasta = world
+    d, _g, fasta = world
     script = tmp_path / "job.py"
     script.write_text(SCRIPT.format(tests=os.path.dirname(__file__), L=L,
                                     vcf=str(d / "calls.vcf"), fasta=str(fasta)))
@@ -401,7 +401,7 @@ def test_two_ranks_equal_one_rank(world, scored, tmp_path):
 
 
 def test_strand_averaging_by_hand(world, scored, tmp_path):
-    d, g, fasta = world
+    d, _g, fasta = world
     m = MotifDetector(L)
     with torch.no_grad():
         m[0].weight[1] = 0.0      # only the forward-strand channel: the reverse strand sees nothing

@@ -55,7 +55,7 @@ def random_one_hot(n, length, seed=0):
 def small(name, **kw):
     """A fast variant of ``name`` (200 bp, 7 targets, narrow layers)."""
     # Beluga's six valid convolutions and two pools need >= 310 bp
-    args = dict(seq_len=400 if name == "beluga" else 200, n_targets=7)
+    args = {"seq_len": 400 if name == "beluga" else 200, "n_targets": 7}
     if name != "kmer_lr":
         args["width"] = 0.125
     args.update(kw)

@@ -118,7 +118,7 @@ def method_maps(model, X, methods, *, target: int, random_state: int = 0, ig_ste
     x = torch.as_tensor(np.asarray(X), dtype=torch.float32).numpy()
     out, grads = {}, {}
     for m in methods:
-        base = m[: -len(CORRECTED)] if m.endswith(CORRECTED) else m
+        base = m.removesuffix(CORRECTED)
         if base in ("saliency", "gradient_x_input"):
             key = "saliency"
         elif base == "integrated_gradients":

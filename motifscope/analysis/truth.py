@@ -191,7 +191,7 @@ def seqlet_truth(seqlets, instances, *, rows, tasks) -> dict:
     """
     rows = np.asarray(rows)
     where = {int(r): i for i, r in enumerate(rows)}
-    inst = instances[instances["seq"].isin(set(int(r) for r in rows))].copy()
+    inst = instances[instances["seq"].isin({int(r) for r in rows})].copy()
     inst["i"] = inst["seq"].map(where)
     tset = {int(t) for t in tasks}
     inst["relevant"] = [bool(tset & {int(t) for t in str(v).split(",") if t.strip()})

@@ -114,7 +114,7 @@ def layer_deeplift(model, X, *, target, layer, references=None, batch_size: int 
     bs = check_batch_size(batch_size)
     module = _layer_module(model, layer)
     dev = resolve_device(device, model)
-    N, R, _, L = refs.shape
+    N, R, _, _L = refs.shape
     engine = _Engine(model, deeplift_rules(model, lstm_rule=lstm_rule, rules=rules),
                      check_batch_size(ig_steps, "ig_steps"))
     engine.R = R

@@ -64,17 +64,17 @@ def simulate_cmd(
     """
     from motifscope.data.simulate import SimulationParams, simulate
 
-    kw = dict(
-        n_train=n_train,
-        n_valid=n_valid,
-        n_test=n_test,
-        length=length,
-        seed=seed,
-        gc=gc,
-        p_motif=p_motif,
-        label_noise=label_noise,
-        min_instance_quantile=min_instance_quantile,
-    )
+    kw = {
+        "n_train": n_train,
+        "n_valid": n_valid,
+        "n_test": n_test,
+        "length": length,
+        "seed": seed,
+        "gc": gc,
+        "p_motif": p_motif,
+        "label_noise": label_noise,
+        "min_instance_quantile": min_instance_quantile,
+    }
     if motifs is not None:
         kw["motifs"] = motifs
     res = simulate(out, SimulationParams(), **kw)

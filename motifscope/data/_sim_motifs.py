@@ -25,7 +25,7 @@ KOO_EDDY_TFS = (
 def _pick(cands: list[Motif]) -> Motif:
     # several matrices can share a TF name (e.g. CTCF): take the lowest base ID, which
     # is JASPAR's canonical profile; each is already its latest version
-    return sorted(cands, key=lambda m: (m.name.split(".")[0], m.name))[0]
+    return min(cands, key=lambda m: (m.name.split(".")[0], m.name))
 
 
 def resolve_motifs(motifs=KOO_EDDY_TFS, release: str | None = None):

@@ -229,7 +229,7 @@ class DeepSEAFile:
             self._x, self._y = f[self.x_key], (f[self.y_key] if self.y_key else None)
             return
         try:
-            names = [k for k in f.keys() if isinstance(f.get(k), h5py.Dataset)]
+            names = [k for k in f if isinstance(f.get(k), h5py.Dataset)]
         except (OSError, RuntimeError, KeyError) as e:
             raise DataFormatError(f"{self.path}: cannot list the HDF5 variables ({e})") from None
         self.x_key, self.y_key = _pick_keys(self.path, names, self._split, self._xk, self._yk)

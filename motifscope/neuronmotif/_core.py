@@ -371,8 +371,8 @@ def decouple(model, *, layer: int, neuron: int, motif_nb="auto", random_state=No
             notes.append("GA started from random sequences (no layer-%d motifs to seed "
                          "from)" % (layer - 1))
     n_fwd = smp.n_forwards
-    kw = dict(min_cluster=min_cluster, n_init=n_init, max_dim=max_dim, n_bins=n_bins,
-              random_state=random_state, batch_size=batch_size)
+    kw = {"min_cluster": min_cluster, "n_init": n_init, "max_dim": max_dim, "n_bins": n_bins,
+              "random_state": random_state, "batch_size": batch_size}
     trace: list[dict] = []
     if len(smp.seqs) == 0:
         notes.append("dead neuron: no sequence with a positive activation was found")

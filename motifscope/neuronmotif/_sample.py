@@ -322,7 +322,7 @@ def genetic_sample(stack: ConvStack, layer: int, neuron: int, *, population: int
     if seed_prior is not None:
         _seed_population(pop, seed_prior, stack, layer, rng)
     stride = stack.stride(layer)
-    n_elite = max(1, int(round(0.1 * N)))
+    n_elite = max(1, round(0.1 * N))
     arch_s, arch_a = [], []
     arch_n = 0
     best, stall, n_fwd, it = -np.inf, 0, 0, 0

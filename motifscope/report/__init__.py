@@ -457,7 +457,7 @@ def _run_overview(run_dir: Path, site: Path) -> dict:
             fig.add_trace(go.Scatter(x=pd.to_numeric(h["epoch"], errors="coerce"), y=y,
                                      mode="lines+markers", name=str(col)))
         fig.update_layout(title="Training curves", xaxis_title="epoch", yaxis_title="loss",
-                          height=360, margin=dict(l=50, r=20, t=50, b=40))
+                          height=360, margin={"l": 50, "r": 20, "t": 50, "b": 40})
         info["history"] = script_json(fig.to_json(), hist)
     return info
 

@@ -139,7 +139,7 @@ def seqlets_from_attributions(attr, X, *, control=None, motifs="jaspar", thresho
     from motifscope.seqlets.calling import recursive_seqlets, trim_seqlets
 
     a = projected(attr, X)
-    kw = dict(min_len=min_len, max_len=max_len)
+    kw = {"min_len": min_len, "max_len": max_len}
     if control is not None:
         table, fdr = recursive_seqlets(a, control=control, target_fdr=target_fdr, return_fdr=True, **kw)
     else:

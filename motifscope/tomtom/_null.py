@@ -139,7 +139,7 @@ def _bin_rows4(G, nq, nq4, g, meds, bin_scale, n_bins, off, counts, total, zb4, 
                 m = meds[r]
                 gr = G[r, j0:j0 + nb]
                 for jj in range(nb):
-                    x = int(math.floor((gr[jj] - m) * bin_scale + 0.5))
+                    x = math.floor((gr[jj] - m) * bin_scale + 0.5)
                     z[jj] = min(max(x, 0), n_bins)
             else:
                 for jj in range(nb):

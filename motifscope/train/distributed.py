@@ -72,7 +72,7 @@ class DistContext:
 
         from motifscope.devices import resolve_device
 
-        rank, world, local = dist_env()
+        _rank, world, local = dist_env()
         if world == 1:
             return cls(0, 1, 0, resolve_device(device))
         import torch.distributed as dist

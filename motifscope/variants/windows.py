@@ -187,7 +187,7 @@ def window_sequences(genome, v: Prepared, length: int) -> tuple[str, str]:
         ``(ref_window, alt_window)``: ``left + allele + downstream reference``, cut to ``L``,
         with ``left = genome[start:p]``.
     """
-    start, end = window_bounds(v.p, v.span, length)
+    start, _end = window_bounds(v.p, v.span, length)
     left = genome.fetch(v.contig, start, v.p)
     need = max(0, length - len(left) - min(len(v.ref), len(v.alt)))
     right = genome.fetch(v.contig, v.p + v.span, v.p + v.span + need)

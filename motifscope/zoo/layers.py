@@ -85,7 +85,7 @@ def scale_width(n: int, width: float, multiple: int = 1) -> int:
     """
     if width == 1.0:
         return int(n)
-    return max(multiple, int(round(n * width / multiple)) * multiple)
+    return max(multiple, round(n * width / multiple) * multiple)
 
 
 def per_layer(value, n: int, field: str) -> list:

@@ -118,7 +118,7 @@ def _convert_danq(path: Path, *, zoo_name: str, lstm_backward: str, seq_len: int
     if sizes != [2, 24, 2, 2]:
         raise InputError(f"{path}: layers with weights hold {sizes} arrays; expected 4 layers "
                          f"({_EXPECTED}) as DanQ_train.py saves them")
-    (kc, conv), (kl, lstm), (k1, d1), (k2, d2) = layers
+    (kc, _conv), (kl, _lstm), (k1, _d1), (k2, d2) = layers
     T = int(d2[1].shape[0]) if d2[1].ndim == 1 else -1
     if T < 1:
         raise InputError(f"{path}: tensor 'layer_{k2}/param_1' has shape {d2[1].shape}, "

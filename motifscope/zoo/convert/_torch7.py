@@ -177,7 +177,7 @@ def convert_kipoi_deepsea(path: Path, *, seq_len: int | None = None,
     prefix = _find_prefix(state, path, "0.weight", _DEEPSEA_PREFIXES)
     T = _n_targets(state, f"{prefix}14.1.bias", path)
     ov = _overrides({"activation": "threshold"}, T, seq_len)
-    model, sd, changes = _convert(path, state, zoo_name="deepsea", overrides=ov, prefix=prefix,
+    _model, sd, changes = _convert(path, state, zoo_name="deepsea", overrides=ov, prefix=prefix,
                                   convs=["0", "4", "8"], linears=["12.1", "14.1"],
                                   layout="1k", base_order=base_order)
     info = {"layout": _DEEPSEA_PREFIXES[prefix], "source_base_order": base_order,
@@ -211,7 +211,7 @@ def convert_kipoi_beluga(path: Path, *, seq_len: int | None = None,
     prefix = _find_prefix(state, path, "0.0.weight", {"model.": "Beluga module", "": "bare"})
     T = _n_targets(state, f"{prefix}1.4.1.bias", path)
     ov = _overrides({}, T, seq_len)
-    model, sd, changes = _convert(path, state, zoo_name="beluga", overrides=ov, prefix=prefix,
+    _model, sd, changes = _convert(path, state, zoo_name="beluga", overrides=ov, prefix=prefix,
                                   convs=[f"0.{i}" for i in (0, 2, 6, 8, 12, 14)],
                                   linears=["1.2.1", "1.4.1"], layout="1k",
                                   base_order=base_order)
@@ -244,7 +244,7 @@ def convert_kipoi_basset(path: Path, *, seq_len: int | None = None,
     prefix = _find_prefix(state, path, "0.weight", {"": "Sequential", "model.": "wrapped"})
     T = _n_targets(state, f"{prefix}21.1.bias", path)
     ov = _overrides({"bn_eps": 1e-5, "head_batchnorm": True}, T, seq_len)
-    model, sd, changes = _convert(path, state, zoo_name="basset", overrides=ov, prefix=prefix,
+    _model, sd, changes = _convert(path, state, zoo_name="basset", overrides=ov, prefix=prefix,
                                   convs=["0", "4", "8"], linears=["13.1", "17.1", "21.1"],
                                   layout="k1", base_order=base_order, bns=["1", "5", "9"],
                                   head_bns=["14", "18"])
@@ -286,7 +286,7 @@ def convert_selene_deepsea(path: Path, *, seq_len: int | None = None,
     prefix = _find_prefix(state, path, "conv_net.0.weight", {"": "DeepSEA", "module.": "DataParallel"})
     T = _n_targets(state, f"{prefix}classifier.2.bias", path)
     ov = _overrides({"hidden": T}, T, seq_len)
-    model, sd, changes = _convert(path, state, zoo_name="deepsea", overrides=ov, prefix=prefix,
+    _model, sd, changes = _convert(path, state, zoo_name="deepsea", overrides=ov, prefix=prefix,
                                   convs=["conv_net.0", "conv_net.4", "conv_net.8"],
                                   linears=["classifier.0", "classifier.2"], layout="1d",
                                   base_order=base_order)
