@@ -201,7 +201,7 @@ def run_demo(out_dir="motifscope-demo", *, seed: int = 0, models=DEMO_MODELS, le
         Sequences per split (train and test count both strands).
     epochs : int or None
         Maximum training epochs per model (early stopping may end sooner); ``None``: each
-        model card's ``epochs`` (4, 16 and 9 for the three demo models).
+        model card's ``epochs`` (3, 16 and 7 for the three demo models).
     gc : float
         GC content of the simulated background (0.5: uniform bases).
     min_instance_quantile : float
