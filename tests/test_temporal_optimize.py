@@ -61,6 +61,20 @@ def test_forward_score_jumps_at_motif_end(reference):
     assert share["share"] == 1.0 and share["rise_at"][0] == end
 
 
+def test_rise_is_the_sustained_one_not_a_one_step_spike():
+    """A masked prefix can spike for one position and fall back; the windowed rise finds
+    where the score goes up and stays up, the one-step difference finds the spike."""
+    f = np.full((1, 40), 0.05)
+    f[0, 8] = 0.95  # transient: the largest one-step rise
+    f[0, 25:] = 0.9  # sustained: the motif at 20-25 has been seen
+    pos = np.arange(40)
+    assert score_rises_against_truth(f, pos, [[(20, 25)]])["rise_at"][0] == 25
+    plain = score_rises_against_truth(f, pos, [[(20, 25)]], window=1)
+    assert plain["rise_at"][0] == 8 and plain["share"] == 0.0
+    with pytest.raises(InputError, match="window"):
+        score_rises_against_truth(f, pos, [[(20, 25)]], window=0)
+
+
 def test_step_and_batching_invariance():
     X = one_hot_encode([_seq_with_motif(seed=1), _seq_with_motif(seed=2, at=3)])
     a = temporal_scores(MotifDetector(), X, target=0, step=1, batch_size=7)
