@@ -14,7 +14,7 @@ every 10 epochs) but far fewer than its 50 epochs, and for each model reports:
   (:func:`motifscope.attribution.score_against_truth`);
 * **temporal scores** (forward direction; truncation for the RNN models as in DeMo,
   masking with ``N`` for the CNN, which DeMo never scored): share of positive sequences
-  whose largest rise of p(pos) lies in the motif or up to 5 bp after it
+  whose largest sustained rise of p(pos) lies in the motif or up to 5 bp after it
   (:func:`motifscope.temporal.score_rises_against_truth`);
 * **class optimisation** (:func:`motifscope.optimize.optimize_input`, 1000 RMSprop steps,
   λ = 0.009), both DeMo's free matrix (``raw``) and the softmax parametrisation: does the

@@ -11,7 +11,7 @@ models, runs every analysis on each and scores it against the planted truth:
 | kernel influence | presence tasks whose most influential kernel matches the task's planted motif (q < 0.05, q < 0.001; and for a re-initialised copy, the control) |
 | attribution | per-method AUROC of planted-motif positions vs background (pooled), per-sequence AUROC/AUPR and SNR, with and without the gradient correction (``+gc``) |
 | seqlets | precision and recall of seqlets against planted instances, planted motifs recovered by annotated seqlets, strand agreement |
-| temporal scores | share of positives whose forward score rises most inside a motif (+5 bp) |
+| temporal scores | share of positives whose forward score rises most (sustained over 5 positions) inside a motif (+5 bp) |
 | class optimisation | share of presence tasks whose optimised input holds the task's motif |
 | query similarity (DeepATT) | tasks sharing a planted motif vs tasks sharing none, permutation p |
 | NeuronMotif (DeepSEA) | planted motifs matched by decoupled layer-2 neurons (q < 0.05) |

@@ -15,7 +15,7 @@ analysis                  score
                           per-sequence AUROC/AUPR on informative PWM columns, SNR
 ``seqlets``               seqlet precision/recall against planted instances, planted
                           motifs recovered by annotated seqlets, strand agreement
-``temporal``              share of positives whose forward score rises most inside a motif
+``temporal``              share of positives whose forward score rises most (sustained) inside a motif
 ``optimize``            share of targets whose optimised input holds the task's motif
 ``similarity``            similarity of tasks sharing a planted motif vs the others, p
 ``neuronmotif``           planted motifs matched by the decoupled neurons (q < 0.05)
