@@ -23,6 +23,7 @@ page ``<out>/index.html`` links the three run reports and shows the scorecard.
 from __future__ import annotations
 
 import json
+import os
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -183,7 +184,8 @@ def analyse_run(run_dir, sim_dir, *, quick: bool = False, seed: int = 0, progres
 def run_demo(out_dir="motifscope-demo", *, seed: int = 0, models=DEMO_MODELS, length: int = 200,
              n_train: int = 30000, n_valid: int = 2000, n_test: int = 4000,
              epochs: int | None = None, gc: float = 0.5, min_instance_quantile: float = 0.5,
-             quick: bool = False, progress: bool = True) -> DemoResult:
+             quick: bool = False, progress: bool = True, workers: int | None = None,
+             threads: int = 1) -> DemoResult:
     """Simulate data, train the demo models, run every analysis, write the report.
 
     Parameters
@@ -214,6 +216,14 @@ def run_demo(out_dir="motifscope-demo", *, seed: int = 0, models=DEMO_MODELS, le
         A small, fast configuration for tests.
     progress : bool
         Print progress.
+    workers : int or None
+        Processes that train and analyse models side by side (each model's analyses
+        follow its training; :func:`motifscope.pipeline.run_chains`). ``None``: one per
+        CPU core, at most one per model. Each worker's progress bars and tracebacks go to
+        ``<out>/<model>.log``; 1 runs everything in this process.
+    threads : int
+        Threads of every training and analysis step. The results depend on it (the order
+        of floating-point sums) but not on ``workers``.
 
     Returns
     -------
@@ -221,15 +231,16 @@ def run_demo(out_dir="motifscope-demo", *, seed: int = 0, models=DEMO_MODELS, le
     """
     from motifscope.atomic import atomic_write_text
     from motifscope.data.simulate import simulate
-    from motifscope.report import render_report
+    from motifscope.pipeline import Step, run_chains
     from motifscope.rundir import read_history
-    from motifscope.train import train_run
 
     t_all = time.perf_counter()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     seconds: dict = {}
     failures: list = []
+    if workers is None:
+        workers = max(1, min(len(models), os.cpu_count() or 1))
     if quick:
         n_train, n_valid, n_test, epochs = min(n_train, 2000), min(n_valid, 400), min(n_test, 400), min(epochs or 2, 2)
     with _Stage("simulate", seconds, failures, progress):
@@ -241,27 +252,56 @@ def run_demo(out_dir="motifscope-demo", *, seed: int = 0, models=DEMO_MODELS, le
     scorecard, entries = {}, []
     _log(f"landing page: {(out / 'index.html').resolve()} (refreshed after each model)", progress)
     report = _landing(out, entries, scorecard, failures)
-    for m in models:
-        run = out / "runs" / m
-        with _Stage(f"{m}: train", seconds, failures, progress):
-            extra = {} if epochs is None else {"epochs": epochs}
-            train_run(m, sim, run, seed=seed, progress=progress, device="cpu", **extra)
-        if not (run / "model.pt").exists():
-            continue
-        card = analyse_run(run, sim, quick=quick, seed=seed, progress=progress, seconds=seconds,
-                           failures=failures)
-        with _Stage(f"{m}: report", seconds, failures, progress):
-            render_report(run, run / "report", title=f"{m} on simulated data")
-        scorecard[m] = card
-        entries.append({"title": m, "href": f"runs/{m}/report/index.html",
-                        "summary": f"trained {len(read_history(run))} epochs on {n_train} "
-                                   f"simulated sequences",
-                        "pictures": _pictures(run, out)})
-        report = _landing(out, entries, scorecard, failures)  # open it while the rest runs
+    runs = [out / "runs" / m for m in models]
+    chains = [[Step(_train_job, (m, sim, run, seed, epochs, progress)),
+               Step(_analyse_job, (run, sim, quick, seed, progress))]
+              for m, run in zip(models, runs)]
+    logs = [out / f"{m}.log" for m in models]
+
+    def untrained(i, k, result):  # a training that failed ends its model's chain
+        return k == 0 and not (runs[i] / "model.pt").exists()
+
+    for i, k, (secs, fails, card) in run_chains(chains, workers=workers, threads=threads,
+                                                logs=logs, stop_chain=untrained):
+        seconds.update(secs)
+        failures.extend(fails)
+        if k == 1:
+            scorecard[models[i]] = card
+            scorecard = {m: scorecard[m] for m in models if m in scorecard}  # in model order
+            entries.append({"title": models[i], "href": f"runs/{models[i]}/report/index.html",
+                            "summary": f"trained {len(read_history(runs[i]))} epochs on "
+                                       f"{n_train} simulated sequences",
+                            "pictures": _pictures(runs[i], out)})
+            entries.sort(key=lambda e: models.index(e["title"]))
+            report = _landing(out, entries, scorecard, failures)  # open it while the rest runs
     seconds["total"] = round(time.perf_counter() - t_all, 1)
     atomic_write_text(out / "timings.json", json.dumps(seconds, indent=1))
     report = _landing(out, entries, scorecard, failures)
     return DemoResult(out, report, scorecard, seconds, failures)
+
+
+def _train_job(model, sim, run, seed, epochs, progress):
+    """Train one demo model (a pipeline step): ``(seconds, failures, None)``."""
+    from motifscope.train import train_run
+
+    seconds, failures = {}, []
+    with _Stage(f"{model}: train", seconds, failures, progress):
+        extra = {} if epochs is None else {"epochs": epochs}
+        train_run(model, sim, run, seed=seed, progress=progress, device="cpu", **extra)
+    return seconds, failures, None
+
+
+def _analyse_job(run, sim, quick, seed, progress):
+    """Run every analysis of a trained demo run and its report (a pipeline step):
+    ``(seconds, failures, scorecard)``."""
+    from motifscope.report import render_report
+
+    seconds, failures = {}, []
+    card = analyse_run(run, sim, quick=quick, seed=seed, progress=progress, seconds=seconds,
+                       failures=failures)
+    with _Stage(f"{run.name}: report", seconds, failures, progress):
+        render_report(run, run / "report", title=f"{run.name} on simulated data")
+    return seconds, failures, card
 
 
 def _pictures(run, out) -> list[dict]:

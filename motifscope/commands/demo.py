@@ -16,14 +16,14 @@ def demo_cmd(
     epochs: int = typer.Option(None, "--epochs", min=1, help="Maximum training epochs per model "
                                                       "(default: each model card's)."),
     quick: bool = typer.Option(False, "--quick", help="Tiny configuration (about a minute)."),
+    workers: int = typer.Option(None, "--workers", min=1, help="Processes training and analysing "
+                                "models side by side (default: one per core, at most 3); each "
+                                "step runs single-threaded, so the results do not depend on it."),
 ):
     """Simulate planted-motif data, train three demo models, run every analysis, write a report."""
-    import torch
-
     from motifscope.demo import run_demo
 
-    torch.set_num_threads(max(1, torch.get_num_threads()))
-    res = run_demo(out, seed=seed, epochs=epochs, quick=quick)
+    res = run_demo(out, seed=seed, epochs=epochs, quick=quick, workers=workers)
     from motifscope.analysis.scorecard import format_scorecard
 
     typer.echo("")
