@@ -8,8 +8,11 @@ one process with two threads. Every step runs with the same thread count whateve
 number of processes, so the results do not depend on the schedule.
 
 Steps are module-level functions (they are pickled into ``spawn``-ed worker processes).
-When a worker frees up it takes the ready step of the earliest item that is furthest
-along (depth first), so the first item is finished, and can be looked at, soonest.
+When a worker frees up it takes the ready step of the earliest item that is least far
+along (breadth first): every model's training starts before any analysis, so the long
+trainings overlap each other instead of waiting behind the first model's analyses. On the
+demo (2 workers, 3 models) depth first finished in 343 s: DeepATT's training started only
+after the CNN's analyses, at 183 s, and ran alone at the end.
 """
 
 from __future__ import annotations
@@ -85,12 +88,12 @@ def _in_worker(step: Step, threads: int, log_path):
 
 
 def _next_ready(chains, done_upto, running) -> int | None:
-    """The item whose next step should run now: furthest along, then earliest."""
+    """The item whose next step should run now: least far along, then earliest."""
     ready = [i for i, ch in enumerate(chains)
              if i not in running and done_upto[i] < len(ch)]
     if not ready:
         return None
-    return min(ready, key=lambda i: (-done_upto[i], i))
+    return min(ready, key=lambda i: (done_upto[i], i))
 
 
 def run_chains(chains: Sequence[Sequence[Step]], *, workers: int = 1, threads: int = 1,

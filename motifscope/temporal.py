@@ -14,11 +14,16 @@ How the unseen part is handled depends on the model:
   for the model's kernels scores NaN.
 - **Masking** (fixed-length models: DeepSEA's and DanQ's flatten→dense, DeepATT's
   attention over a fixed number of positions): the model sees a full-length input in
-  which the unseen part is replaced by a reference, all-zero columns (``N``, the
-  default) or the uniform background 0.25. The two references answer slightly different
-  questions: zeros mean "no base here" (what the model sees at padding), 0.25 means "an
-  average base". Neither is what DeMo did, because DeMo's models could not be given a
-  fixed-length input; the score curves are comparable in shape, not in value.
+  which the unseen part is replaced by a reference: all-zero columns (``N``, the
+  default), the uniform background 0.25, or the same positions of dinucleotide shuffles
+  of the sequence (``"shuffle"``, the mean score over the shuffles). Zeros mean "no base
+  here" (what the model sees at padding), 0.25 "an average base"; both are inputs a model
+  trained on whole sequences never saw, and some score them as confidently positive (a
+  trained DanQ gives an all-``N`` input p = 1.00), so that the forward curve starts at 1
+  and cannot rise. Shuffles ask "what if the rest were background of the same
+  composition", an input like those the model was trained on. None is what DeMo did,
+  because DeMo's models could not be given a fixed-length input; the score curves are
+  comparable in shape, not in value.
 
 Prefixes are batched: the ``L / step`` masked copies of a sequence go through the model in
 batches of ``batch_size``. For DeMo's RNN models in truncation mode the forward LSTM is
@@ -109,18 +114,44 @@ def _target_fn(target):
     raise InputError(f"target must be an int, a list of ints or a callable, got {type(target).__name__}")
 
 
-def _ref_value(reference: str) -> float:
+def _fills(X, reference: str, n_shuffles: int, seed: int) -> torch.Tensor:
+    """What masking puts in the unseen part: ``(N, S, 4, L)``, S fills per sequence."""
     if reference in ("zeros", "N", "n"):
-        return 0.0
+        return torch.zeros_like(X)[:, None]
     if reference in ("background", "uniform", "0.25"):
-        return 0.25
-    raise InputError(f"reference must be 'zeros' or 'background', got {reference!r}")
+        return torch.full_like(X, 0.25)[:, None]
+    if reference == "shuffle":
+        from motifscope.sequence import dinucleotide_shuffle
+
+        if int(n_shuffles) < 1:
+            raise InputError(f"n_shuffles must be at least 1, got {n_shuffles}")
+        return dinucleotide_shuffle(X, n=int(n_shuffles), random_state=seed).to(X.dtype)
+    raise InputError(f"reference must be 'zeros', 'background' or 'shuffle', got {reference!r}")
+
+
+def _masked(model, x, P, direction, fills, fn, post, batch_size) -> np.ndarray:
+    """Scores of one sequence ``x (4, L)`` with everything past (forward) or before
+    (backward) each position of ``P`` taken from each fill ``(S, 4, L)``; the mean over
+    the fills, ``(len(P),)``."""
+    L = x.shape[-1]
+    ar = torch.arange(L, device=x.device)
+    total = torch.zeros(len(P))
+    for f in fills.to(x.device):
+        vals = []
+        for a in range(0, len(P), batch_size):
+            Pb = torch.as_tensor(P[a : a + batch_size], device=x.device)
+            seen = (ar[None, :] <= Pb[:, None]) if direction == "forward" else (ar[None, :] >= Pb[:, None])
+            xb = torch.where(seen[:, None, :], x[None], f[None])
+            vals.append(post(fn(model(xb))).float().cpu())
+        total += torch.cat(vals)
+    return (total / fills.shape[0]).numpy()
 
 
 @torch.no_grad()
 def temporal_scores(model, X, *, target, direction: str = "forward", step: int = 1,
                     reference: str = "zeros", mode: str = "auto", output: str = "probability",
-                    batch_size: int = 256, device="cpu") -> TemporalScores:
+                    batch_size: int = 256, device="cpu", n_shuffles: int = 8,
+                    seed: int = 0) -> TemporalScores:
     """Temporal output scores, DeMo-style, for any model mapping ``(N, 4, L)`` to logits.
 
     Parameters
@@ -136,8 +167,10 @@ def temporal_scores(model, X, *, target, direction: str = "forward", step: int =
         Prefixes, suffixes or both.
     step : int
         Sample every ``step``-th position (``L // step`` scores per direction).
-    reference : {"zeros", "background"}
-        What replaces the unseen part in masking mode (``N`` columns or 0.25).
+    reference : {"zeros", "background", "shuffle"}
+        What replaces the unseen part in masking mode: ``N`` columns, 0.25, or the same
+        positions of ``n_shuffles`` dinucleotide shuffles of the sequence (the score is
+        the mean over the shuffles).
     mode : {"auto", "truncate", "mask"}
         ``auto`` truncates when the model has ``variable_length = True`` and masks
         otherwise.
@@ -147,6 +180,10 @@ def temporal_scores(model, X, *, target, direction: str = "forward", step: int =
         Masked copies per forward pass.
     device : str or torch.device
         Where to run; the model's device and training mode are restored afterwards.
+    n_shuffles : int
+        Shuffles averaged over with ``reference="shuffle"``.
+    seed : int
+        Seed of the shuffles.
 
     Returns
     -------
@@ -165,9 +202,9 @@ def temporal_scores(model, X, *, target, direction: str = "forward", step: int =
         mode = "truncate" if getattr(model, "variable_length", False) else "mask"
     if mode not in ("truncate", "mask"):
         raise InputError(f"mode must be 'auto', 'truncate' or 'mask', got {mode!r}")
-    fill = _ref_value(reference) if mode == "mask" else None
     fn = _target_fn(target)
     N, _, L = X.shape
+    fills = _fills(X, reference, n_shuffles, seed) if mode == "mask" else None
     pos = np.arange(step - 1, L, step)  # prefix end / suffix start positions
     if direction in ("backward", "both"):
         pos_b = np.arange(0, L, step)[: len(pos)]
@@ -197,13 +234,7 @@ def temporal_scores(model, X, *, target, direction: str = "forward", step: int =
                             vals.append(torch.full((1,), float("nan")))
                     out[n] = torch.cat(vals).numpy()
                 else:
-                    for a in range(0, len(P), batch_size):
-                        Pb = torch.as_tensor(P[a : a + batch_size], device=x.device)
-                        ar = torch.arange(L, device=x.device)
-                        seen = (ar[None, :] <= Pb[:, None]) if d == "forward" else (ar[None, :] >= Pb[:, None])
-                        xb = torch.where(seen[:, None, :], x[None], torch.full_like(x[None], fill))
-                        vals.append(post(fn(model(xb))).float().cpu())
-                    out[n] = torch.cat(vals).numpy()
+                    out[n] = _masked(model, x, P, d, fills[n], fn, post, batch_size)
             res[d] = out
     return TemporalScores(res.get("forward"), res.get("backward"), pos, full, mode,
                           reference if mode == "mask" else None, output)

@@ -61,6 +61,30 @@ def test_forward_score_jumps_at_motif_end(reference):
     assert share["share"] == 1.0 and share["rise_at"][0] == end
 
 
+class BlankLover(MotifDetector):
+    """MotifDetector plus 120 x the share of all-zero columns: an input that is mostly
+    ``N`` (never seen in training) scores positive, as a trained DanQ's can."""
+
+    def forward(self, x):
+        blank = (x.abs().sum(1) == 0).float().mean(1, keepdim=True)
+        return super().forward(x) + 120.0 * blank * torch.tensor([1.0, -1.0])
+
+
+def test_a_shuffled_reference_keeps_the_rise_where_the_motif_ends():
+    X = one_hot_encode([_seq_with_motif()])
+    end, iv = 15 + len(MOTIF) - 1, [[(15, 21)]]
+    zeros = temporal_scores(BlankLover(), X, target=0, reference="zeros")
+    assert zeros.forward[0, :end].min() > 0.99  # a prefix is mostly N: "positive" already
+    assert score_rises_against_truth(zeros.forward, zeros.positions, iv)["rise_at"][0] != end
+    sh = temporal_scores(BlankLover(), X, target=0, reference="shuffle", n_shuffles=8, seed=1)
+    assert sh.forward[0, end:].min() > 0.99 and sh.forward[0, :end].max() < 0.5
+    assert score_rises_against_truth(sh.forward, sh.positions, iv)["rise_at"][0] == end
+    again = temporal_scores(BlankLover(), X, target=0, reference="shuffle", n_shuffles=8, seed=1)
+    np.testing.assert_array_equal(sh.forward, again.forward)
+    with pytest.raises(InputError, match="n_shuffles"):
+        temporal_scores(BlankLover(), X, target=0, reference="shuffle", n_shuffles=0)
+
+
 def test_rise_is_the_sustained_one_not_a_one_step_spike():
     """A masked prefix can spike for one position and fall back; the windowed rise finds
     where the score goes up and stays up, the one-step difference finds the spike."""

@@ -50,7 +50,7 @@ import numpy as np
 from motifscope.errors import InputError
 from motifscope.tomtom._inputs import _consensi, _resolve_ppms, resolve_motifs
 from motifscope.tomtom._null import _PAD
-from motifscope.tomtom._scan import _run
+from motifscope.tomtom._scan import _run, _run_serial
 
 __all__ = ["DISTANCES", "resolve_motifs", "tomtom"]
 
@@ -184,7 +184,8 @@ def _tomtom_arrays(Qs, Ts, *, dist, min_overlap, both_strands, n_score_bins, n_m
         chunk = numba.set_parallel_chunksize(1 if n_thr > 1 else 0)
         try:
             Uz = _zscore_columns(U)
-            _run(Q, Q_norm, _zscore_columns(Q), q_starts, q_lens, U, U_norm, Uz,
+            run = _run if n_thr > 1 else _run_serial
+            run(Q, Q_norm, _zscore_columns(Q), q_starts, q_lens, U, U_norm, Uz,
                  counts.astype(np.int32), inv, np.ascontiguousarray(U[:, inv].T),
                  np.ascontiguousarray(U_norm[inv]), np.ascontiguousarray(Uz[:, inv].T), t_starts, t_lens, t_widx, widths, n_fwd,
                  _DIST_CODE[dist], int(min_overlap), int(n_score_bins), int(n_median_bins),

@@ -364,6 +364,7 @@ def fit(
     _write_run_config(run_dir, ctx, model, config, run_config)
 
     t_start = time.perf_counter()
+    flushed = bool(config.flush_denormal) and torch.set_flush_denormal(True)
     try:
         with _sigterm_as_interrupt():
             best_state = _run_epochs(step, scheduler, loader, epoch_setter, n_batches,
@@ -372,6 +373,9 @@ def fit(
         ck.write_status(state, "interrupted")
         ctx.close(barrier=False)
         raise
+    finally:
+        if flushed:  # torch's default; it has no getter for the previous state
+            torch.set_flush_denormal(False)
     return _finish(model, best_state, state, ck, ctx, time.perf_counter() - t_start, run_dir)
 
 
