@@ -4,13 +4,13 @@ prefix (forward) or suffix (backward) of a sequence.
 Options (``ctx.options["temporal"]``): ``target`` (default: the first target of interest),
 ``n`` (sequences, positives first: 16, 6 when quick), ``step`` (1), ``reference``
 (what a fixed-length model sees in the unseen part: ``"shuffle"``, the default, the same
-positions of ``n_shuffles`` dinucleotide shuffles of the sequence (8, 2 when quick),
+positions of ``n_shuffles`` dinucleotide shuffles of the sequence (4, 2 when quick),
 averaged; ``"zeros"`` or ``"background"``), ``names`` (a name per row of ``ctx.X``).
 An unseen part of ``N`` columns is an input the model never met in training: a trained
 DanQ scored an all-``N`` input p = 1.00 for SRF and STAT1, so its forward curves began at
 1 and could not rise (temporal truth 0.81 with ``"zeros"``, 1.0 with shuffles; over the
 three demo models' top four tasks in two trainings, shuffles scored at least as well as
-zeros on all 24, better on 5).
+zeros on all 24, better on 5; 4 shuffles scored as 8 on all 20 pairs tried).
 
 Files: ``temporal_scores.npz`` (``forward``, ``backward`` ``(n, P)``, ``positions``,
 ``full``, ``rows``), ``temporal.png``, ``temporal.plotly.json``. ``Result.data``: ``scores``
@@ -82,7 +82,7 @@ def run(ctx: Context) -> Result:
     reference = ctx.option(NAME, "reference", "shuffle")
     res = temporal_scores(ctx.model, ctx.X[rows], target=target, direction="both",
                           step=int(ctx.option(NAME, "step", 1)), reference=reference,
-                          n_shuffles=int(ctx.option(NAME, "n_shuffles", 2 if ctx.quick else 8)),
+                          n_shuffles=int(ctx.option(NAME, "n_shuffles", 2 if ctx.quick else 4)),
                           seed=ctx.seed)
     all_names = ctx.option(NAME, "names")
     names = [str(all_names[r]) if all_names is not None else f"sequence {r}" for r in rows]
