@@ -220,7 +220,9 @@ def run_demo(out_dir="motifscope-demo", *, seed: int = 0, models=DEMO_MODELS, le
         Processes that train and analyse models side by side (each model's analyses
         follow its training; :func:`motifscope.pipeline.run_chains`). ``None``: one per
         CPU core, at most one per model. Each worker's progress bars and tracebacks go to
-        ``<out>/<model>.log``; 1 runs everything in this process.
+        ``<out>/<model>.log``; 1 runs everything in this process. Workers are
+        ``spawn``-ed: a script that calls this with more than one needs the
+        ``if __name__ == "__main__":`` guard.
     threads : int
         Threads of every training and analysis step. The results depend on it (the order
         of floating-point sums) but not on ``workers``.
@@ -257,6 +259,13 @@ def run_demo(out_dir="motifscope-demo", *, seed: int = 0, models=DEMO_MODELS, le
                Step(_analyse_job, (run, sim, quick, seed, progress))]
               for m, run in zip(models, runs)]
     logs = [out / f"{m}.log" for m in models]
+
+    if workers > 1:  # compile Tomtom's kernel here while the workers train
+        import threading
+
+        from motifscope.tomtom import compile_kernels
+
+        threading.Thread(target=compile_kernels, args=(threads,), daemon=True).start()
 
     def untrained(i, k, result):  # a training that failed ends its model's chain
         return k == 0 and not (runs[i] / "model.pt").exists()
