@@ -74,6 +74,39 @@ def fast_auroc(y_true: np.ndarray, y_score: np.ndarray) -> np.ndarray:
     return auc
 
 
+def fast_average_precision(y_true: np.ndarray, y_score: np.ndarray) -> float:
+    """Average precision of one ranking, equal to ``sklearn.metrics.average_precision_score``.
+
+    ``AP = Σ_k (R_k − R_{k−1}) P_k`` over the distinct scores from the highest down (tied
+    scores form one threshold), without sklearn's per-call input validation, which costs
+    more than the sum itself on the few hundred positions of one sequence.
+
+    Parameters
+    ----------
+    y_true : numpy.ndarray of shape (n,)
+        Labels in {0, 1}.
+    y_score : numpy.ndarray of shape (n,)
+        Scores.
+
+    Returns
+    -------
+    float
+        NaN when there is no positive.
+    """
+    y = np.asarray(y_true).ravel() > 0.5
+    v = np.asarray(y_score, dtype=np.float64).ravel()
+    n_pos = int(y.sum())
+    if n_pos == 0:
+        return float("nan")
+    o = np.argsort(-v, kind="mergesort")
+    v, y = v[o], y[o]
+    last = np.r_[np.flatnonzero(np.diff(v)), len(v) - 1]  # the end of each tied block
+    tp = np.cumsum(y)[last].astype(np.float64)
+    precision = tp / (last + 1)
+    recall_step = np.diff(np.r_[0.0, tp]) / n_pos
+    return float((recall_step * precision).sum())
+
+
 def _normalise_strand(strand_average) -> str | None:
     if strand_average is True:
         return "auto"

@@ -50,6 +50,24 @@ def test_fast_auroc_equals_sklearn_with_ties():
     assert np.isnan(got[4])
 
 
+@pytest.mark.parametrize("decimals", [1, 3, None])
+def test_fast_average_precision_equals_sklearn(decimals):
+    from sklearn.metrics import average_precision_score
+
+    from motifscope.evaluate import fast_average_precision
+
+    rng = np.random.default_rng(decimals or 0)
+    for n in (2, 7, 60, 400):
+        y = rng.random(n) < 0.3
+        y[0] = True
+        s = rng.normal(size=n)
+        s = np.round(s, decimals) if decimals else s  # many ties, a few, none
+        assert fast_average_precision(y, s) == pytest.approx(average_precision_score(y, s),
+                                                             abs=1e-12)
+    assert fast_average_precision(np.ones(3), [0.1, 0.1, 0.1]) == 1.0
+    assert np.isnan(fast_average_precision(np.zeros(3), [0.1, 0.2, 0.3]))
+
+
 def test_evaluate_halves_matches_manual():
     model = Lookup()
     Xf = random_one_hot(40, 20)

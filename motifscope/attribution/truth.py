@@ -40,6 +40,12 @@ def _tasks_of(value) -> set[int]:
     return {int(t) for t in str(value).split(",") if t.strip() != ""}
 
 
+def _of_rows(instances, rows):
+    """The instances in the scored rows (a Python loop over a whole split's instances
+    dominated the scoring of a few sequences)."""
+    return instances[instances["seq"].isin(np.asarray(rows))]
+
+
 def truth_masks(instances, n: int, length: int, *, task: int, split: str | None = None,
                 rows=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per-position ground truth for one task.
@@ -78,6 +84,7 @@ def truth_masks(instances, n: int, length: int, *, task: int, split: str | None 
     rows = np.arange(n) if rows is None else np.asarray(rows, dtype=int)
     if rows.shape != (n,):
         raise InputError(f"rows has shape {rows.shape}; expected ({n},)")
+    df = _of_rows(df, rows)
     where = {int(r): i for i, r in enumerate(rows)}
     motif = np.zeros((n, length), bool)
     any_inst = np.zeros((n, length), bool)
@@ -122,6 +129,7 @@ def signal_mask(instances, n: int, length: int, *, task: int, motifs, split: str
     if split is not None and "split" in df.columns:
         df = df[df["split"] == split]
     rows = np.arange(n) if rows is None else np.asarray(rows, dtype=int)
+    df = _of_rows(df, rows)
     where = {int(r): i for i, r in enumerate(rows)}
     ic = {m.name: m.information_content() for m in (motifs or [])}
     names = df["motif"] if "motif" in df.columns else [None] * len(df)
@@ -145,7 +153,7 @@ def signal_mask(instances, n: int, length: int, *, task: int, motifs, split: str
 
 def _per_sequence(score, signal, noise, top_k: int) -> dict:
     """Per-sequence AUROC/AUPR and signal-to-noise statistics, averaged."""
-    from sklearn.metrics import average_precision_score, roc_auc_score
+    from motifscope.evaluate import fast_auroc, fast_average_precision
 
     au, ap, r_mean, r_max, r_top, sig, nmean, nmax, ntop = ([] for _ in range(9))
     for s, sg, ns in zip(score, signal, noise):
@@ -153,8 +161,8 @@ def _per_sequence(score, signal, noise, top_k: int) -> dict:
             continue
         y = np.r_[np.ones(sg.sum()), np.zeros(ns.sum())]
         v = np.r_[s[sg], s[ns]]
-        au.append(roc_auc_score(y, v))
-        ap.append(average_precision_score(y, v))
+        au.append(float(fast_auroc(y, v)[0]))
+        ap.append(fast_average_precision(y, v))
         a_sig, a_noise = np.abs(s[sg]).mean(), np.abs(s[ns])
         top = np.sort(a_noise)[::-1][:top_k].mean()
         sig.append(a_sig)
