@@ -114,7 +114,7 @@ def _target_fn(target):
     raise InputError(f"target must be an int, a list of ints or a callable, got {type(target).__name__}")
 
 
-def _fills(X, reference: str, n_shuffles: int, seed: int) -> torch.Tensor:
+def _fills(X, reference: str, n_shuffles: int, random_state) -> torch.Tensor:
     """What masking puts in the unseen part: ``(N, S, 4, L)``, S fills per sequence."""
     if reference in ("zeros", "N", "n"):
         return torch.zeros_like(X)[:, None]
@@ -125,7 +125,7 @@ def _fills(X, reference: str, n_shuffles: int, seed: int) -> torch.Tensor:
 
         if int(n_shuffles) < 1:
             raise InputError(f"n_shuffles must be at least 1, got {n_shuffles}")
-        return dinucleotide_shuffle(X, n=int(n_shuffles), random_state=seed).to(X.dtype)
+        return dinucleotide_shuffle(X, n=int(n_shuffles), random_state=random_state).to(X.dtype)
     raise InputError(f"reference must be 'zeros', 'background' or 'shuffle', got {reference!r}")
 
 
@@ -151,7 +151,7 @@ def _masked(model, x, P, direction, fills, fn, post, batch_size) -> np.ndarray:
 def temporal_scores(model, X, *, target, direction: str = "forward", step: int = 1,
                     reference: str = "zeros", mode: str = "auto", output: str = "probability",
                     batch_size: int = 256, device="cpu", n_shuffles: int = 8,
-                    seed: int = 0) -> TemporalScores:
+                    random_state: int | np.random.Generator | None = 0) -> TemporalScores:
     """Temporal output scores, DeMo-style, for any model mapping ``(N, 4, L)`` to logits.
 
     Parameters
@@ -182,7 +182,7 @@ def temporal_scores(model, X, *, target, direction: str = "forward", step: int =
         Where to run; the model's device and training mode are restored afterwards.
     n_shuffles : int
         Shuffles averaged over with ``reference="shuffle"``.
-    seed : int
+    random_state : int, numpy.random.Generator or None
         Seed of the shuffles.
 
     Returns
@@ -204,7 +204,7 @@ def temporal_scores(model, X, *, target, direction: str = "forward", step: int =
         raise InputError(f"mode must be 'auto', 'truncate' or 'mask', got {mode!r}")
     fn = _target_fn(target)
     N, _, L = X.shape
-    fills = _fills(X, reference, n_shuffles, seed) if mode == "mask" else None
+    fills = _fills(X, reference, n_shuffles, random_state) if mode == "mask" else None
     pos = np.arange(step - 1, L, step)  # prefix end / suffix start positions
     if direction in ("backward", "both"):
         pos_b = np.arange(0, L, step)[: len(pos)]

@@ -76,10 +76,10 @@ def test_a_shuffled_reference_keeps_the_rise_where_the_motif_ends():
     zeros = temporal_scores(BlankLover(), X, target=0, reference="zeros")
     assert zeros.forward[0, :end].min() > 0.99  # a prefix is mostly N: "positive" already
     assert score_rises_against_truth(zeros.forward, zeros.positions, iv)["rise_at"][0] != end
-    sh = temporal_scores(BlankLover(), X, target=0, reference="shuffle", n_shuffles=8, seed=1)
+    sh = temporal_scores(BlankLover(), X, target=0, reference="shuffle", n_shuffles=8, random_state=1)
     assert sh.forward[0, end:].min() > 0.99 and sh.forward[0, :end].max() < 0.5
     assert score_rises_against_truth(sh.forward, sh.positions, iv)["rise_at"][0] == end
-    again = temporal_scores(BlankLover(), X, target=0, reference="shuffle", n_shuffles=8, seed=1)
+    again = temporal_scores(BlankLover(), X, target=0, reference="shuffle", n_shuffles=8, random_state=1)
     np.testing.assert_array_equal(sh.forward, again.forward)
     with pytest.raises(InputError, match="n_shuffles"):
         temporal_scores(BlankLover(), X, target=0, reference="shuffle", n_shuffles=0)

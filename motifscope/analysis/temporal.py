@@ -83,7 +83,7 @@ def run(ctx: Context) -> Result:
     res = temporal_scores(ctx.model, ctx.X[rows], target=target, direction="both",
                           step=int(ctx.option(NAME, "step", 1)), reference=reference,
                           n_shuffles=int(ctx.option(NAME, "n_shuffles", 2 if ctx.quick else 4)),
-                          seed=ctx.seed)
+                          random_state=ctx.seed)
     all_names = ctx.option(NAME, "names")
     names = [str(all_names[r]) if all_names is not None else f"sequence {r}" for r in rows]
     out = ctx.output(NAME)
