@@ -34,8 +34,11 @@ import numpy as np
 __all__ = ["DEMO_MODELS", "DEMO_OPTIONS", "DemoResult", "analyse_run", "run_demo"]
 
 DEMO_MODELS = ("deepsea_demo", "danq_demo", "deepatt_demo")
-#: The demo's analysis budgets where they differ from each analysis's defaults.
-DEMO_OPTIONS: dict = {}
+#: The demo's analysis budgets where they differ from each analysis's defaults. Seqlets
+#: from DeepLIFT-SHAP with 10 shuffled references instead of 20: on the three demo models
+#: precision 0.970/0.970/0.966 vs 0.972/0.970/0.969, recall 0.865/0.855/0.891 vs
+#: 0.866/0.848/0.894, the same planted motifs recovered (12, 11, 12), at 55-60 % of the time.
+DEMO_OPTIONS: dict = {"seqlets": {"n_shuffles": 10}}
 
 
 @dataclass
