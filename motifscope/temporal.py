@@ -209,8 +209,8 @@ def temporal_scores(model, X, *, target, direction: str = "forward", step: int =
     if direction in ("backward", "both"):
         pos_b = np.arange(0, L, step)[: len(pos)]
     post = torch.sigmoid if output == "probability" else (lambda z: z)
-    with model_on(model, device) as device, torch.no_grad():
-        full = post(fn(model(X.to(device)))).float().cpu().numpy()
+    with model_on(model, device) as dev, torch.no_grad():
+        full = post(fn(model(X.to(dev)))).float().cpu().numpy()
         res = {}
         for d in (("forward", "backward") if direction == "both" else (direction,)):
             P = pos if d == "forward" else pos_b
@@ -219,7 +219,7 @@ def temporal_scores(model, X, *, target, direction: str = "forward", step: int =
             if mode == "truncate":  # causal shortcuts of DeMo's RNNs (see the module docstring)
                 fast = getattr(model, "prefix_scores" if d == "forward" else "suffix_scores", None)
             for n in range(N):
-                x = X[n].to(device)
+                x = X[n].to(dev)
                 if fast is not None:
                     z = fast(x[None], positions=P)  # (len(P), T) logits
                     out[n] = post(fn(z)).float().cpu().numpy()

@@ -201,7 +201,7 @@ def _tomtom_arrays(Qs, Ts, *, dist, min_overlap, both_strands, n_score_bins, n_m
 def compile_kernels(threads: int = 1) -> None:
     """Compile (and cache on disk) the numba kernels for ``threads`` threads now.
 
-    The first Tomtom call after an install compiles them (11 s for one thread, 19 s for
+    The first Tomtom call after an install compiles them (14 s for one thread, 22 s for
     several); a caller that knows a comparison will follow can pay that while it waits on
     something else. The demo does it in a thread while its workers train.
 
