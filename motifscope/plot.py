@@ -24,10 +24,10 @@ from motifscope.errors import InputError
 
 __all__ = [
     "BASE_COLORS",
-    "pyplot",
     "attribution_track_figure",
     "plot_attribution_logo",
     "plot_attribution_track",
+    "pyplot",
 ]
 
 #: logomaker's ``classic`` colours for A, C, G, T.

@@ -281,7 +281,7 @@ def test_bad_params(tmp_path, kw, word):
     gata = Motif("gata", np.eye(4)[:, [2, 0, 3, 0, 0]])
     with pytest.raises(ConfigError, match=word):
         simulate(
-            tmp_path, motifs=[gata], **{**{"n_train": 2, "n_valid": 2, "n_test": 2, "length": 20}, **kw}
+            tmp_path, motifs=[gata], **{"n_train": 2, "n_valid": 2, "n_test": 2, "length": 20, **kw}
         )
     assert not any(tmp_path.iterdir()) or not (tmp_path / "train.mat").exists()
 
