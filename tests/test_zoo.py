@@ -566,3 +566,29 @@ def test_deepsea_global_pool_is_length_agnostic():
     assert counts == {128271}
     with pytest.raises(ConfigError, match="pools"):
         zoo.build("deepsea_demo", pools=[4, -1])
+
+
+def test_default_model_is_length_agnostic_and_the_cli_default():
+    """``motifscope train``'s default (``deepsea_default``): pool 2, then a global max-pool at
+    any length; the parameter count by hand does not depend on the length; the CLI's
+    ``--model`` default and :func:`train_run`'s are the same name."""
+    import inspect
+
+    import torch
+
+    from motifscope import zoo
+    from motifscope.commands.train import train_command
+    from motifscope.train import train_run
+
+    assert zoo.DEFAULT_MODEL == "deepsea_default"
+    assert inspect.signature(train_run).parameters["model"].default == zoo.DEFAULT_MODEL
+    assert inspect.signature(train_command).parameters["model"].default.default == zoo.DEFAULT_MODEL
+    by_hand = (7 * 4 * 128 + 128) + 2 * 128 + (7 * 128 * 128 + 128) + 2 * 128 \
+        + (128 * 256 + 256) + (256 * 14 + 14)
+    for L in (200, 500, 1000):
+        m = zoo.build(zoo.DEFAULT_MODEL, seq_len=L, n_targets=14)
+        assert sum(p.numel() for p in m.parameters()) == by_hand
+        pools = [mod for mod in m.features if isinstance(mod, torch.nn.MaxPool1d)]
+        assert [p.kernel_size for p in pools] == [2, (L - 6) // 2 - 6]
+        assert m.feature_len == 1 and m.dense.out_features == 256
+        assert m.eval()(torch.zeros(2, 4, L)).shape == (2, 14)

@@ -38,8 +38,9 @@ def parse_set(items: list[str] | None) -> dict:
 
 @app.command("train")
 def train_command(
-    model: str = typer.Option("deepsea_demo", "--model", "-m",
-                              help="Zoo model name (motifscope.zoo.names()) or a .toml card."),
+    model: str = typer.Option("deepsea_default", "--model", "-m",  # = motifscope.zoo.DEFAULT_MODEL
+                              help="Zoo model name (motifscope.zoo.names()) or a .toml card; "
+                              "the default is described in docs/defaults.md."),
     data: Path = typer.Option(None, "--data", "-d",
                               help="Folder holding train.mat, valid.mat, test.mat."),
     out: Path = typer.Option(..., "--out", "-o", callback=out_dir, help="Run directory to write."),

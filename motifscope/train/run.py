@@ -14,13 +14,14 @@ from motifscope.train.config import TrainConfig, config_from_card
 from motifscope.train.distributed import dist_env
 from motifscope.train.loaders import load_data
 from motifscope.train.loop import fit
+from motifscope.zoo.registry import DEFAULT_MODEL
 from motifscope.train.state import seed_all
 
 __all__ = ["train", "train_run"]
 
 
 def train_run(
-    model: str = "deepsea_demo",
+    model: str = DEFAULT_MODEL,
     data_dir: str | os.PathLike | None = None,
     run_dir: str | os.PathLike = "run",
     *,
@@ -40,7 +41,8 @@ def train_run(
     Parameters
     ----------
     model : str
-        A zoo name (``motifscope.zoo.names()``) or a path to a ``.toml`` model card.
+        A zoo name (``motifscope.zoo.names()``) or a path to a ``.toml`` model card; by
+        default :data:`motifscope.zoo.DEFAULT_MODEL` (``deepsea_default``).
     data_dir : str or os.PathLike or None
         Folder with ``train.mat``, ``valid.mat``, ``test.mat``.
     run_dir : str or os.PathLike

@@ -15,7 +15,7 @@ card's L2/activity-L1 penalties and MaxNorm constraint). DeepATT models add
 
 Names (see :func:`names`): ``basset``, ``bd10``, ``beluga``, ``danq``, ``danq_demo``, ``danq_jaspar``,
 ``dd10``, ``deepatt``, ``deepatt_demo``, ``deepatt_plus``, ``deepsea``, ``deepsea_deepatt``,
-``deepsea_demo``, ``deepsea_nm``, ``demo_cnn``, ``demo_cnnrnn``, ``demo_rnn``, ``kmer_lr``,
+``deepsea_default`` (the default of ``motifscope train``), ``deepsea_demo``, ``deepsea_nm``, ``demo_cnn``, ``demo_cnnrnn``, ``demo_rnn``, ``kmer_lr``,
 ``motif_scanner`` (DeepREG's one-convolution baseline).
 
 DeMo Dashboard's ``demo_rnn`` and ``demo_cnnrnn`` accept any input length (mean over
@@ -35,12 +35,13 @@ from motifscope.zoo import basset, danq, deep10, deepatt, deepsea, demo_models, 
 from motifscope.zoo.attention import CategoryAttention, CategoryDense
 from motifscope.zoo.convert import export_run, import_weights
 from motifscope.zoo.layers import BiLSTM, ZooModel
-from motifscope.zoo.registry import build, card, model_class, names, register
+from motifscope.zoo.registry import DEFAULT_MODEL, build, card, model_class, names, register
 
 __all__ = [
     "BiLSTM",
     "CategoryAttention",
     "CategoryDense",
+    "DEFAULT_MODEL",
     "ZooModel",
     "build",
     "card",

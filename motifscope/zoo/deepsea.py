@@ -47,6 +47,7 @@ __all__ = ["DeepSEA"]
 @register("deepsea_deepatt")
 @register("deepsea_nm")
 @register("deepsea_demo")
+@register("deepsea_default")
 @register("beluga")
 class DeepSEA(ZooModel):
     """DeepSEA-style CNN: conv blocks, a hidden dense layer, one logit per target.

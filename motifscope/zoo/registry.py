@@ -38,7 +38,10 @@ from torch import nn
 
 from motifscope.errors import ConfigError
 
-__all__ = ["CARD_PACKAGE", "build", "card", "model_class", "names", "register"]
+__all__ = ["CARD_PACKAGE", "DEFAULT_MODEL", "build", "card", "model_class", "names", "register"]
+
+#: The model ``motifscope train`` trains when no ``--model`` is given (see ``docs/defaults.md``).
+DEFAULT_MODEL = "deepsea_default"
 
 #: Where the bundled copy of the model cards lives: ``(package, subdirectory)``.
 CARD_PACKAGE = ("motifscope.zoo", "cards")
