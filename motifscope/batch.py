@@ -81,7 +81,7 @@ def world() -> tuple[int, int]:
             return dist.get_rank(), dist.get_world_size()
     except ImportError:  # pragma: no cover
         pass
-    return int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1))
+    return int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1"))
 
 
 def rank_device(device):

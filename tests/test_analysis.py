@@ -190,3 +190,20 @@ def test_shared_attribution_passes_equal_the_separate_runs():
         alone = attribution_maps(model, X, method=m, target=1, ig_steps=8, shuffles=3)
         np.testing.assert_allclose(shared[m], alone, rtol=1e-4, atol=1e-6, err_msg=m)
     assert not np.allclose(shared["saliency"], shared["saliency+gc"])
+
+
+@pytest.mark.parametrize("global_pool", ["max", "max+mean"])
+def test_every_applicable_analysis_runs_on_the_default_model(planted_data, tmp_path, global_pool):
+    """``motifscope train``'s default CNN (either global pool): each analysis that applies to
+    it runs and writes its section, so a user's default run can be explained."""
+    from motifscope import zoo
+
+    X, y, _ = planted_data
+    torch.manual_seed(0)
+    model = zoo.build(zoo.DEFAULT_MODEL, seq_len=L, n_targets=1, width=0.1,
+                      global_pool=global_pool).eval()
+    names = analysis.applicable(model)
+    assert {"kernels", "attribution", "seqlets", "temporal", "optimize"} <= set(names)
+    for name in names:
+        res = analysis.run(name, _ctx(tmp_path / name, model, X, y))
+        assert (res.directory / "section.json").is_file(), name

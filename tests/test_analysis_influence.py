@@ -83,3 +83,14 @@ def test_clustered_heatmap_groups_similar_rows():
     hm = fig.data[0]
     assert sorted(hm.y) == list("abcd") and hm.colorbar.title.text == "Σ|score|"
     assert float(np.abs(np.asarray(hm.z)).max()) == 1.0
+
+
+def test_clustered_order_one_target_and_constant_rows():
+    """One target column (no correlation defined) orders rows by value; constant rows
+    among others do not break the clustering (they used to raise in scipy)."""
+    from motifscope.analysis.influence import clustered_order
+
+    assert list(clustered_order(np.array([[0.1], [0.5], [-0.2], [0.3]]))) == [1, 3, 0, 2]
+    M = np.array([[1.0, 0.0, 1.0], [0.0, 0.0, 0.0], [0.9, 0.1, 1.0], [2.0, 2.0, 2.0]])
+    order = list(clustered_order(M))
+    assert sorted(order) == [0, 1, 2, 3] and abs(order.index(0) - order.index(2)) == 1

@@ -354,12 +354,14 @@ def _zoo():
     return zoo
 
 
-@pytest.mark.parametrize("name", ["deepsea", "deepsea_deepatt", "deepsea_nm", "deepsea_demo",
-                                  "basset", "bd10", "dd10"])
-def test_zoo_cnn_summation_to_delta(name):
+@pytest.mark.parametrize("name,kw", [
+    ("deepsea", {}), ("deepsea_deepatt", {}), ("deepsea_nm", {}), ("deepsea_demo", {}),
+    ("deepsea_default", {}), ("deepsea_default", {"global_pool": "max+mean"}),
+    ("basset", {}), ("bd10", {}), ("dd10", {})])
+def test_zoo_cnn_summation_to_delta(name, kw):
     zoo = _zoo()
     torch.manual_seed(0)
-    model = zoo.build(name, seq_len=200, n_targets=4, width=0.05)
+    model = zoo.build(name, seq_len=200, n_targets=4, width=0.05, **kw)
     X = random_one_hot(1, 200, seed=12)
     res = A.deeplift_shap(model, X, target=1, n_shuffles=2, random_state=0, return_delta=True)
     assert _rel(res.deltas, model, X, res.references, 1) < 1e-4

@@ -61,6 +61,9 @@ def applies(model) -> bool:
 def clustered_order(M) -> np.ndarray:
     """Row order of average-linkage clustering (correlation distance; NaNs as 0).
 
+    Rows whose correlation is undefined (constant rows, or a single column) are at distance
+    1 (uncorrelated) from every other row; with one column the rows are ordered by value.
+
     Parameters
     ----------
     M : numpy.ndarray of shape (R, C)
@@ -71,12 +74,16 @@ def clustered_order(M) -> np.ndarray:
         A permutation of ``range(R)``.
     """
     from scipy.cluster.hierarchy import leaves_list, linkage
+    from scipy.spatial.distance import pdist
 
     M = np.nan_to_num(np.asarray(M, dtype=float))
     if M.shape[0] < 3:
         return np.arange(M.shape[0])
-    jitter = M + 1e-12 * np.arange(M.shape[1])[None, :]  # constant rows have no correlation
-    return leaves_list(linkage(jitter, method="average", metric="correlation"))
+    if M.shape[1] < 2:
+        return np.argsort(-M[:, 0], kind="stable")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        d = pdist(M, metric="correlation")
+    return leaves_list(linkage(np.nan_to_num(d, nan=1.0), method="average"))
 
 
 def influence_heatmap(M, rows, cols, *, title: str = "Filter influence", value: str = "Δp"):

@@ -136,7 +136,7 @@ class ConvStack:
                     )
                 stages.append(_Stage(conv=m))
             elif not stages:
-                if isinstance(m, _PADS) or isinstance(m, (nn.Dropout, nn.Identity)):
+                if isinstance(m, (*_PADS, nn.Dropout, nn.Identity)):
                     continue
                 break
             elif isinstance(m, nn.MaxPool1d):

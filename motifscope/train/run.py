@@ -14,8 +14,8 @@ from motifscope.train.config import TrainConfig, config_from_card
 from motifscope.train.distributed import dist_env
 from motifscope.train.loaders import load_data
 from motifscope.train.loop import fit
-from motifscope.zoo.registry import DEFAULT_MODEL
 from motifscope.train.state import seed_all
+from motifscope.zoo.registry import DEFAULT_MODEL
 
 __all__ = ["train", "train_run"]
 

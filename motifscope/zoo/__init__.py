@@ -38,10 +38,10 @@ from motifscope.zoo.layers import BiLSTM, ZooModel
 from motifscope.zoo.registry import DEFAULT_MODEL, build, card, model_class, names, register
 
 __all__ = [
+    "DEFAULT_MODEL",
     "BiLSTM",
     "CategoryAttention",
     "CategoryDense",
-    "DEFAULT_MODEL",
     "ZooModel",
     "build",
     "card",
