@@ -192,16 +192,14 @@ def test_shared_attribution_passes_equal_the_separate_runs():
     assert not np.allclose(shared["saliency"], shared["saliency+gc"])
 
 
-@pytest.mark.parametrize("global_pool", ["max", "max+mean"])
-def test_every_applicable_analysis_runs_on_the_default_model(planted_data, tmp_path, global_pool):
-    """``motifscope train``'s default CNN (either global pool): each analysis that applies to
-    it runs and writes its section, so a user's default run can be explained."""
+def test_every_applicable_analysis_runs_on_the_default_model(planted_data, tmp_path):
+    """``motifscope train``'s default CNN: each analysis that applies to it runs and writes
+    its section, so a user's default run can be explained."""
     from motifscope import zoo
 
     X, y, _ = planted_data
     torch.manual_seed(0)
-    model = zoo.build(zoo.DEFAULT_MODEL, seq_len=L, n_targets=1, width=0.1,
-                      global_pool=global_pool).eval()
+    model = zoo.build(zoo.DEFAULT_MODEL, seq_len=L, n_targets=1, width=0.1).eval()
     names = analysis.applicable(model)
     assert {"kernels", "attribution", "seqlets", "temporal", "optimize"} <= set(names)
     for name in names:

@@ -356,7 +356,7 @@ def _zoo():
 
 @pytest.mark.parametrize("name,kw", [
     ("deepsea", {}), ("deepsea_deepatt", {}), ("deepsea_nm", {}), ("deepsea_demo", {}),
-    ("deepsea_default", {}), ("deepsea_default", {"global_pool": "max+mean"}),
+    ("deepsea_default", {}),
     ("basset", {}), ("bd10", {}), ("dd10", {})])
 def test_zoo_cnn_summation_to_delta(name, kw):
     zoo = _zoo()

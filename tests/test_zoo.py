@@ -593,23 +593,3 @@ def test_default_model_is_length_agnostic_and_the_cli_default():
         assert m.feature_len == 1 and m.dense.out_features == 256
         assert m.eval()(torch.zeros(2, 4, L)).shape == (2, 14)
 
-
-def test_max_mean_global_pool_by_hand():
-    """``global_pool="max+mean"``: the dense layer sees each channel's maximum and mean over
-    all remaining positions (twice the channels), at any length; anything else is refused."""
-    import torch
-
-    from motifscope import zoo
-    from motifscope.errors import ConfigError
-    from motifscope.zoo.layers import MaxMeanPool
-
-    x = torch.tensor([[[1.0, 5.0, 3.0, -1.0], [0.0, 0.0, 2.0, 2.0]]])
-    torch.testing.assert_close(MaxMeanPool(4)(x), torch.tensor([[[5.0], [2.0], [2.0], [1.0]]]))
-    for L in (200, 1000):
-        m = zoo.build("deepsea_default", seq_len=L, n_targets=3, global_pool="max+mean").eval()
-        assert m.dense.in_features == 256 and m.feature_len == 1
-        h = torch.nn.Sequential(*m.conv_stack()[:-1])(random_one_hot(2, L))
-        pooled = torch.cat([h.amax(-1), h.mean(-1)], 1)
-        torch.testing.assert_close(m.features(random_one_hot(2, L))[..., 0], pooled)
-    with pytest.raises(ConfigError, match="global_pool"):
-        zoo.build("deepsea_default", global_pool="mean")

@@ -28,7 +28,6 @@ from torch import nn
 
 from motifscope.errors import ConfigError
 from motifscope.zoo.layers import (
-    MaxMeanPool,
     ZooModel,
     conv_relu,
     keras_init_,
@@ -68,10 +67,6 @@ class DeepSEA(ZooModel):
     pools : sequence of int
         Max-pool size (= stride) after each convolution; 1 = no pool, 0 = one pool over all
         the remaining positions (global max-pool, whatever ``seq_len``; published: 4, 4, 1).
-    global_pool : {"max", "max+mean"}
-        What a pool of 0 computes: the maximum over all remaining positions, or the maximum
-        and the mean stacked on channels (:class:`~motifscope.zoo.layers.MaxMeanPool`; the
-        dense layer then sees twice the channels).
     dropout : float or sequence of float
         Dropout after each convolution block (published: 0.2, 0.2, 0.5).
     hidden : int
@@ -109,7 +104,7 @@ class DeepSEA(ZooModel):
                  dropout=(0.2, 0.2, 0.5), hidden: int = 925, padding: str = "valid",
                  activity_on: str = "hidden", batchnorm: bool = False,
                  first_activation: str = "relu", activation: str = "relu",
-                 global_pool: str = "max", init: str = "torch",
+                 init: str = "torch",
                  width: float = 1.0,
                  l2: float = 0.0, activity_l1: float = 0.0, max_norm: float | None = None):
         super().__init__(name, seq_len, n_targets, l2=l2, activity_l1=activity_l1,
@@ -122,8 +117,6 @@ class DeepSEA(ZooModel):
             raise ConfigError(f"init must be 'torch' or 'keras', got {init!r}")
         if activation not in ("relu", "threshold"):
             raise ConfigError(f"activation must be 'relu' or 'threshold', got {activation!r}")
-        if global_pool not in ("max", "max+mean"):
-            raise ConfigError(f"global_pool must be 'max' or 'max+mean', got {global_pool!r}")
         first = activation if first_activation == "relu" else first_activation
         n = len(conv_channels)
         kernels = per_layer(kernel_size, n, "kernel_size")
@@ -145,9 +138,6 @@ class DeepSEA(ZooModel):
             layers += conv_relu(c_in, c, k, batchnorm, first if i == 0 else activation)
             if p < 0:
                 raise ConfigError(f"model '{name}': pools must be >= 0 (0: global), got {p}")
-            if p == 0 and global_pool == "max+mean":
-                layers.append(MaxMeanPool(length))
-                length, p, c = 1, 1, 2 * c
             if p == 0:  # global: a plain MaxPool1d over what is left, so every rule applies
                 p = length
             if p > 1:

@@ -36,7 +36,6 @@ __all__ = [
     "KERAS_BN_EPS",
     "KERAS_BN_MOMENTUM",
     "BiGRU",
-    "MaxMeanPool",
     "BiLSTM",
     "Exp",
     "ZooModel",
@@ -130,32 +129,6 @@ class Exp(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return torch.exp(x)
-
-
-class MaxMeanPool(nn.Module):
-    """The maximum and the mean over windows of ``length`` positions, stacked on channels.
-
-    ``(N, C, L)`` → ``(N, 2C, L // length)``: channels ``0..C-1`` are the max-pool,
-    ``C..2C-1`` the average pool. As the global pool of a CNN (``length`` = all remaining
-    positions) the maximum says whether a feature is anywhere in the sequence, and the mean
-    sends gradient to every position, not only to the argmax, which lets weak features be
-    found during training in long sequences (``docs/defaults.md``). Both are
-    ordinary child modules, so DeepLIFT gives the max its max-pool rule and the mean (a
-    linear map) its gradient.
-
-    Parameters
-    ----------
-    length : int
-        Window (= stride).
-    """
-
-    def __init__(self, length: int):
-        super().__init__()
-        self.max = nn.MaxPool1d(length, length)
-        self.mean = nn.AvgPool1d(length, length)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.cat([self.max(x), self.mean(x)], dim=1)
 
 
 def torch7_threshold() -> nn.Threshold:
