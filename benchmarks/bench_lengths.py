@@ -77,7 +77,10 @@ def one_length(out: Path, length: int, *, n_train: int, gc: float, seed: int,
     from motifscope.train import train_run
     from motifscope.zoo import DEFAULT_MODEL
 
+    import shutil
+
     sim, run = out / f"sim{length}", out / f"run{length}"
+    shutil.rmtree(run, ignore_errors=True)  # a rerun trains afresh, never resumes a stale run
     simulate(sim, motifs=list(motifs), length=length, n_train=n_train, n_valid=1000,
              n_test=2000, gc=gc, seed=seed)
     t0 = time.perf_counter()
