@@ -26,6 +26,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import shutil
 import time
 from pathlib import Path
 
@@ -77,8 +78,6 @@ def one_length(out: Path, length: int, *, n_train: int, gc: float, seed: int,
     from motifscope.train import train_run
     from motifscope.zoo import DEFAULT_MODEL
 
-    import shutil
-
     sim, run = out / f"sim{length}", out / f"run{length}"
     shutil.rmtree(run, ignore_errors=True)  # a rerun trains afresh, never resumes a stale run
     simulate(sim, motifs=list(motifs), length=length, n_train=n_train, n_valid=1000,
@@ -95,7 +94,8 @@ def one_length(out: Path, length: int, *, n_train: int, gc: float, seed: int,
 
 
 def _split_scores(sim: Path, run: Path, split: str, seed: int, analyses) -> dict:
-    """Presence AUROC and oracle on ``split``, then ``analyses`` on its forward half."""
+    """Presence AUROC and oracle on ``split``, then ``analyses`` on its forward half (the
+    test split; its second half holds the reverse complements)."""
     from motifscope import analysis, load_run
     from motifscope.analysis.truth import PlantedTruth, score
     from motifscope.data.deepsea import read_mat
@@ -110,11 +110,12 @@ def _split_scores(sim: Path, run: Path, split: str, seed: int, analyses) -> dict
     scores = score(analysis.run("evaluate", ctx), truth, ctx)[0]
     row = {f"{split} {k.replace('test ', '')}": v for k, v in scores.items()
            if "presence" in k}
-    half = X.shape[0] // 2  # test: the second half holds the reverse complements
-    fwd = analysis.Context(run, model, X[:half], np.asarray(y[:half]), targets=presence,
-                           motif_db=truth.motifs, seed=seed, device="cpu", options=options)
-    for name in analyses:
-        row.update(score(analysis.run(name, fwd), truth, fwd)[0])
+    if analyses:
+        half = X.shape[0] // 2  # test: the second half holds the reverse complements
+        fwd = analysis.Context(run, model, X[:half], np.asarray(y[:half]), targets=presence,
+                               motif_db=truth.motifs, seed=seed, device="cpu", options=options)
+        for name in analyses:
+            row.update(score(analysis.run(name, fwd), truth, fwd)[0])
     return row
 
 
