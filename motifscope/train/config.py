@@ -118,6 +118,12 @@ class TrainConfig:
         larger budget continues.
     progress : bool
         Show a tqdm progress bar (rank 0 only).
+    seed_filters : float
+        Share of the first-layer filters set, before training, to the k-mers most enriched
+        in each task's positive training sequences
+        (:func:`motifscope.train.seeding.seed_first_layer`); 0 leaves every filter random.
+    seed_k : int
+        Length of those k-mers (clipped to the first kernel's width).
     """
 
     epochs: int = 10
@@ -150,6 +156,8 @@ class TrainConfig:
     max_steps_per_epoch: int | None = None
     max_seconds: float | None = None
     progress: bool = True
+    seed_filters: float = 0.0
+    seed_k: int = 7
 
     def __post_init__(self):
         _check_types(self)
@@ -171,6 +179,8 @@ class TrainConfig:
             raise ConfigError(f"epochs must be >= 1, got {self.epochs}")
         if int(self.batch_size) < 1:
             raise ConfigError(f"batch_size must be >= 1, got {self.batch_size}")
+        if not 0 <= float(self.seed_filters) <= 1:
+            raise ConfigError(f"seed_filters must be between 0 and 1, got {self.seed_filters}")
         if not (float(self.lr) > 0):
             raise ConfigError(f"lr must be > 0, got {self.lr}")
         from motifscope.losses import get_loss

@@ -9,6 +9,8 @@ import time
 import warnings
 from pathlib import Path
 
+import numpy as np
+
 from motifscope.rundir import write_metrics
 from motifscope.train.config import TrainConfig, config_from_card
 from motifscope.train.distributed import dist_env
@@ -95,6 +97,8 @@ def train_run(
                           f"with {old}", stacklevel=2)
         m_over = old
     net = zoo.build(model, **m_over)
+    if float(tconfig.seed_filters) > 0 and not (resume and (Path(run_dir) / "config.toml").exists()):
+        _seed_filters(net, data["paths"]["train"], tconfig, run_dir)
     model_name = card["name"] if str(model).endswith(".toml") else model
     run_config = {
         "model": {"name": model_name, "overrides": m_over,
@@ -120,6 +124,24 @@ def train_run(
 
 
 train = train_run
+
+
+def _seed_filters(net, path, tconfig: TrainConfig, run_dir) -> None:
+    """Seed the first layer from the training file's first rows (every rank alike: the
+    seeds depend on the data only); rank 0 writes them to ``<run>/seeded_kmers.tsv``."""
+    from motifscope.atomic import atomic_write_text
+    from motifscope.data.deepsea import read_mat
+    from motifscope.train.seeding import SEED_SEQUENCES, seed_first_layer
+
+    X, y = read_mat(path, stop=SEED_SEQUENCES)
+    seeds = seed_first_layer(net, X.numpy().astype(np.uint8), np.asarray(y),
+                             fraction=float(tconfig.seed_filters), k=int(tconfig.seed_k),
+                             max_sequences=None)
+    if dist_env()[0] != 0:
+        return
+    lines = ["filter\tkmer\ttask\tz"] + [f"{s['filter']}\t{s['kmer']}\t{s['task']}\t{s['z']}"
+                                         for s in seeds]
+    atomic_write_text(Path(run_dir) / "seeded_kmers.tsv", "\n".join(lines) + "\n")
 
 
 def _evaluate_test(net, path, n_test, tconfig: TrainConfig, run_dir) -> dict:
