@@ -583,6 +583,10 @@ def test_default_model_is_length_agnostic_and_the_cli_default():
     assert zoo.DEFAULT_MODEL == "deepsea_default"
     assert inspect.signature(train_run).parameters["model"].default == zoo.DEFAULT_MODEL
     assert inspect.signature(train_command).parameters["model"].default.default == zoo.DEFAULT_MODEL
+    from motifscope.train.config import config_from_card
+
+    recipe = config_from_card(zoo.card(zoo.DEFAULT_MODEL)["training"])
+    assert (recipe.seed_filters, recipe.seed_k, recipe.epochs) == (0.5, 7, 10)  # docs/defaults.md
     by_hand = (7 * 4 * 128 + 128) + 2 * 128 + (7 * 128 * 128 + 128) + 2 * 128 \
         + (128 * 256 + 256) + (256 * 14 + 14)
     for L in (200, 500, 1000):

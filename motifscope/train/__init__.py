@@ -10,6 +10,7 @@ module                                     holds
 :mod:`motifscope.train.distributed`        one process or one torchrun rank
 :mod:`motifscope.train.loop`               :func:`fit`: the epoch loop and validation
 :mod:`motifscope.train.run`                :func:`train_run`: card + data folder → run
+:mod:`motifscope.train.seeding`            first-layer filters seeded with enriched k-mers
 =========================================  =================================================
 
 Two levels:
@@ -26,7 +27,9 @@ over all ``B × T`` elements (``"bce"``, alias ``"nll"``, or ``"focal"``); the m
 ``penalty()`` (L2 + activity L1) is added to the training loss only, and
 ``apply_constraints()`` (MaxNorm) runs after every ``optimizer.step()``; ``StepLR`` is
 stepped once per epoch; early stopping watches the validation loss with ``patience``
-epochs, and the best-validation weights become ``model.pt``.
+epochs, and the best-validation weights become ``model.pt``. With ``seed_filters > 0``
+(the default card's 0.5) :func:`train_run` first sets that share of the first-layer filters
+to each task's most enriched k-mers (:func:`motifscope.train.seeding.seed_first_layer`).
 
 Resume. After every finished epoch ``checkpoints/last.pt`` holds the model, optimizer,
 scheduler, AMP scaler, the torch/numpy/python (and CUDA) RNG states, the epoch, the
@@ -47,16 +50,19 @@ from motifscope.train.loaders import IN_MEMORY_LIMIT, load_data
 from motifscope.train.loop import FitResult, fit
 from motifscope.train.optim import make_optimizer, make_scheduler
 from motifscope.train.run import train, train_run
+from motifscope.train.seeding import enriched_kmers, seed_first_layer
 
 __all__ = [
     "IN_MEMORY_LIMIT",
     "FitResult",
     "TrainConfig",
     "config_from_card",
+    "enriched_kmers",
     "fit",
     "load_data",
     "make_optimizer",
     "make_scheduler",
+    "seed_first_layer",
     "train",
     "train_run",
 ]
