@@ -47,3 +47,21 @@ def test_notebook_executes(path, tmp_path, monkeypatch):
         client.execute()
     except nbclient.exceptions.CellExecutionError as e:  # pragma: no cover - failure path
         pytest.fail(f"{path.name}: a cell failed:\n{str(e)[:4000]}")
+
+
+@pytest.mark.slow
+def test_progress_bars_are_widgets_in_jupyter(tmp_path):
+    """In a Jupyter kernel motifscope's progress bars (``tqdm.auto``) are ipywidgets, not text:
+    the cell's output is a widget view and no 'IProgress not found' warning is printed."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    code = ("import torch\nfrom motifscope import zoo\nfrom motifscope.predict import predict\n"
+            "m = zoo.build('deepsea_demo', seq_len=50, n_targets=2).eval()\n"
+            "p = predict(m, torch.zeros(8, 4, 50), batch_size=4, progress=True)")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    nbclient.NotebookClient(nb, timeout=120, kernel_name="python3",
+                            resources={"metadata": {"path": str(tmp_path)}}).execute()
+    outputs = nb.cells[0].outputs
+    views = [o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    assert views, f"no widget progress bar: {outputs}"
+    assert not any("IProgress" in o.get("text", "") for o in outputs)
