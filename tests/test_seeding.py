@@ -74,6 +74,23 @@ def test_enriched_kmers_find_the_planted_word_and_not_noise():
         enriched_kmers(X[:, :3], y)
 
 
+def test_no_seeds_from_noise():
+    """Random sequences with random labels: no k-mer reaches the seeding threshold (MIN_Z),
+    for 70 tasks (more than one block of 64) with 3 % to 50 % positives."""
+    from motifscope.train.seeding import MIN_Z, seed_first_layer
+
+    rng = np.random.default_rng(7)
+    X = np.stack([one_hot(s) for s in _random_seqs(1500, 300, 8)])
+    y = (rng.random((1500, 70)) < np.linspace(0.03, 0.5, 70)).astype(np.uint8)
+    ranked = enriched_kmers(X, y, k=7, min_z=0, top=1)
+    best = max(words[0][1] for words in ranked)
+    assert 2 < best < MIN_Z
+    assert enriched_kmers(X, y, k=7) == [[] for _ in range(70)]
+    from motifscope import zoo
+
+    assert seed_first_layer(zoo.build("deepsea_default", seq_len=300, n_targets=70), X, y) == []
+
+
 def test_pick_round_robin_and_no_near_duplicates():
     assert _similar("GATTACA", "GATTACC") and _similar("GATTACA", "ATTACAG")
     assert _similar("GATTACA", _rc("GATTACA"))
