@@ -23,122 +23,108 @@ from motifscope.tomtom._null import (
 
 
 @njit(cache=True)
+def _euclid_chunk(Q, Q_norm, c0, c1, c2, c3, U, U_norm, jc, je, h0, h1, h2, h3):
+    # -sqrt(|q|^2 + |u|^2 - 2 q.u) of four query columns against targets jc..je-1, in
+    # memelite's order of operations; h0..h3 are the rows' slices jc..je-1
+    n0 = Q_norm[c0]
+    n1 = Q_norm[c1]
+    n2 = Q_norm[c2]
+    n3 = Q_norm[c3]
+    a0, a1, a2, a3 = 2 * Q[0, c0], 2 * Q[1, c0], 2 * Q[2, c0], 2 * Q[3, c0]
+    b0, b1, b2, b3 = 2 * Q[0, c1], 2 * Q[1, c1], 2 * Q[2, c1], 2 * Q[3, c1]
+    d0, d1, d2, d3 = 2 * Q[0, c2], 2 * Q[1, c2], 2 * Q[2, c2], 2 * Q[3, c2]
+    e0, e1, e2, e3 = 2 * Q[0, c3], 2 * Q[1, c3], 2 * Q[2, c3], 2 * Q[3, c3]
+    u0 = U[0, jc:je]
+    u1 = U[1, jc:je]
+    u2 = U[2, jc:je]
+    u3 = U[3, jc:je]
+    un = U_norm[jc:je]
+    for j in range(je - jc):
+        y0 = u0[j]
+        y1 = u1[j]
+        y2 = u2[j]
+        y3 = u3[j]
+        yn = un[j]
+        z = n0 + yn
+        z -= a0 * y0
+        z -= a1 * y1
+        z -= a2 * y2
+        z -= a3 * y3
+        h0[j] = -math.sqrt(z) if z > 0 else 0.0
+        z = n1 + yn
+        z -= b0 * y0
+        z -= b1 * y1
+        z -= b2 * y2
+        z -= b3 * y3
+        h1[j] = -math.sqrt(z) if z > 0 else 0.0
+        z = n2 + yn
+        z -= d0 * y0
+        z -= d1 * y1
+        z -= d2 * y2
+        z -= d3 * y3
+        h2[j] = -math.sqrt(z) if z > 0 else 0.0
+        z = n3 + yn
+        z -= e0 * y0
+        z -= e1 * y1
+        z -= e2 * y2
+        z -= e3 * y3
+        h3[j] = -math.sqrt(z) if z > 0 else 0.0
+
+
+@njit(cache=True)
+def _pearson_chunk(Qz, c0, c1, c2, c3, Uz, jc, je, h0, h1, h2, h3):
+    # Pearson correlation (dot products of z-scored columns, clipped to [-1, 1]) of four
+    # query columns against targets jc..je-1
+    a0, a1, a2, a3 = Qz[0, c0], Qz[1, c0], Qz[2, c0], Qz[3, c0]
+    b0, b1, b2, b3 = Qz[0, c1], Qz[1, c1], Qz[2, c1], Qz[3, c1]
+    d0, d1, d2, d3 = Qz[0, c2], Qz[1, c2], Qz[2, c2], Qz[3, c2]
+    e0, e1, e2, e3 = Qz[0, c3], Qz[1, c3], Qz[2, c3], Qz[3, c3]
+    u0 = Uz[0, jc:je]
+    u1 = Uz[1, jc:je]
+    u2 = Uz[2, jc:je]
+    u3 = Uz[3, jc:je]
+    for j in range(je - jc):
+        y0 = u0[j]
+        y1 = u1[j]
+        y2 = u2[j]
+        y3 = u3[j]
+        s = a0 * y0 + a1 * y1 + a2 * y2 + a3 * y3
+        h0[j] = min(1.0, max(-1.0, s))
+        s = b0 * y0 + b1 * y1 + b2 * y2 + b3 * y3
+        h1[j] = min(1.0, max(-1.0, s))
+        s = d0 * y0 + d1 * y1 + d2 * y2 + d3 * y3
+        h2[j] = min(1.0, max(-1.0, s))
+        s = e0 * y0 + e1 * y1 + e2 * y2 + e3 * y3
+        h3[j] = min(1.0, max(-1.0, s))
+
+
+@njit(cache=True)
 def _score_block(Q, Q_norm, Qz, q0, nq, r0, U, U_norm, Uz, dist, G, mins, maxs):
     # G[r] = column scores of query column q0 + r against every distinct target column, for
     # the four rows r0..r0+3 (clipped to nq; a repeated row is computed twice), in one sweep
-    # over the targets; mins/maxs[r] their range, taken per chunk while it is in cache.
+    # over the targets in chunks of 512; mins/maxs[r] their range, taken per chunk while it
+    # is in cache.
     n_u = U.shape[1]
-    r1 = min(r0 + 1, nq - 1)
-    r2 = min(r0 + 2, nq - 1)
-    r3 = min(r0 + 3, nq - 1)
-    g0 = G[r0]
-    g1 = G[r1]
-    g2 = G[r2]
-    g3 = G[r3]
-    c0 = q0 + r0
-    c1 = q0 + r1
-    c2 = q0 + r2
-    c3 = q0 + r3
+    rows = (r0, min(r0 + 1, nq - 1), min(r0 + 2, nq - 1), min(r0 + 3, nq - 1))
+    g0, g1, g2, g3 = G[rows[0]], G[rows[1]], G[rows[2]], G[rows[3]]
+    c0, c1, c2, c3 = q0 + rows[0], q0 + rows[1], q0 + rows[2], q0 + rows[3]
     L = np.empty((2, 64))
-    lo0 = lo1 = lo2 = lo3 = 9999999.9
-    hi0 = hi1 = hi2 = hi3 = -9999999.9
+    lo = np.full(4, 9999999.9)
+    hi = np.full(4, -9999999.9)
     for jc in range(0, n_u, 512):
         je = min(jc + 512, n_u)
+        h0, h1, h2, h3 = g0[jc:je], g1[jc:je], g2[jc:je], g3[jc:je]
         if dist == 1:
-            # -sqrt(|q|^2 + |u|^2 - 2 q.u), in memelite's order of operations
-            n0 = Q_norm[c0]
-            n1 = Q_norm[c1]
-            n2 = Q_norm[c2]
-            n3 = Q_norm[c3]
-            a0, a1, a2, a3 = 2 * Q[0, c0], 2 * Q[1, c0], 2 * Q[2, c0], 2 * Q[3, c0]
-            b0, b1, b2, b3 = 2 * Q[0, c1], 2 * Q[1, c1], 2 * Q[2, c1], 2 * Q[3, c1]
-            d0, d1, d2, d3 = 2 * Q[0, c2], 2 * Q[1, c2], 2 * Q[2, c2], 2 * Q[3, c2]
-            e0, e1, e2, e3 = 2 * Q[0, c3], 2 * Q[1, c3], 2 * Q[2, c3], 2 * Q[3, c3]
-            u0 = U[0, jc:je]
-            u1 = U[1, jc:je]
-            u2 = U[2, jc:je]
-            u3 = U[3, jc:je]
-            un = U_norm[jc:je]
-            h0 = g0[jc:je]
-            h1 = g1[jc:je]
-            h2 = g2[jc:je]
-            h3 = g3[jc:je]
-            for j in range(je - jc):
-                y0 = u0[j]
-                y1 = u1[j]
-                y2 = u2[j]
-                y3 = u3[j]
-                yn = un[j]
-                z = n0 + yn
-                z -= a0 * y0
-                z -= a1 * y1
-                z -= a2 * y2
-                z -= a3 * y3
-                h0[j] = -math.sqrt(z) if z > 0 else 0.0
-                z = n1 + yn
-                z -= b0 * y0
-                z -= b1 * y1
-                z -= b2 * y2
-                z -= b3 * y3
-                h1[j] = -math.sqrt(z) if z > 0 else 0.0
-                z = n2 + yn
-                z -= d0 * y0
-                z -= d1 * y1
-                z -= d2 * y2
-                z -= d3 * y3
-                h2[j] = -math.sqrt(z) if z > 0 else 0.0
-                z = n3 + yn
-                z -= e0 * y0
-                z -= e1 * y1
-                z -= e2 * y2
-                z -= e3 * y3
-                h3[j] = -math.sqrt(z) if z > 0 else 0.0
+            _euclid_chunk(Q, Q_norm, c0, c1, c2, c3, U, U_norm, jc, je, h0, h1, h2, h3)
         else:
-            a0, a1, a2, a3 = Qz[0, c0], Qz[1, c0], Qz[2, c0], Qz[3, c0]
-            b0, b1, b2, b3 = Qz[0, c1], Qz[1, c1], Qz[2, c1], Qz[3, c1]
-            d0, d1, d2, d3 = Qz[0, c2], Qz[1, c2], Qz[2, c2], Qz[3, c2]
-            e0, e1, e2, e3 = Qz[0, c3], Qz[1, c3], Qz[2, c3], Qz[3, c3]
-            u0 = Uz[0, jc:je]
-            u1 = Uz[1, jc:je]
-            u2 = Uz[2, jc:je]
-            u3 = Uz[3, jc:je]
-            h0 = g0[jc:je]
-            h1 = g1[jc:je]
-            h2 = g2[jc:je]
-            h3 = g3[jc:je]
-            for j in range(je - jc):
-                y0 = u0[j]
-                y1 = u1[j]
-                y2 = u2[j]
-                y3 = u3[j]
-                s = a0 * y0 + a1 * y1 + a2 * y2 + a3 * y3
-                h0[j] = min(1.0, max(-1.0, s))
-                s = b0 * y0 + b1 * y1 + b2 * y2 + b3 * y3
-                h1[j] = min(1.0, max(-1.0, s))
-                s = d0 * y0 + d1 * y1 + d2 * y2 + d3 * y3
-                h2[j] = min(1.0, max(-1.0, s))
-                s = e0 * y0 + e1 * y1 + e2 * y2 + e3 * y3
-                h3[j] = min(1.0, max(-1.0, s))
-        lo, hi = _min_max(g0[jc:je], L)
-        lo0 = min(lo0, lo)
-        hi0 = max(hi0, hi)
-        lo, hi = _min_max(g1[jc:je], L)
-        lo1 = min(lo1, lo)
-        hi1 = max(hi1, hi)
-        lo, hi = _min_max(g2[jc:je], L)
-        lo2 = min(lo2, lo)
-        hi2 = max(hi2, hi)
-        lo, hi = _min_max(g3[jc:je], L)
-        lo3 = min(lo3, lo)
-        hi3 = max(hi3, hi)
-    mins[r0] = lo0
-    maxs[r0] = hi0
-    mins[r1] = lo1
-    maxs[r1] = hi1
-    mins[r2] = lo2
-    maxs[r2] = hi2
-    mins[r3] = lo3
-    maxs[r3] = hi3
+            _pearson_chunk(Qz, c0, c1, c2, c3, Uz, jc, je, h0, h1, h2, h3)
+        for i, h in enumerate((h0, h1, h2, h3)):
+            a, b = _min_max(h, L)
+            lo[i] = min(lo[i], a)
+            hi[i] = max(hi[i], b)
+    for i in range(4):
+        mins[rows[i]] = lo[i]
+        maxs[rows[i]] = hi[i]
 
 
 @njit(cache=True)
