@@ -22,6 +22,23 @@ from motifscope.tomtom._null import (
 )
 
 
+@njit(inline="always")
+def _neg_dist(qn, a0, a1, a2, a3, y0, y1, y2, y3, yn):
+    # -sqrt(|q|^2 + |u|^2 - 2 q.u) with a = 2q, in memelite's order of operations
+    z = qn + yn
+    z -= a0 * y0
+    z -= a1 * y1
+    z -= a2 * y2
+    z -= a3 * y3
+    return -math.sqrt(z) if z > 0 else 0.0
+
+
+@njit(inline="always")
+def _clipped_dot(a0, a1, a2, a3, y0, y1, y2, y3):
+    s = a0 * y0 + a1 * y1 + a2 * y2 + a3 * y3
+    return min(1.0, max(-1.0, s))
+
+
 @njit(cache=True)
 def _euclid_chunk(Q, Q_norm, c0, c1, c2, c3, U, U_norm, jc, je, h0, h1, h2, h3):
     # -sqrt(|q|^2 + |u|^2 - 2 q.u) of four query columns against targets jc..je-1, in
@@ -45,30 +62,10 @@ def _euclid_chunk(Q, Q_norm, c0, c1, c2, c3, U, U_norm, jc, je, h0, h1, h2, h3):
         y2 = u2[j]
         y3 = u3[j]
         yn = un[j]
-        z = n0 + yn
-        z -= a0 * y0
-        z -= a1 * y1
-        z -= a2 * y2
-        z -= a3 * y3
-        h0[j] = -math.sqrt(z) if z > 0 else 0.0
-        z = n1 + yn
-        z -= b0 * y0
-        z -= b1 * y1
-        z -= b2 * y2
-        z -= b3 * y3
-        h1[j] = -math.sqrt(z) if z > 0 else 0.0
-        z = n2 + yn
-        z -= d0 * y0
-        z -= d1 * y1
-        z -= d2 * y2
-        z -= d3 * y3
-        h2[j] = -math.sqrt(z) if z > 0 else 0.0
-        z = n3 + yn
-        z -= e0 * y0
-        z -= e1 * y1
-        z -= e2 * y2
-        z -= e3 * y3
-        h3[j] = -math.sqrt(z) if z > 0 else 0.0
+        h0[j] = _neg_dist(n0, a0, a1, a2, a3, y0, y1, y2, y3, yn)
+        h1[j] = _neg_dist(n1, b0, b1, b2, b3, y0, y1, y2, y3, yn)
+        h2[j] = _neg_dist(n2, d0, d1, d2, d3, y0, y1, y2, y3, yn)
+        h3[j] = _neg_dist(n3, e0, e1, e2, e3, y0, y1, y2, y3, yn)
 
 
 @njit(cache=True)
@@ -88,14 +85,10 @@ def _pearson_chunk(Qz, c0, c1, c2, c3, Uz, jc, je, h0, h1, h2, h3):
         y1 = u1[j]
         y2 = u2[j]
         y3 = u3[j]
-        s = a0 * y0 + a1 * y1 + a2 * y2 + a3 * y3
-        h0[j] = min(1.0, max(-1.0, s))
-        s = b0 * y0 + b1 * y1 + b2 * y2 + b3 * y3
-        h1[j] = min(1.0, max(-1.0, s))
-        s = d0 * y0 + d1 * y1 + d2 * y2 + d3 * y3
-        h2[j] = min(1.0, max(-1.0, s))
-        s = e0 * y0 + e1 * y1 + e2 * y2 + e3 * y3
-        h3[j] = min(1.0, max(-1.0, s))
+        h0[j] = _clipped_dot(a0, a1, a2, a3, y0, y1, y2, y3)
+        h1[j] = _clipped_dot(b0, b1, b2, b3, y0, y1, y2, y3)
+        h2[j] = _clipped_dot(d0, d1, d2, d3, y0, y1, y2, y3)
+        h3[j] = _clipped_dot(e0, e1, e2, e3, y0, y1, y2, y3)
 
 
 @njit(cache=True)
