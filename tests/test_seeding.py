@@ -143,3 +143,22 @@ def test_train_run_seeds_once_and_records_the_words(tmp_path):
     assert {r.split("\t")[2] for r in rows[1:]} == {"0", "1"}  # both tasks got a seed
     with pytest.raises(ConfigError, match="seed_filters"):
         TrainConfig(seed_filters=2.0)
+
+
+def test_training_sample_spreads_runs_of_rows(tmp_path):
+    """More rows than wanted: ``blocks`` runs spread evenly from the first row to the last;
+    otherwise the whole file."""
+    from motifscope.data.deepsea import read_mat
+    from motifscope.data.simulate import simulate
+    from motifscope.train.seeding import training_sample
+
+    sim = simulate(tmp_path / "sim", motifs=["CTCF"], length=50, n_train=400, n_valid=10,
+                   n_test=10, grammar=(), seed=0)
+    X, y = read_mat(sim.out_dir / "train.mat")
+    Xs, ys = training_sample(sim.out_dir / "train.mat", n=100, blocks=4)
+    assert Xs.shape == (100, 4, 50) and Xs.dtype == np.uint8 and ys.shape == (100, 1)
+    for b, start in enumerate((0, 125, 250, 375)):  # linspace(0, 400 - 25, 4)
+        np.testing.assert_array_equal(Xs[25 * b:25 * b + 25], X[start:start + 25].numpy())
+        np.testing.assert_array_equal(ys[25 * b:25 * b + 25], np.asarray(y[start:start + 25]))
+    Xa, _ = training_sample(sim.out_dir / "train.mat", n=1000)
+    np.testing.assert_array_equal(Xa, X.numpy())

@@ -9,7 +9,6 @@ import time
 import warnings
 from pathlib import Path
 
-import numpy as np
 
 from motifscope.rundir import write_metrics
 from motifscope.train.config import TrainConfig, config_from_card
@@ -127,16 +126,14 @@ train = train_run
 
 
 def _seed_filters(net, path, tconfig: TrainConfig, run_dir) -> None:
-    """Seed the first layer from the training file's first rows (every rank alike: the
+    """Seed the first layer from rows spread over the training file (every rank alike: the
     seeds depend on the data only); rank 0 writes them to ``<run>/seeded_kmers.tsv``."""
     from motifscope.atomic import atomic_write_text
-    from motifscope.data.deepsea import read_mat
-    from motifscope.train.seeding import SEED_SEQUENCES, seed_first_layer
+    from motifscope.train.seeding import seed_first_layer, training_sample
 
-    X, y = read_mat(path, stop=SEED_SEQUENCES)
-    seeds = seed_first_layer(net, X.numpy().astype(np.uint8), np.asarray(y),
-                             fraction=float(tconfig.seed_filters), k=int(tconfig.seed_k),
-                             max_sequences=None)
+    X, y = training_sample(path)
+    seeds = seed_first_layer(net, X, y, fraction=float(tconfig.seed_filters),
+                             k=int(tconfig.seed_k), max_sequences=None)
     if dist_env()[0] != 0:
         return
     lines = ["filter\tkmer\ttask\tz"] + [f"{s['filter']}\t{s['kmer']}\t{s['task']}\t{s['z']}"

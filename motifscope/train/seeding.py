@@ -13,8 +13,9 @@ like any other filter. The other filters keep their random initialisation.
 
 How.
 
-1. Every k-mer of up to ``max_sequences`` training sequences is counted once per sequence,
-   the two strands merged (canonical k-mers; windows with an ``N`` are skipped).
+1. Every k-mer of up to 20,000 training sequences (:func:`training_sample`: runs of rows
+   spread over the file) is counted once per sequence, the two strands merged (canonical
+   k-mers; windows with an ``N`` are skipped).
 2. Per task, a two-proportion z-score compares the share of positive sequences that hold
    the k-mer with the share of negatives that do (only enrichment in positives counts).
 3. Seeds are taken round-robin over the tasks (each task's best k-mer, then each task's
@@ -35,7 +36,8 @@ import numpy as np
 
 from motifscope.errors import InputError
 
-__all__ = ["MIN_Z", "SEED_SEQUENCES", "enriched_kmers", "kmer_string", "seed_first_layer"]
+__all__ = ["MIN_Z", "SEED_SEQUENCES", "enriched_kmers", "kmer_string", "seed_first_layer",
+           "training_sample"]
 
 #: Training sequences whose k-mers are counted (the first rows of the training file).
 SEED_SEQUENCES = 20000
@@ -149,6 +151,48 @@ def _two_proportion_z(a, b, n1, n0):
         p = (a + b) / (n1 + n0)
         z = (a / n1 - b / n0) / np.sqrt(p * (1 - p) * (1 / n1 + 1 / n0))
     return np.where(np.isfinite(z) & (a >= 5), z, -np.inf)
+
+
+def training_sample(path, n: int = SEED_SEQUENCES, blocks: int = 20):
+    """Up to ``n`` rows of a training file, in ``blocks`` runs spread evenly over it.
+
+    Training files are often ordered (by chromosome, by position, by label), so the first
+    rows alone may hold few positives of some tasks; evenly spaced runs of rows cost about
+    as little to read from HDF5 and packed files.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A DeepSEA-format training file or packed directory
+        (:func:`motifscope.data.deepsea.open_deepsea`).
+    n : int
+        Rows wanted; the whole file when it has no more.
+    blocks : int
+        Number of runs of ``n // blocks`` rows.
+
+    Returns
+    -------
+    X : numpy.ndarray of shape (m, 4, L), uint8
+        One-hot rows, bases A,C,G,T; ``m = min(n, rows in the file)`` (rounded down to
+        a multiple of ``blocks``).
+    y : numpy.ndarray of shape (m, T)
+        Their labels.
+    """
+    from motifscope.data.deepsea import open_deepsea
+
+    f = open_deepsea(path)
+    try:
+        if f.n <= n:
+            parts = [f.read(0, f.n)]
+        else:
+            size = max(1, n // blocks)
+            starts = np.linspace(0, f.n - size, blocks).astype(np.int64)
+            parts = [f.read(int(s), int(s) + size) for s in starts]
+    finally:
+        f.close()
+    X = np.concatenate([np.asarray(p[0], dtype=np.uint8) for p in parts])
+    y = np.concatenate([np.asarray(p[1]) for p in parts])
+    return X, y
 
 
 def _revcomp(s: str) -> str:
