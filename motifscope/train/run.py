@@ -9,7 +9,6 @@ import time
 import warnings
 from pathlib import Path
 
-
 from motifscope.rundir import write_metrics
 from motifscope.train.config import TrainConfig, config_from_card
 from motifscope.train.distributed import dist_env
@@ -86,7 +85,8 @@ def train_run(
     if int(card["input"]["n_targets"]) != data["n_targets"]:
         m_over.setdefault("n_targets", data["n_targets"])
     seed_all(int(tconfig.seed))  # the initial weights depend on the seed
-    if resume and (Path(run_dir) / "config.toml").exists():
+    resuming = resume and (Path(run_dir) / "config.toml").exists()
+    if resuming:
         # rebuild exactly the model the run was started with
         from motifscope.rundir import read_config
 
@@ -96,7 +96,7 @@ def train_run(
                           f"with {old}", stacklevel=2)
         m_over = old
     net = zoo.build(model, **m_over)
-    if float(tconfig.seed_filters) > 0 and not (resume and (Path(run_dir) / "config.toml").exists()):
+    if float(tconfig.seed_filters) > 0 and not resuming:  # a resumed run loads its weights
         _seed_filters(net, data["paths"]["train"], tconfig, run_dir)
     model_name = card["name"] if str(model).endswith(".toml") else model
     run_config = {
@@ -128,7 +128,9 @@ train = train_run
 def _seed_filters(net, path, tconfig: TrainConfig, run_dir) -> None:
     """Seed the first layer from rows spread over the training file (every rank alike: the
     seeds depend on the data only); rank 0 writes them to ``<run>/seeded_kmers.tsv``."""
-    from motifscope.atomic import atomic_write_text
+    import pandas as pd
+
+    from motifscope.atomic import atomic_open
     from motifscope.train.seeding import seed_first_layer, training_sample
 
     X, y = training_sample(path)
@@ -136,9 +138,9 @@ def _seed_filters(net, path, tconfig: TrainConfig, run_dir) -> None:
                              k=int(tconfig.seed_k), max_sequences=None)
     if dist_env()[0] != 0:
         return
-    lines = ["filter\tkmer\ttask\tz"] + [f"{s['filter']}\t{s['kmer']}\t{s['task']}\t{s['z']}"
-                                         for s in seeds]
-    atomic_write_text(Path(run_dir) / "seeded_kmers.tsv", "\n".join(lines) + "\n")
+    with atomic_open(Path(run_dir) / "seeded_kmers.tsv", "w") as fh:
+        pd.DataFrame(seeds, columns=["filter", "kmer", "task", "z"]).to_csv(fh, sep="\t",
+                                                                            index=False)
 
 
 def _evaluate_test(net, path, n_test, tconfig: TrainConfig, run_dir) -> dict:

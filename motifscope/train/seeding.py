@@ -40,7 +40,7 @@ from motifscope.errors import InputError
 __all__ = ["MIN_Z", "SEED_SEQUENCES", "enriched_kmers", "kmer_string", "seed_first_layer",
            "training_sample"]
 
-#: Training sequences whose k-mers are counted (the first rows of the training file).
+#: Training sequences whose k-mers are counted (:func:`training_sample`).
 SEED_SEQUENCES = 20000
 
 #: Smallest enrichment z-score that seeds a filter. On random sequences with random labels
@@ -264,16 +264,19 @@ def seed_first_layer(model, X, y, *, fraction: float = 0.5, k: int = 7,
     """
     import torch
 
+    from motifscope.sequence import one_hot_encode
+
     if not 0 <= fraction <= 1:
         raise InputError(f"seed fraction = {fraction!r}; expected 0 to 1")
+    name = getattr(model, "name", type(model).__name__)
     try:
         conv = model.first_conv
     except AttributeError:
-        raise InputError(f"model {getattr(model, 'name', type(model).__name__)!r} has no "
-                         "first convolution to seed (seed_filters needs one)") from None
+        raise InputError(f"model {name!r} has no first convolution to seed "
+                         "(seed_filters needs one)") from None
     if not isinstance(conv.weight, torch.nn.Parameter):
-        raise InputError(f"model {getattr(model, 'name', type(model).__name__)!r}: its first "
-                         "convolution is fixed, not learned; seed_filters needs a learned one")
+        raise InputError(f"model {name!r}: its first convolution is fixed, not learned; "
+                         "seed_filters needs a learned one")
     F, C, w = conv.weight.shape
     if C != 4:
         raise InputError(f"first convolution takes {C} channels; seeding expects 4 (A,C,G,T)")
@@ -288,10 +291,9 @@ def seed_first_layer(model, X, y, *, fraction: float = 0.5, k: int = 7,
         norm = float(W.flatten(1).norm(dim=1).mean())
         off = (w - k) // 2
         for f, (word, _t, _z) in enumerate(seeds):
+            code = one_hot_encode(word)[0]  # (4, k): 1 on the word's base
             filt = torch.zeros(4, w, dtype=W.dtype)
-            for j, base in enumerate(word):
-                filt[:, off + j] = -1 / 3
-                filt[_BASES.index(base), off + j] = 1.0
+            filt[:, off:off + k] = code - (1 - code) / 3
             W[f] = (filt * (norm / filt.norm())).to(W.device)
     return [{"filter": f, "kmer": s[0], "task": s[1], "z": round(s[2], 2)}
             for f, s in enumerate(seeds)]
