@@ -4,7 +4,7 @@ For a model trained on :func:`motifscope.data.simulate.simulate` data, every tas
 attribution method: in the test sequences that are positive for the task, the AUROC with
 which the attribution at the observed base separates the positions of the planted
 instances that make the task positive from background positions
-(:func:`motifscope.attribution.score_against_truth`).
+(:func:`motifscope.truth.attribution.score_against_truth`).
 
 Run::
 
@@ -28,10 +28,11 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from motifscope import attribution as A
+from motifscope import truth
+from motifscope.methods import attribution as A
 from motifscope import load_run
 from motifscope.analysis.attribution import attribution_maps
-from motifscope.data.deepsea import read_mat
+from motifscope.io.deepsea import read_mat
 from motifscope.data.simulate import read_ground_truth
 
 DEFAULT_METHODS = ("saliency", "saliency_demo", "gradient_x_input", "integrated_gradients",
@@ -53,7 +54,7 @@ def score_run(run_dir, sim_dir, *, n: int = 300, per_task: int = 40, methods=DEF
     per_task : int
         At most this many positive sequences per task are explained.
     methods : sequence of str
-        Keys of :data:`motifscope.attribution.METHODS`.
+        Keys of :data:`motifscope.methods.attribution.METHODS`.
     seed : int
         Seed of the DeepLIFT-SHAP shuffles.
 
@@ -70,7 +71,7 @@ def score_run(run_dir, sim_dir, *, n: int = 300, per_task: int = 40, methods=DEF
     out = []
     for _, t in tasks.iterrows():
         task = int(t["task"])
-        motif, _, positive = A.truth_masks(inst, X.shape[0], X.shape[2], task=task,
+        motif, _, positive = truth.truth_masks(inst, X.shape[0], X.shape[2], task=task,
                                            split="test")
         keep = rows_all[torch.as_tensor(positive)][:per_task]
         if len(keep) == 0:
@@ -80,7 +81,7 @@ def score_run(run_dir, sim_dir, *, n: int = 300, per_task: int = 40, methods=DEF
             t0 = time.perf_counter()
             attr = attribution_maps(model, Xk, method=method, target=task, random_state=seed)
             dt = time.perf_counter() - t0
-            r = A.score_against_truth(attr, Xk, inst, task=task, split="test",
+            r = truth.score_against_truth(attr, Xk, inst, task=task, split="test",
                                       rows=keep.numpy())
             out.append({"method": method, "name": t.get("name", str(task)), **r,
                         "seconds": dt})

@@ -18,9 +18,9 @@ import sys
 import time
 from pathlib import Path
 
-from motifscope.jaspar import jaspar_motifs
-from motifscope.meme import read_meme
-from motifscope.tomtom import tomtom
+from motifscope.io.jaspar import jaspar_motifs
+from motifscope.io.meme import read_meme
+from motifscope.methods.tomtom import tomtom
 
 PUBLISHED = {"DanQ": (163, 320), "DanQ-JASPAR": (446, 1024), "DeepSEA": (22, 320)}
 

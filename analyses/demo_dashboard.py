@@ -11,14 +11,14 @@ every 10 epochs) but far fewer than its 50 epochs, and for each model reports:
 * **test AUROC** (forward and reverse-complement predictions averaged);
 * **saliency** (DeMo's ``|∇| ⊙ x`` of the positive logit): AUROC of the planted motif's
   positions against background positions, pooled over positive test sequences
-  (:func:`motifscope.attribution.score_against_truth`);
+  (:func:`motifscope.truth.attribution.score_against_truth`);
 * **temporal scores** (forward direction; truncation for the RNN models as in DeMo,
   masking with ``N`` for the CNN, which DeMo never scored): share of positive sequences
   whose largest sustained rise of p(pos) lies in the motif or up to 5 bp after it
-  (:func:`motifscope.temporal.score_rises_against_truth`);
-* **class optimisation** (:func:`motifscope.optimize.optimize_input`, 1000 RMSprop steps,
+  (:func:`motifscope.truth.temporal.score_rises_against_truth`);
+* **class optimisation** (:func:`motifscope.methods.optimize.optimize_input`, 1000 RMSprop steps,
   λ = 0.009), both DeMo's free matrix (``raw``) and the softmax parametrisation: does the
-  optimised input contain the planted motif (:func:`motifscope.optimize.contains_motif`,
+  optimised input contain the planted motif (:func:`motifscope.truth.optimize.contains_motif`,
   best window vs the median log-odds of the motif's own instances)?
 
 Figures (one per model: saliency track, temporal heatmap, optimised-input logos) and
@@ -72,14 +72,17 @@ def main(argv=None) -> int:
     import matplotlib.pyplot as plt
 
     from motifscope import load_run
-    from motifscope.attribution import saliency, score_against_truth
-    from motifscope.data.deepsea import read_mat
+    from motifscope.methods.attribution import saliency
+    from motifscope.truth.attribution import score_against_truth
+    from motifscope.io.deepsea import read_mat
     from motifscope.data.simulate import read_ground_truth
     from motifscope.data.tfbs import simulate_tfbs
-    from motifscope.optimize import contains_motif, optimize_input
-    from motifscope.plot import plot_attribution_track
-    from motifscope.sequence import decode
-    from motifscope.temporal import plot_temporal, score_rises_against_truth, temporal_scores
+    from motifscope.methods.optimize import optimize_input
+    from motifscope.truth.optimize import contains_motif
+    from motifscope.plot.attribution import plot_attribution_track
+    from motifscope.core.sequence import decode
+    from motifscope.methods.temporal import plot_temporal, temporal_scores
+    from motifscope.truth.temporal import score_rises_against_truth
     from motifscope.train import train_run
 
     out = Path(args.out)

@@ -3,7 +3,7 @@
 For each simulation (the demo's 12 Koo & Eddy motifs, and 12 other JASPAR motifs) and each
 model (demo-size DeepSEA, DanQ, the one-convolution motif scanner), train on the simulated
 data, compute filter influence on the forward-strand test sequences
-(:func:`motifscope.influence.filter_influence`), take for every presence task the kernel
+(:func:`motifscope.methods.influence.filter_influence`), take for every presence task the kernel
 with the largest influence and ask Tomtom (Pearson) whether that kernel's motif matches the
 task's planted motif at q < 0.05 and at q < 0.001. The control is the same model
 architecture with freshly initialised weights (``analysis.truth``'s ``influence`` score).
@@ -44,8 +44,8 @@ def _simulation(out: Path, which: str, n_train: int, seed: int) -> Path:
 
 def _score(run: Path, sim: Path, n: int, seed: int) -> dict:
     from motifscope import analysis, load_run
-    from motifscope.analysis.truth import PlantedTruth, score
-    from motifscope.data.deepsea import read_mat
+    from motifscope.truth.scores import PlantedTruth, score
+    from motifscope.io.deepsea import read_mat
 
     model = load_run(run).model.eval()
     truth = PlantedTruth.from_simulation(sim, split="test")
@@ -71,7 +71,7 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args(argv)
 
-    from motifscope.atomic import atomic_open
+    from motifscope.core.atomic import atomic_open
     from motifscope.train import train_run
 
     rows = []

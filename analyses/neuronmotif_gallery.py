@@ -27,7 +27,7 @@ def main(argv=None) -> int:
 
     import motifscope
     from motifscope import analysis
-    from motifscope.analysis.truth import PlantedTruth, score
+    from motifscope.truth.scores import PlantedTruth, score
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("run", type=Path)
@@ -48,7 +48,7 @@ def main(argv=None) -> int:
     truth = PlantedTruth.from_simulation(a.sim)
     model = motifscope.load_run(a.run).model
     if a.layers is None:
-        from motifscope.neuronmotif import ConvStack
+        from motifscope.methods.neuronmotif import ConvStack
 
         a.layers = list(range(2, ConvStack(model).n_layers + 1)) or [1]
     rows = []

@@ -8,7 +8,7 @@ eval mode, target 7) it times, on the same ``n`` random 1000-bp sequences and th
 ``refs`` dinucleotide shuffles per sequence:
 
 * a plain forward pass (``no_grad``), to turn times into multiples of a forward pass;
-* ``motifscope.attribution.deeplift_shap`` (``references=`` given);
+* ``motifscope.methods.attribution.deeplift_shap`` (``references=`` given);
 * ``tangermeme.deep_lift_shap`` (optional ``bench`` extra) with the same references;
 * for DanQ, both LSTM treatments: ``lstm_rule="linear"`` vs tangermeme as built, and
   ``lstm_rule="ig"`` (K = 8) vs tangermeme with ``integrated_gradients_op(8)`` on the
@@ -67,9 +67,9 @@ def _sum_delta(model, X, refs, attr, target, device):
 def bench_model(name, n, n_refs, batch_size, results, repeat=1, lstm_rules=("ig", "linear"),
                 device="cpu"):
     from motifscope import zoo
-    from motifscope.attribution import deeplift_shap
-    from motifscope.attribution._common import _has_rnn
-    from motifscope.sequence import dinucleotide_shuffle
+    from motifscope.methods.attribution import deeplift_shap
+    from motifscope.methods.attribution.base import _has_rnn
+    from motifscope.core.sequence import dinucleotide_shuffle
 
     torch.manual_seed(0)
     model = zoo.build(name).eval().to(device)

@@ -145,7 +145,7 @@ def main(argv=None) -> int:
         print(json.dumps(measure(p, int(w), int(m), int(b))))
         return 0
 
-    from motifscope.data.packed import pack
+    from motifscope.io.pack import pack
 
     need = (args.n + args.n_small) * (4 * L + T + L + (L // 4 + L // 8 + T // 8 + 2)) / 1e9
     free = shutil.disk_usage(args.dir).free / 1e9

@@ -23,7 +23,7 @@ FORMATS = ["kipoi-deepsea", "kipoi-beluga", "kipoi-basset", "selene-deepsea", "k
 
 _CHILD = r"""
 import json, resource, sys, time
-from motifscope.zoo.convert import import_weights
+from motifscope.runs.convert import import_weights
 t = time.perf_counter()
 import_weights(sys.argv[1], sys.argv[2], sys.argv[3])
 print(json.dumps({"seconds": time.perf_counter() - t,

@@ -34,7 +34,7 @@ def main(argv=None):
     a = ap.parse_args(argv)
 
     from motifscope import zoo
-    from motifscope.influence import filter_influence
+    from motifscope.methods.influence import filter_influence
 
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)

@@ -2,7 +2,7 @@
 
 A full-size DanQ first layer, ``Conv1d(4, 320, 26)``, over ``N`` random one-hot
 sequences of 1,000 bp (default 10,000), 2 CPU threads. Prints the time of one pass of
-``ReLU(conv1d(x))`` over the data, the time of :func:`motifscope.kernels.kernels_to_meme`
+``ReLU(conv1d(x))`` over the data, the time of :func:`motifscope.methods.kernels.kernels_to_meme`
 (including the MEME write) and their ratio (goal: at most 1.3).
 
 Usage::
@@ -31,7 +31,7 @@ def main(argv=None):
     ap.add_argument("--repeats", type=int, default=1)
     a = ap.parse_args(argv)
 
-    from motifscope.kernels import kernels_to_meme
+    from motifscope.methods.kernels import kernels_to_meme
 
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)

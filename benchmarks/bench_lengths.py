@@ -97,8 +97,8 @@ def _split_scores(sim: Path, run: Path, split: str, seed: int, analyses) -> dict
     """Presence AUROC and oracle on ``split``, then ``analyses`` on its forward half (the
     test split; its second half holds the reverse complements)."""
     from motifscope import analysis, load_run
-    from motifscope.analysis.truth import PlantedTruth, score
-    from motifscope.data.deepsea import read_mat
+    from motifscope.truth.scores import PlantedTruth, score
+    from motifscope.io.deepsea import read_mat
 
     truth = PlantedTruth.from_simulation(sim, split=split)
     X, y = read_mat(sim / f"{split}.mat")
@@ -136,7 +136,7 @@ def main(argv=None) -> None:
     ap.add_argument("--set", dest="set_", action="append", default=[],
                     help="key=value model or training override, as motifscope train --set")
     a = ap.parse_args(argv)
-    from motifscope.commands.train import parse_set
+    from motifscope.cli.app.train import parse_set
 
     motifs = (TUNING_MOTIFS if a.tuning else MOTIFS)[:a.motifs]
     a.out.mkdir(parents=True, exist_ok=True)

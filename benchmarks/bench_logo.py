@@ -2,10 +2,10 @@
 
 Measures, each as build + render to PNG (Agg, 100 dpi):
 
-- one 100-column and one 26-column logo with :func:`motifscope.logo.plot_logo` and with
-  logomaker (through :func:`motifscope.logo.plot_logo_logomaker`, the same picture);
+- one 100-column and one 26-column logo with :func:`motifscope.plot.logo.plot_logo` and with
+  logomaker (through :func:`motifscope.plot.logo.plot_logo_logomaker`, the same picture);
 - a gallery of the 320 DanQ kernels (``shared/data/danq/DanQ.meme``, or 320 random
-  26-column motifs when the file is missing): :func:`motifscope.logo.logo_gallery` for all
+  26-column motifs when the file is missing): :func:`motifscope.plot.logo.logo_gallery` for all
   of them, logomaker for the first ``--lm-gallery`` (default 20) extrapolated to 320.
 
 Usage::
@@ -46,9 +46,9 @@ def main(argv=None):
     import matplotlib.pyplot as plt
     import numpy as np
 
-    from motifscope.logo import logo_gallery, plot_logo, plot_logo_logomaker
-    from motifscope.meme import read_meme
-    from motifscope.motifs import Motif
+    from motifscope.plot.logo import logo_gallery, plot_logo, plot_logo_logomaker
+    from motifscope.io.meme import read_meme
+    from motifscope.core.motifs import Motif
 
     rng = np.random.default_rng(0)
     ref = Path(__file__).resolve().parents[2] / "shared" / "data" / "danq" / "DanQ.meme"

@@ -24,7 +24,7 @@ from pathlib import Path
 def _one(layer: int, neuron: int, out: str) -> None:
     import torch
 
-    from motifscope.neuronmotif import ConvStack, decouple, write_neuron
+    from motifscope.methods.neuronmotif import ConvStack, decouple, write_neuron
     from motifscope.zoo import build
 
     torch.manual_seed(0)

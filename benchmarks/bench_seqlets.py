@@ -8,9 +8,9 @@ Database: the newest JASPAR CORE vertebrates release pyjaspar ships.
 Timed (median of ``--repeats``, interleaved; both tools warmed up first, numba JIT
 included in neither):
 
-- calling: :func:`motifscope.seqlets.recursive_seqlets` vs ``tangermeme.seqlet.recursive_seqlets``
+- calling: :func:`motifscope.methods.seqlets.recursive_seqlets` vs ``tangermeme.seqlet.recursive_seqlets``
   (p < 0.01), and the same with shuffled-like controls (FDR 0.1);
-- annotation of those seqlets: :func:`motifscope.seqlets.annotate_seqlets` (Tomtom
+- annotation of those seqlets: :func:`motifscope.methods.seqlets.annotate_seqlets` (Tomtom
   Pearson, 3 best matches, FIMO scan of each) vs ``tangermeme.annotate.annotate_seqlets``
   (memelite's Euclidean Tomtom, best match only).
 
@@ -61,8 +61,8 @@ def main(argv=None) -> int:
     from tangermeme.annotate import annotate_seqlets as tm_annotate
     from tangermeme.seqlet import recursive_seqlets as tm_seqlets
 
-    from motifscope.jaspar import jaspar_motifs
-    from motifscope.seqlets import annotate_seqlets, recursive_seqlets
+    from motifscope.io.jaspar import jaspar_motifs
+    from motifscope.methods.seqlets import annotate_seqlets, recursive_seqlets
 
     X, a, control = _inputs(args)
     db = jaspar_motifs()

@@ -37,9 +37,9 @@ def main(argv=None) -> int:
 
     import memelite
 
-    from motifscope.jaspar import jaspar_motifs, latest_release
-    from motifscope.meme import read_meme
-    from motifscope.tomtom import tomtom
+    from motifscope.io.jaspar import jaspar_motifs, latest_release
+    from motifscope.io.meme import read_meme
+    from motifscope.methods.tomtom import tomtom
 
     path = Path(__file__).resolve().parents[2] / "shared" / "data" / "danq" / "DanQ-JASPAR.meme"
     if path.exists():

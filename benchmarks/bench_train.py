@@ -30,7 +30,7 @@ import time
 import torch
 
 from motifscope import zoo
-from motifscope.losses import get_loss
+from motifscope.train.losses import get_loss
 from motifscope.train import config_from_card, make_optimizer
 
 __all__ = ["bench_model", "forward_flops", "main", "matmul_gflops"]

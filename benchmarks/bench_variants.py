@@ -1,4 +1,4 @@
-"""Variant-effect throughput and memory: ``motifscope.variants.score_vcf`` end to end.
+"""Variant-effect throughput and memory: ``motifscope.methods.variants.score_vcf`` end to end.
 
 Two measurements, each in a fresh process (so peak RSS is its own):
 
@@ -91,7 +91,7 @@ def _floor(model, n_windows: int, batch_size: int, device: str) -> float:
     """Seconds of the forward passes alone on ``n_windows`` random windows."""
     import torch
 
-    from motifscope.predict import predict
+    from motifscope.methods.predict import predict
 
     X = torch.nn.functional.one_hot(torch.randint(0, 4, (n_windows, model.seq_len)), 4)
     X = X.permute(0, 2, 1).float()
@@ -105,7 +105,7 @@ def child_throughput(args) -> dict:
     import torch
 
     from motifscope import zoo
-    from motifscope.variants import score_vcf
+    from motifscope.methods.variants import score_vcf
 
     torch.set_num_threads(args.threads)
     work = Path(args.dir)
@@ -130,7 +130,7 @@ def child_throughput(args) -> dict:
 def child_rss(args) -> dict:
     import torch
 
-    from motifscope.variants import score_vcf
+    from motifscope.methods.variants import score_vcf
 
     torch.set_num_threads(args.threads)
     work = Path(args.dir)
@@ -144,8 +144,8 @@ def child_rss(args) -> dict:
 
 def bench_readers(work: Path, seqs: dict, n: int = 20000) -> dict:
     """Fetches/s (pysam, pyfaidx) and VCF records/s (ours, cyvcf2, pysam)."""
-    from motifscope.data.genome import Genome
-    from motifscope.variants import read_vcf
+    from motifscope.io.genome import Genome
+    from motifscope.methods.variants import read_vcf
 
     rng = random.Random(0)
     names = list(seqs)

@@ -11,7 +11,7 @@ from test_analysis import ABSENT, PLANTED, W, _ctx, make_planted_data
 from torch import nn
 
 from motifscope import analysis
-from motifscope.analysis.truth import score
+from motifscope.truth.scores import score
 
 
 @pytest.fixture(scope="module")

@@ -22,17 +22,17 @@ import re
 import pytest
 
 ANALYSIS_MODULES = [
-    "motifscope.attribution",
-    "motifscope.temporal",
-    "motifscope.optimize",
-    "motifscope.similarity",
-    "motifscope.kernels",
-    "motifscope.logo",
-    "motifscope.predict",
-    "motifscope.strands",
-    "motifscope.devices",
-    "motifscope.atomic",
-    "motifscope.attribution.export",
+    "motifscope.methods.attribution",
+    "motifscope.methods.temporal",
+    "motifscope.methods.optimize",
+    "motifscope.methods.similarity",
+    "motifscope.methods.kernels",
+    "motifscope.plot.logo",
+    "motifscope.methods.predict",
+    "motifscope.data.strands",
+    "motifscope.core.devices",
+    "motifscope.core.atomic",
+    "motifscope.methods.attribution.export",
     "motifscope.analysis",
     "motifscope.analysis.evaluate",
     "motifscope.analysis.kernels",
@@ -42,20 +42,20 @@ ANALYSIS_MODULES = [
     "motifscope.analysis.optimize",
     "motifscope.analysis.similarity",
     "motifscope.analysis.neuronmotif",
-    "motifscope.analysis.truth",
+    "motifscope.truth.scores",
     "motifscope.analysis.seqlets",
-    "motifscope.seqlets",
-    "motifscope.fimo",
+    "motifscope.methods.seqlets",
+    "motifscope.methods.fimo",
     "motifscope.analysis.variants",
-    "motifscope.batch",
-    "motifscope.data.genome",
-    "motifscope.data.regions",
-    "motifscope.tracks",
-    "motifscope.variants.vcf",
-    "motifscope.variants.windows",
-    "motifscope.variants.score",
-    "motifscope.variants.run",
-    "motifscope.variants.explain",
+    "motifscope.core.batch",
+    "motifscope.io.genome",
+    "motifscope.io.regions",
+    "motifscope.io.tracks",
+    "motifscope.io.vcf",
+    "motifscope.methods.variants.windows",
+    "motifscope.methods.variants.score",
+    "motifscope.methods.variants.run",
+    "motifscope.methods.variants.explain",
 ]
 
 # The six methods of DESIGN.md's one calling convention, `method(model, X, *, target, ...)`.
@@ -188,7 +188,7 @@ def test_docstring_parameters_match_signature(func):
 
 @pytest.mark.parametrize("name", ATTRIBUTION_METHODS)
 def test_attribution_calling_convention(name):
-    attribution = importlib.import_module("motifscope.attribution")
+    attribution = importlib.import_module("motifscope.methods.attribution")
     assert name in attribution.__all__
     params = list(inspect.signature(getattr(attribution, name)).parameters.values())
     assert [p.name for p in params[:2]] == ["model", "X"], f"{name}: first parameters"

@@ -1,11 +1,11 @@
-"""Tests of motifscope.atomic, the one atomic writer."""
+"""Tests of motifscope.core.atomic, the one atomic writer."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from motifscope.atomic import atomic_open, atomic_path, atomic_write_bytes, atomic_write_text
+from motifscope.core.atomic import atomic_open, atomic_path, atomic_write_bytes, atomic_write_text
 
 
 def _leftovers(folder):
@@ -69,7 +69,7 @@ def test_bad_mode():
 
 
 def test_no_other_writer_in_the_package():
-    """Every temporary-file-and-rename in motifscope goes through motifscope.atomic."""
+    """Every temporary-file-and-rename in motifscope goes through motifscope.core.atomic."""
     from pathlib import Path
 
     import motifscope

@@ -1,4 +1,4 @@
-"""Tests of motifscope.attribution, motifscope.plot and ``motifscope attribute``.
+"""Tests of motifscope.methods.attribution, motifscope.plot.attribution and ``motifscope attribute``.
 
 Oracles: hand-computed gradients and DeepLIFT multipliers (HandConvPool), linear models
 whose attributions are their weights, summation-to-delta, brute-force ISM, captum's
@@ -26,9 +26,10 @@ from toy_models import (
     random_one_hot,
 )
 
-from motifscope import attribution as A
-from motifscope.errors import InputError, MotifscopeWarning
-from motifscope.sequence import dinucleotide_shuffle, one_hot_encode, reverse_complement
+from motifscope import truth
+from motifscope.methods import attribution as A
+from motifscope.core.errors import InputError, MotifscopeWarning
+from motifscope.core.sequence import dinucleotide_shuffle, one_hot_encode, reverse_complement
 
 GRADIENT_METHODS = ["saliency", "gradient_x_input", "integrated_gradients", "deeplift",
                     "deeplift_shap", "ism"]
@@ -419,16 +420,16 @@ def test_score_against_truth():
     attr = torch.zeros(3, 4, 50)
     for s, (a, b) in enumerate([(5, 12), (10, 18), (20, 26)]):
         attr[s, :, a:b] = 1.0
-    r = A.score_against_truth(attr * X, X, inst, task=0, split="test")
+    r = truth.score_against_truth(attr * X, X, inst, task=0, split="test")
     assert r["auroc"] == pytest.approx(1.0)
     assert r["n_sequences"] == 2 and r["n_motif"] == 7 + 8
     # sequence 2's instance (task 1 only) is excluded, not background, for task 0
     assert r["n_background"] == (50 - 7) + (50 - 8)
-    r = A.score_against_truth(-attr * X, X, inst, task=1, split="test")
+    r = truth.score_against_truth(-attr * X, X, inst, task=1, split="test")
     assert r["auroc"] == pytest.approx(0.0)
-    r = A.score_against_truth(-attr * X, X, inst, task=1, split="test", absolute=True)
+    r = truth.score_against_truth(-attr * X, X, inst, task=1, split="test", absolute=True)
     assert r["auroc"] == pytest.approx(1.0)
-    r = A.score_against_truth(attr, X, inst, task=0, split="valid")
+    r = truth.score_against_truth(attr, X, inst, task=0, split="valid")
     assert np.isnan(r["auroc"]) and r["n_sequences"] == 0
 
 
@@ -445,7 +446,7 @@ def agg():
 
 
 def test_plot_attribution_logo(agg):
-    from motifscope.plot import plot_attribution_logo
+    from motifscope.plot.attribution import plot_attribution_logo
 
     a = torch.zeros(4, 6)
     a[0, 0], a[1, 1], a[2, 2], a[3, 3] = 1.0, 0.5, -0.7, 0.2
@@ -459,7 +460,7 @@ def test_plot_attribution_logo(agg):
 
 
 def test_plot_attribution_track(agg):
-    from motifscope.plot import plot_attribution_track
+    from motifscope.plot.attribution import plot_attribution_track
 
     v = np.sin(np.arange(40) / 3.0)
     a = np.zeros((4, 40))
@@ -475,7 +476,7 @@ def test_plot_attribution_track(agg):
 
 def test_attribution_track_figure():
     pytest.importorskip("plotly")
-    from motifscope.plot import attribution_track_figure
+    from motifscope.plot.attribution import attribution_track_figure
 
     seq = "ACGTNACG"
     v = np.arange(8, dtype=float) - 3
@@ -493,7 +494,7 @@ def test_attribution_track_figure():
 # --------------------------------------------------------------------------- CLI
 def _make_run(tmp_path, L=200, T=3):
     zoo = _zoo()
-    from motifscope.rundir import atomic_torch_save, init_run_dir, write_config
+    from motifscope.runs.directory import atomic_torch_save, init_run_dir, write_config
 
     run = init_run_dir(tmp_path / "run")
     over = {"seq_len": L, "n_targets": T}
@@ -529,7 +530,7 @@ def test_cli_attribute_deeplift_shap(tmp_path):
     assert z["deltas"].shape == (4, 3) and np.abs(z["deltas"]).max() < 1e-4
     assert list(z["target"]) == [1] and str(z["method"]) == "deeplift_shap"
     # same numbers as the library call
-    from motifscope.data.deepsea import read_mat
+    from motifscope.io.deepsea import read_mat
 
     X, _ = read_mat(data, stop=4)
     lib = A.deeplift_shap(model.eval(), X, target=1, n_shuffles=3, random_state=0)
@@ -559,7 +560,7 @@ def test_modisco_reads_cli_output(tmp_path):
     import subprocess
     import sys
 
-    from motifscope.attribution.export import write_attributions
+    from motifscope.methods.attribution.export import write_attributions
 
     rng = np.random.default_rng(0)
     N, L = 60, 120

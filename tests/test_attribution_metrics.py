@@ -14,9 +14,10 @@ import pytest
 import torch
 from toy_models import SmallDeepSEA, random_one_hot
 
-from motifscope import attribution as A
-from motifscope.errors import MotifscopeWarning
-from motifscope.motifs import Motif
+from motifscope import truth
+from motifscope.methods import attribution as A
+from motifscope.core.errors import MotifscopeWarning
+from motifscope.core.motifs import Motif
 
 
 def test_correction_on_gradient_methods():
@@ -71,7 +72,7 @@ def test_per_sequence_auroc_aupr_and_signal_to_noise():
     score[1, 20:26] = 1.0
     score[1, 26 - 1 - 2] = 0.0  # on the - strand the flat column is counted from the end
     score[1, 30] = 3.0  # one noise position above the signal
-    r = A.score_against_truth(score[:, None] * X, X, inst, task=0, motifs=[motif])
+    r = truth.score_against_truth(score[:, None] * X, X, inst, task=0, motifs=[motif])
     noise0, noise1 = np.full(L - 6, 0.1), np.r_[np.full(L - 7, 0.1), 3.0]
     au1 = (len(noise1) - 1) / len(noise1)  # one noise value ranks above the 5 signal ones
     assert r["auroc_per_sequence"] == pytest.approx((1.0 + au1) / 2)
@@ -82,5 +83,5 @@ def test_per_sequence_auroc_aupr_and_signal_to_noise():
     top1 = np.sort(noise1)[::-1][:10].mean()
     assert r["snr_topk"] == pytest.approx((2.0 / 0.1 + 1.0 / top1) / 2)
     # without the motifs every instance position is signal: the flat column drags it down
-    r2 = A.score_against_truth(score[:, None] * X, X, inst, task=0)
+    r2 = truth.score_against_truth(score[:, None] * X, X, inst, task=0)
     assert r2["auroc_per_sequence"] < r["auroc_per_sequence"]

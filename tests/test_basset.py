@@ -1,4 +1,4 @@
-"""Tests of motifscope.data.basset on small files in Basset's seq_hdf5.py layout."""
+"""Tests of motifscope.io.basset on small files in Basset's seq_hdf5.py layout."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import h5py
 import numpy as np
 import pytest
 
-from motifscope.data.basset import basset_splits, read_basset
-from motifscope.errors import DataFormatError, InputError
-from motifscope.sequence import decode
+from motifscope.io.basset import basset_splits, read_basset
+from motifscope.core.errors import DataFormatError, InputError
+from motifscope.core.sequence import decode
 
 
 def _basset_one_hot(seq: str) -> np.ndarray:

@@ -7,8 +7,15 @@ import h5py
 import numpy as np
 import pytest
 
-from motifscope.batch import chunk_path, chunked, iter_chunks, merge_hdf5, merge_text, run_chunks
-from motifscope.errors import ConfigError, InputError
+from motifscope.core.batch import (
+    chunk_path,
+    chunked,
+    iter_chunks,
+    merge_hdf5,
+    merge_text,
+    run_chunks,
+)
+from motifscope.core.errors import ConfigError, InputError
 
 
 def _compute(calls):
@@ -77,7 +84,7 @@ def test_a_failing_chunk_leaves_no_file(tmp_path):
 
 
 def test_rank_device_gives_each_local_rank_its_gpu(monkeypatch):
-    from motifscope.batch import rank_device
+    from motifscope.core.batch import rank_device
 
     assert rank_device("cuda") == "cuda" and rank_device("cpu") == "cpu"
     monkeypatch.setenv("WORLD_SIZE", "4")

@@ -20,7 +20,7 @@ def demo_report(tmp_path_factory):
     if not os.path.exists(CHROMIUM):
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     pytest.importorskip("playwright.sync_api")
-    from motifscope.demo import run_demo
+    from motifscope.demo.job import run_demo
 
     out = tmp_path_factory.mktemp("demo")
     res = run_demo(out, quick=True, models=("deepsea_demo", "deepatt_demo"), progress=False)

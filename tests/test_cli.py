@@ -6,7 +6,8 @@ import sys
 import pytest
 
 from motifscope.cli import main
-from motifscope.commands import app, load_all
+from motifscope.cli import load_all
+from motifscope.cli.app import app
 
 
 def _verbs():

@@ -6,11 +6,12 @@ from __future__ import annotations
 import pytest
 
 from motifscope.cli import main
-from motifscope.commands import help_summary
+from motifscope.cli.app import help_summary
 
 
 def _verbs() -> list[list[str]]:
-    from motifscope.commands import app, load_all
+    from motifscope.cli import load_all
+    from motifscope.cli.app import app
 
     load_all()
     out = [[c.name or c.callback.__name__.replace("_", "-")] for c in app.registered_commands]

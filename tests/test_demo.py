@@ -1,4 +1,4 @@
-"""motifscope.demo and analysis helpers (the whole quick demo runs in tests/test_browser.py)."""
+"""motifscope.demo.job and analysis helpers (the whole quick demo runs in tests/test_browser.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ def test_demo_folds_delta_warnings_into_one():
     import warnings
 
     from motifscope.analysis.attribution import _fold_warnings
-    from motifscope.errors import MotifscopeWarning
+    from motifscope.core.errors import MotifscopeWarning
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

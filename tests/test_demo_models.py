@@ -8,9 +8,9 @@ import torch
 from torch import nn
 
 from motifscope import zoo
-from motifscope.errors import ConfigError, InputError
-from motifscope.motifs import Motif
-from motifscope.temporal import temporal_scores
+from motifscope.core.errors import ConfigError, InputError
+from motifscope.core.motifs import Motif
+from motifscope.methods.temporal import temporal_scores
 from motifscope.zoo.layers import BiLSTM
 
 DEMO = ("demo_cnn", "demo_rnn", "demo_cnnrnn")
@@ -238,7 +238,7 @@ def test_temporal_scores_use_prefix_scores():
 
 
 def test_simulate_tfbs_single_presence_task(tmp_path):
-    from motifscope.data.deepsea import read_mat
+    from motifscope.io.deepsea import read_mat
     from motifscope.data.simulate import read_ground_truth
     from motifscope.data.tfbs import simulate_tfbs
 

@@ -1,4 +1,4 @@
-"""motifscope.devices: one meaning of ``device``, and models come back as they were given."""
+"""motifscope.core.devices: one meaning of ``device``, and models come back as they were given."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import torch
 from torch import nn
 from toy_models import SmallDeepSEA
 
-from motifscope.devices import model_on, resolve_device
-from motifscope.errors import InputError
+from motifscope.core.devices import model_on, resolve_device
+from motifscope.core.errors import InputError
 
 
 def _mixed_state(model):
@@ -51,10 +51,10 @@ def test_model_on_restores_every_flag_even_after_an_error():
 
 @pytest.mark.parametrize("run", ["predict", "temporal", "optimize", "attribution"])
 def test_analyses_give_the_model_back_as_it_was(run):
-    from motifscope.attribution import saliency
-    from motifscope.optimize import optimize_input
-    from motifscope.predict import predict
-    from motifscope.temporal import temporal_scores
+    from motifscope.methods.attribution import saliency
+    from motifscope.methods.optimize import optimize_input
+    from motifscope.methods.predict import predict
+    from motifscope.methods.temporal import temporal_scores
 
     model = SmallDeepSEA(length=100)
     model.seq_len, model.n_targets = 100, 3

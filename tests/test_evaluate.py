@@ -1,4 +1,4 @@
-"""Tests of motifscope.evaluate and ``motifscope evaluate``."""
+"""Tests of motifscope.methods.evaluate and ``motifscope evaluate``."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import torch
 from sklearn.metrics import average_precision_score, roc_auc_score
 from torch import nn
 
-from motifscope.errors import InputError
-from motifscope.evaluate import evaluate, fast_auroc, summarize
-from motifscope.sequence import reverse_complement
-from motifscope.strands import check_strand_pairs
+from motifscope.core.errors import InputError
+from motifscope.methods.evaluate import evaluate, fast_auroc, summarize
+from motifscope.core.sequence import reverse_complement
+from motifscope.data.strands import check_strand_pairs
 
 
 class Lookup(nn.Module):
@@ -54,7 +54,7 @@ def test_fast_auroc_equals_sklearn_with_ties():
 def test_fast_average_precision_equals_sklearn(decimals):
     from sklearn.metrics import average_precision_score
 
-    from motifscope.evaluate import fast_average_precision
+    from motifscope.methods.evaluate import fast_average_precision
 
     rng = np.random.default_rng(decimals or 0)
     for n in (2, 7, 60, 400):
@@ -110,7 +110,7 @@ def test_evaluate_bad_input():
 
 def _make_run(tmp_path, n_targets, seq_len=60):
     from motifscope import zoo
-    from motifscope.rundir import atomic_torch_save, init_run_dir, write_config
+    from motifscope.runs.directory import atomic_torch_save, init_run_dir, write_config
 
     over = {"seq_len": seq_len, "n_targets": n_targets, "width": 0.25}
     torch.manual_seed(0)
@@ -123,7 +123,7 @@ def _make_run(tmp_path, n_targets, seq_len=60):
 
 def _write_test_mat(path, n_half, T, L=60, seed=0):
     """test.mat in DeepSEA's v5 layout: (N, 4, L) A,G,C,T uint8; second half = RC."""
-    from motifscope.sequence import agct_from_acgt
+    from motifscope.core.sequence import agct_from_acgt
 
     Xf = random_one_hot(n_half, L, seed).numpy()
     X = np.concatenate([Xf, Xf[:, ::-1, ::-1]])

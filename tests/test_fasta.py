@@ -1,4 +1,4 @@
-"""Tests of motifscope.data.fasta."""
+"""Tests of motifscope.io.fasta."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import gzip
 import numpy as np
 import pytest
 
-from motifscope.data.fasta import fasta_to_one_hot, read_bed, read_fasta
-from motifscope.errors import DataFormatError
-from motifscope.sequence import decode
+from motifscope.io.fasta import fasta_to_one_hot, read_bed, read_fasta
+from motifscope.core.errors import DataFormatError
+from motifscope.core.sequence import decode
 
 
 def _write(p, text):

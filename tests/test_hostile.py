@@ -20,8 +20,8 @@ import pytest
 import torch
 
 from motifscope.cli import main
-from motifscope.errors import RunDirError
-from motifscope.rundir import (
+from motifscope.core.errors import RunDirError
+from motifscope.runs.directory import (
     MODEL_FILE,
     atomic_torch_save,
     init_run_dir,
@@ -241,8 +241,8 @@ MEME_NUMBERS = {
 
 @pytest.mark.parametrize("case", MEME_NUMBERS, ids=list(MEME_NUMBERS))
 def test_meme_non_finite_numbers(case, tmp_path, capsys):
-    from motifscope.errors import MotifFormatError
-    from motifscope.meme import read_meme
+    from motifscope.core.errors import MotifFormatError
+    from motifscope.io.meme import read_meme
 
     old, new = MEME_NUMBERS[case]
     p = tmp_path / "q.meme"
@@ -257,8 +257,8 @@ def test_meme_property_based_mutations(tmp_path):
     hypothesis = pytest.importorskip("hypothesis")
     from hypothesis import strategies as st
 
-    from motifscope.errors import MotifscopeError
-    from motifscope.meme import read_meme
+    from motifscope.core.errors import MotifscopeError
+    from motifscope.io.meme import read_meme
 
     tokens = st.sampled_from(["inf", "nan", "-1", "1e400", "", "x", "0", "\u00e9", "=", "MOTIF",
                               "w=", "letter-probability matrix:", "\t", "9" * 30, "\x00"])
@@ -306,7 +306,7 @@ def _v5_sparse(path, X, y):
 
 
 def test_mat_sparse_labels_read_as_dense(tmp_path):
-    from motifscope.data.deepsea import read_mat
+    from motifscope.io.deepsea import read_mat
 
     X, y = files.random_split(8, 60, 3, seed=2)
     p = _v5_sparse(tmp_path / "test.mat", X, y)
@@ -508,7 +508,7 @@ def test_output_folder_without_permission(zoo_run, mat, tmp_path, capsys):
 
 
 def test_temporal_failure_leaves_nothing(zoo_run, tmp_path, capsys, monkeypatch):
-    import motifscope.temporal as tm
+    import motifscope.methods.temporal as tm
 
     X, y = files.random_split(4, 60, 3)
     p = files.write_v5(tmp_path / "t.mat", X, y, split="test")
@@ -524,7 +524,7 @@ def test_temporal_failure_leaves_nothing(zoo_run, tmp_path, capsys, monkeypatch)
 
 def test_internal_error_is_one_line_and_debug_shows_traceback(zoo_run, tmp_path, capsys,
                                                                monkeypatch):
-    import motifscope.optimize as om
+    import motifscope.methods.optimize as om
 
     def boom(*a, **k):
         raise RuntimeError("kaputt")
@@ -593,18 +593,18 @@ def test_fasta_with_bom_and_decouple_db_checked_first(zoo_run, tmp_path, capsys)
 
 @pytest.mark.parametrize("opt", ["lr=abc", "epochs=abc", "epochs=2.5", "amp=1"])
 def test_train_set_types(opt):
-    from motifscope.errors import ConfigError
+    from motifscope.core.errors import ConfigError
     from motifscope.train import TrainConfig
 
     key, _value = opt.split("=")
-    from motifscope.commands.train import parse_set
+    from motifscope.cli.app.train import parse_set
 
     with pytest.raises(ConfigError, match=f"training option {key}"):
         TrainConfig(**parse_set([opt]))
 
 
 def test_optimize_failure_leaves_nothing(zoo_run, tmp_path, capsys, monkeypatch):
-    import motifscope.meme as mm
+    import motifscope.io.meme as mm
 
     def boom(*a, **k):
         raise RuntimeError("meme failed")
@@ -629,8 +629,8 @@ def test_fasta_property_based_bytes(tmp_path):
     import gzip
 
     hypothesis, st = _hyp()
-    from motifscope.data.fasta import read_fasta
-    from motifscope.errors import MotifscopeError
+    from motifscope.io.fasta import read_fasta
+    from motifscope.core.errors import MotifscopeError
 
     good = b">r1 s\xc3\xa9q\nACGTNacgt\nAC\n>r2\nGGGG\n"
     p = tmp_path / "f.fa"
@@ -727,7 +727,7 @@ def test_evaluate_failure_leaves_nothing(zoo_run, mat, tmp_path, capsys, monkeyp
 
 
 def test_cleanup_on_failure_keeps_what_was_there(tmp_path):
-    from motifscope.rundir import cleanup_on_failure
+    from motifscope.runs.directory import cleanup_on_failure
 
     (tmp_path / "old.txt").write_text("kept")
     with pytest.raises(KeyboardInterrupt), cleanup_on_failure(tmp_path):
@@ -750,7 +750,7 @@ PACKED_EDITS = {
 
 @pytest.mark.parametrize("case", PACKED_EDITS, ids=list(PACKED_EDITS))
 def test_packed_manifest_hostile(case, zoo_run, mat, tmp_path, capsys):
-    from motifscope.data.packed import pack
+    from motifscope.io.pack import pack
 
     out = tmp_path / "pk"
     pack(mat, out)
@@ -769,8 +769,8 @@ def test_packed_manifest_hostile(case, zoo_run, mat, tmp_path, capsys):
 def test_basset_nan_labels(tmp_path):
     import h5py
 
-    from motifscope.data.basset import read_basset
-    from motifscope.errors import DataFormatError
+    from motifscope.io.basset import read_basset
+    from motifscope.core.errors import DataFormatError
 
     X, _ = files.random_split(4, 12, 2)
     y = np.zeros((4, 2), np.float32)
@@ -787,7 +787,7 @@ def test_basset_nan_labels(tmp_path):
 @pytest.mark.parametrize("n", [0, -5])
 def test_evaluate_run_n_library(n, zoo_run, mat, tmp_path):
     from motifscope import analysis
-    from motifscope.errors import InputError
+    from motifscope.core.errors import InputError
 
     with pytest.raises(InputError, match=f"n={n}"):
         analysis.context_for(zoo_run, mat, n=n, evaluate_layout=True)

@@ -1,4 +1,4 @@
-"""Importing published weights (``motifscope.zoo.convert``).
+"""Importing published weights (``motifscope.runs.convert``).
 
 Each test writes a weight file in the exact published layout from a reference module
 written here from the peer's published layer list (Kipoi's converted Torch7
@@ -17,8 +17,8 @@ from torch import nn
 
 from motifscope import load_run, zoo
 from motifscope.cli import main
-from motifscope.errors import InputError
-from motifscope.zoo.convert import convert, import_weights
+from motifscope.core.errors import InputError
+from motifscope.runs.convert import convert, import_weights
 
 AGCT = [0, 2, 1, 3]  # ACGT <-> AGCT (its own inverse)
 
@@ -465,7 +465,7 @@ def small_mat(tmp_path, L=200, T=7):
 
 
 def consensus_of_kernel0(meme):
-    from motifscope.meme import read_meme
+    from motifscope.io.meme import read_meme
 
     return read_meme(meme)[0].consensus
 
@@ -569,8 +569,8 @@ def test_export_then_import_round_trip(tmp_path):
 
 @pytest.mark.filterwarnings("ignore:DeepLIFT summation-to-delta")
 def test_deeplift_and_decouple_accept_imported_models(tmp_path):
-    from motifscope.attribution import deeplift
-    from motifscope.neuronmotif import decouple
+    from motifscope.methods.attribution import deeplift
+    from motifscope.methods.neuronmotif import decouple
 
     f, _ = planted_kipoi_deepsea(tmp_path)
     deepsea = load_run(import_weights("kipoi-deepsea", f, tmp_path / "r1", seq_len=200)).model
@@ -590,8 +590,8 @@ def test_deeplift_and_decouple_accept_imported_models(tmp_path):
 def test_tomtom_and_report_accept_an_imported_run(tmp_path):
     import pandas as pd
 
-    from motifscope.meme import write_meme
-    from motifscope.motifs import Motif
+    from motifscope.io.meme import write_meme
+    from motifscope.core.motifs import Motif
 
     f, _ = planted_kipoi_deepsea(tmp_path)
     run = import_weights("kipoi-deepsea", f, tmp_path / "run", seq_len=200)

@@ -8,8 +8,8 @@ import torch
 from torch import nn
 from toy_models import SmallDanQ, SmallDeepSEA, random_one_hot
 
-from motifscope.errors import InputError
-from motifscope.influence import conv_output_site, filter_influence, influence_table
+from motifscope.core.errors import InputError
+from motifscope.methods.influence import conv_output_site, filter_influence, influence_table
 
 
 class TwoFilters(nn.Module):
@@ -109,7 +109,7 @@ def test_cli_influence_writes_the_table(tmp_path, capsys):
 
     from motifscope import zoo
     from motifscope.cli import main
-    from motifscope.rundir import atomic_torch_save, init_run_dir, write_config
+    from motifscope.runs.directory import atomic_torch_save, init_run_dir, write_config
 
     over = {"seq_len": 200, "n_targets": 3, "width": 0.1}
     torch.manual_seed(0)

@@ -1,4 +1,4 @@
-"""Tests of motifscope.jaspar: offline JASPAR releases and the DanQ-JASPAR 2016 set."""
+"""Tests of motifscope.io.jaspar: offline JASPAR releases and the DanQ-JASPAR 2016 set."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from motifscope.errors import ConfigError, InputError
-from motifscope.jaspar import danq_jaspar2016, find_by_name, jaspar_motifs, releases
+from motifscope.core.errors import ConfigError, InputError
+from motifscope.io.jaspar import danq_jaspar2016, find_by_name, jaspar_motifs, releases
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 

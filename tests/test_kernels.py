@@ -1,4 +1,4 @@
-"""Tests of motifscope.kernels: first-layer kernels → motifs."""
+"""Tests of motifscope.methods.kernels: first-layer kernels → motifs."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ import pytest
 import torch
 from torch import nn
 
-import motifscope.kernels as kmod
-from motifscope.errors import InputError
-from motifscope.kernels import first_conv, kernel_counts, kernels_to_meme, kernels_to_motifs
-from motifscope.meme import read_meme
-from motifscope.sequence import one_hot_encode, reverse_complement
+import motifscope.methods.kernels as kmod
+from motifscope.core.errors import InputError
+from motifscope.methods.kernels import first_conv, kernel_counts, kernels_to_meme, kernels_to_motifs
+from motifscope.io.meme import read_meme
+from motifscope.core.sequence import one_hot_encode, reverse_complement
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "danq"
 
@@ -147,7 +147,7 @@ def test_batchnorm_after_first_conv_is_folded():
     # eval-mode BN is the affine map γ (z - μ) / σ + β per kernel: folding it into the
     # convolution must reproduce the model's pre-activation, and the counts must be those
     # of the folded convolution (a γ < 0 kernel fires where the raw one is lowest)
-    from motifscope.kernels import effective_kernels
+    from motifscope.methods.kernels import effective_kernels
 
     rng = np.random.default_rng(4)
     X = _random_onehot(rng, 17, 30)
@@ -353,9 +353,9 @@ def test_danq_meme_text_matches_published_structure(tmp_path):
 
 
 def _run_dir(tmp_path, conv):
-    rundir = pytest.importorskip("motifscope.rundir")
+    rundir = pytest.importorskip("motifscope.runs.directory")
     if not hasattr(rundir, "load_run"):
-        pytest.skip("motifscope.rundir.load_run is not available")
+        pytest.skip("motifscope.runs.directory.load_run is not available")
     run = rundir.init_run_dir(tmp_path / "run")
     rundir.write_config(
         run,
@@ -376,7 +376,7 @@ def _run_dir(tmp_path, conv):
 
 def test_cli_kernels_with_targets(tmp_path, capsys):
     files = pytest.importorskip("_deepsea_files")
-    pytest.importorskip("motifscope.data.deepsea")
+    pytest.importorskip("motifscope.io.deepsea")
     from motifscope.cli import main
 
     rng = np.random.default_rng(8)

@@ -7,8 +7,12 @@ import pytest
 import torch
 from toy_models import HandConvPool, random_one_hot
 
-from motifscope.attribution import layer_deeplift, layer_gradient_x_activation, unit_importance
-from motifscope.errors import InputError
+from motifscope.methods.attribution import (
+    layer_deeplift,
+    layer_gradient_x_activation,
+    unit_importance,
+)
+from motifscope.core.errors import InputError
 
 
 def _hand_scores(x):
@@ -53,7 +57,7 @@ def test_gradient_x_activation_hand():
                                      ("demo_cnn", {"conv_channels": 8})])
 def test_summation_to_delta_at_the_layer_on_zoo_cnns(name, kw):
     from motifscope import zoo
-    from motifscope.influence import conv_output_site
+    from motifscope.methods.influence import conv_output_site
 
     torch.manual_seed(1)
     m = zoo.build(name, **kw)

@@ -1,4 +1,4 @@
-"""Tests of motifscope.logo: fast logos, logomaker parity, galleries."""
+"""Tests of motifscope.plot.logo: fast logos, logomaker parity, galleries."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from motifscope.errors import InputError
-from motifscope.logo import (
+from motifscope.core.errors import InputError
+from motifscope.plot.logo import (
     COLORS,
     logo_gallery,
     logo_heights,
@@ -19,7 +19,7 @@ from motifscope.logo import (
     plot_logo_logomaker,
     plot_match,
 )
-from motifscope.motifs import Motif
+from motifscope.core.motifs import Motif
 
 PPM = np.array(  # (4, 5): A, C, G, T; column 4 is uniform, column 0 has zeros
     [
@@ -141,7 +141,7 @@ def test_gallery_writes_one_file_per_motif(tmp_path):
 @pytest.mark.parametrize("orientation", ["+", "-"])
 def test_plot_match_aligns_columns_as_tomtom_reports(orientation):
     """A query cut from a target is drawn over the target columns Tomtom matched it to."""
-    from motifscope.tomtom import tomtom
+    from motifscope.methods.tomtom import tomtom
 
     rng = np.random.default_rng(3)
     P = rng.dirichlet([0.3] * 4, size=11).T
@@ -178,12 +178,12 @@ def test_pyplot_keeps_an_interactive_sessions_backend():
 
     code = (
         "import matplotlib; matplotlib.use('svg'); import matplotlib.pyplot\n"
-        "from motifscope.plot import pyplot; pyplot(); print(matplotlib.get_backend())\n"
+        "from motifscope.plot.backend import pyplot; pyplot(); print(matplotlib.get_backend())\n"
     )
     kept = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert kept.stdout.strip().lower() == "svg"
     fresh = subprocess.run(
-        [sys.executable, "-c", "import matplotlib\nfrom motifscope.plot import pyplot\n"
+        [sys.executable, "-c", "import matplotlib\nfrom motifscope.plot.backend import pyplot\n"
          "pyplot(); print(matplotlib.get_backend())"],
         capture_output=True, text=True, check=True, env={"PATH": "/usr/bin:/bin", "MPLBACKEND": ""},
     )

@@ -1,4 +1,4 @@
-"""Tests of motifscope.meme: MEME minimal-format reading and writing."""
+"""Tests of motifscope.io.meme: MEME minimal-format reading and writing."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from motifscope.errors import InputError, MotifFormatError
-from motifscope.meme import DEFAULT_NSITES, format_meme, read_meme, read_meme_file, write_meme
-from motifscope.motifs import Motif
+from motifscope.core.errors import InputError, MotifFormatError
+from motifscope.io.meme import DEFAULT_NSITES, format_meme, read_meme, read_meme_file, write_meme
+from motifscope.core.motifs import Motif
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "danq"
 

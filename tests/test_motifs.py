@@ -1,4 +1,4 @@
-"""Tests of motifscope.motifs: the Motif type."""
+"""Tests of motifscope.core.motifs: the Motif type."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from motifscope.errors import InputError
-from motifscope.motifs import Motif
+from motifscope.core.errors import InputError
+from motifscope.core.motifs import Motif
 
 U = np.full((4, 1), 0.25)
 GATA = np.eye(4)[:, [2, 0, 3, 0]]  # one-hot columns G, A, T, A (rows A, C, G, T)

@@ -9,8 +9,8 @@ import pytest
 import torch
 from torch import nn
 
-from motifscope.errors import InputError
-from motifscope.neuronmotif import (
+from motifscope.core.errors import InputError
+from motifscope.methods.neuronmotif import (
     ConvStack,
     build_syntax,
     column_ic,
@@ -22,7 +22,12 @@ from motifscope.neuronmotif import (
     strongest_neurons,
     task_neurons,
 )
-from motifscope.neuronmotif._sample import _digits, activation_ppm, binned_weights, cap_archive
+from motifscope.methods.neuronmotif.sampling import (
+    _digits,
+    activation_ppm,
+    binned_weights,
+    cap_archive,
+)
 
 IDX = {b: i for i, b in enumerate("ACGT")}
 
@@ -327,7 +332,7 @@ def test_task_neurons_gives_each_target_its_largest_contributor():
 # ---- layer outputs, resume, gallery, CLI ---------------------------------------------------
 
 def test_decouple_layer_outputs_and_resume(tmp_path):
-    from motifscope.meme import read_meme
+    from motifscope.io.meme import read_meme
 
     df = decouple_layer(or_net(), 2, "0-1", tmp_path, motif_nb=2, targets=None,
                         progress=False)
@@ -342,7 +347,7 @@ def test_decouple_layer_outputs_and_resume(tmp_path):
         assert z["seqs"].dtype == np.uint8 and z["seqs"].shape == (304, 7)
     assert sum(f.stat().st_size for f in d.iterdir()) < 20e6
     from motifscope.analysis.neuronmotif import layer_blocks
-    from motifscope.neuronmotif import read_summaries
+    from motifscope.methods.neuronmotif import read_summaries
 
     gallery, table, files = layer_blocks(tmp_path / "layer2", read_summaries(tmp_path / "layer2", [0, 1]),
                                          prefix="layer2/")
@@ -358,9 +363,9 @@ def test_decouple_layer_outputs_and_resume(tmp_path):
 
 
 def test_write_neuron_tomtom_against_planted(tmp_path, and_auto):
-    pytest.importorskip("motifscope.tomtom")
-    from motifscope.motifs import Motif
-    from motifscope.neuronmotif import write_neuron
+    pytest.importorskip("motifscope.methods.tomtom")
+    from motifscope.core.motifs import Motif
+    from motifscope.methods.neuronmotif import write_neuron
 
     rng = np.random.default_rng(0)
     targets = [Motif(name="GATA", ppm=np.eye(4)[:, [IDX[c] for c in "AGATAAGA"]] * 0.94 + 0.015),
@@ -384,7 +389,7 @@ def test_cli_errors(tmp_path):
 
 def test_cli_decouple_run(tmp_path, capsys):
     from motifscope.cli import main
-    from motifscope.rundir import atomic_torch_save, init_run_dir, write_config
+    from motifscope.runs.directory import atomic_torch_save, init_run_dir, write_config
 
     run = init_run_dir(tmp_path / "run")
     write_config(run, {"model": {"factory": "test_neuronmotif:or_net", "kwargs": {}}})

@@ -55,7 +55,7 @@ def test_progress_bars_are_widgets_in_jupyter(tmp_path):
     the cell's output is a widget view and no 'IProgress not found' warning is printed."""
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
-    code = ("import torch\nfrom motifscope import zoo\nfrom motifscope.predict import predict\n"
+    code = ("import torch\nfrom motifscope import zoo\nfrom motifscope.methods.predict import predict\n"
             "m = zoo.build('deepsea_demo', seq_len=50, n_targets=2).eval()\n"
             "p = predict(m, torch.zeros(8, 4, 50), batch_size=4, progress=True)")
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])

@@ -1,8 +1,8 @@
-"""motifscope.pipeline: step chains run side by side in worker processes."""
+"""motifscope.demo.workers: step chains run side by side in worker processes."""
 
 import pytest
 
-from motifscope.pipeline import Step, _next_ready, limit_threads, run_chains
+from motifscope.demo.workers import Step, _next_ready, limit_threads, run_chains
 
 
 def _threads_and_fit(seed: int, tag: str):

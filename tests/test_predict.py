@@ -1,4 +1,4 @@
-"""Tests of motifscope.predict and ``motifscope predict``."""
+"""Tests of motifscope.methods.predict and ``motifscope predict``."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ import pandas as pd
 import pytest
 import torch
 
-from motifscope.errors import DataFormatError
-from motifscope.predict import predict, read_inputs
-from motifscope.sequence import agct_from_acgt, one_hot_encode
+from motifscope.core.errors import DataFormatError
+from motifscope.methods.predict import predict, read_inputs
+from motifscope.core.sequence import agct_from_acgt, one_hot_encode
 
 
 def _make_run(tmp_path, seq_len=60, T=3):
     from motifscope import zoo
-    from motifscope.rundir import atomic_torch_save, init_run_dir, write_config
+    from motifscope.runs.directory import atomic_torch_save, init_run_dir, write_config
 
     over = {"seq_len": seq_len, "n_targets": T, "width": 0.25}
     torch.manual_seed(0)

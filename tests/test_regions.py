@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from motifscope.data.genome import Genome
-from motifscope.data.regions import Interval, parse_region, read_bed, resize, tile, windows
-from motifscope.errors import DataFormatError, InputError
-from motifscope.sequence import decode
-from motifscope.tracks import merge_windows, write_bedgraph, write_bigwig
+from motifscope.io.genome import Genome
+from motifscope.io.regions import Interval, parse_region, read_bed, resize, tile, windows
+from motifscope.core.errors import DataFormatError, InputError
+from motifscope.core.sequence import decode
+from motifscope.io.tracks import merge_windows, write_bedgraph, write_bigwig
 
 RC = str.maketrans("ACGTN", "TGCAN")
 
@@ -128,7 +128,7 @@ def _danq_run(path):
     import torch
 
     from motifscope import zoo
-    from motifscope.rundir import MODEL_FILE, atomic_torch_save, init_run_dir, write_config
+    from motifscope.runs.directory import MODEL_FILE, atomic_torch_save, init_run_dir, write_config
 
     torch.manual_seed(0)
     over = {"seq_len": 60, "n_targets": 2, "width": 0.25}

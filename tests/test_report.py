@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from motifscope.errors import RunDirError
+from motifscope.core.errors import RunDirError
 from motifscope.report import render_index, render_report, write_section
 
 

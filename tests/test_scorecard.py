@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from motifscope.analysis.scorecard import as_number, format_scorecard, scorecard_view
-from motifscope.motifs import Motif
+from motifscope.demo.scorecard import as_number, format_scorecard, scorecard_view
+from motifscope.core.motifs import Motif
 
 
 def test_as_number():
@@ -47,7 +47,7 @@ def _ppm(seq):
 
 
 def test_planted_matches_figure_aligns_reverse_matches():
-    from motifscope.analysis.showcase import planted_matches_figure
+    from motifscope.demo.showcase import planted_matches_figure
 
     planted = [Motif("P1", _ppm("GATAAG"), alt_name="GATA"), Motif("P2", _ppm("CACGTG"))]
     kernels = [Motif("k0", _ppm("CTTATC")), Motif("k1", _ppm("TTTTTT"))]  # k0 = rc(GATAAG)
@@ -64,7 +64,7 @@ def test_planted_matches_figure_aligns_reverse_matches():
 
 
 def test_attribution_track_shades_the_planted_instances():
-    from motifscope.analysis.showcase import attribution_track_figure
+    from motifscope.demo.showcase import attribution_track_figure
 
     x = np.eye(4)[:, np.arange(40) % 4]
     fig = attribution_track_figure(np.ones((4, 40)), x, [(5, 11), (20, 26)])

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from motifscope.errors import ConfigError, InputError
-from motifscope.sequence import one_hot_encode
+from motifscope.core.errors import ConfigError, InputError
+from motifscope.core.sequence import one_hot_encode
 from motifscope.train.seeding import (
     _canonical_codes,
     _pick,
@@ -148,7 +148,7 @@ def test_train_run_seeds_once_and_records_the_words(tmp_path):
 def test_training_sample_spreads_runs_of_rows(tmp_path):
     """More rows than wanted: ``blocks`` runs spread evenly from the first row to the last;
     otherwise the whole file."""
-    from motifscope.data.deepsea import read_mat
+    from motifscope.io.deepsea import read_mat
     from motifscope.data.simulate import simulate
     from motifscope.train.seeding import training_sample
 

@@ -13,10 +13,10 @@ import itertools
 import numpy as np
 import pytest
 
-from motifscope.errors import InputError
-from motifscope.fimo import fimo, log_odds, pvalue_table
-from motifscope.motifs import Motif
-from motifscope.seqlets import recursive_seqlets, seqlet_fdr
+from motifscope.core.errors import InputError
+from motifscope.methods.fimo import fimo, log_odds, pvalue_table
+from motifscope.core.motifs import Motif
+from motifscope.methods.seqlets import recursive_seqlets, seqlet_fdr
 
 KEY = ["seq", "start", "end"]
 

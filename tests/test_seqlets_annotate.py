@@ -16,10 +16,10 @@ import pytest
 import torch
 from torch import nn
 
-from motifscope import attribution as A
-from motifscope.errors import InputError
-from motifscope.motifs import Motif
-from motifscope.seqlets import (
+from motifscope.methods import attribution as A
+from motifscope.core.errors import InputError
+from motifscope.core.motifs import Motif
+from motifscope.methods.seqlets import (
     aggregate_seqlets,
     control_attributions,
     seqlet_bed,
@@ -132,8 +132,8 @@ def test_bad_tables_are_named():
 
 def test_cli_seqlets_writes_the_table(tmp_path, capsys):
     from motifscope.cli import main
-    from motifscope.meme import write_meme
-    from motifscope.rundir import atomic_torch_save, init_run_dir, write_config
+    from motifscope.io.meme import write_meme
+    from motifscope.runs.directory import atomic_torch_save, init_run_dir, write_config
     from motifscope.zoo import build
 
     run = init_run_dir(tmp_path / "run")
@@ -164,7 +164,7 @@ def test_cli_seqlets_writes_the_table(tmp_path, capsys):
 
 def test_views_table_puts_the_three_views_side_by_side(tmp_path):
     from motifscope.analysis.modisco import model_motifs, views_table
-    from motifscope.meme import write_meme
+    from motifscope.io.meme import write_meme
 
     db = [M1, M2, ABSENT]
     noisy = Motif("K1", M1.ppm * 0.9 + 0.025)
@@ -186,7 +186,7 @@ def test_views_table_puts_the_three_views_side_by_side(tmp_path):
 @pytest.mark.slow
 def test_modisco_patterns_come_back_as_motifs():
     pytest.importorskip("modiscolite")
-    from motifscope.seqlets.modisco import run_modisco
+    from motifscope.methods.seqlets.modisco import run_modisco
 
     rng = np.random.default_rng(0)
     n, length = 400, 120

@@ -1,4 +1,4 @@
-"""Tests of motifscope.sequence: encoding, base order, reverse complement, shuffles."""
+"""Tests of motifscope.core.sequence: encoding, base order, reverse complement, shuffles."""
 
 import numpy as np
 import pytest
@@ -6,8 +6,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from motifscope.errors import InputError
-from motifscope.sequence import (
+from motifscope.core.errors import InputError
+from motifscope.core.sequence import (
     acgt_from_agct,
     agct_from_acgt,
     decode,

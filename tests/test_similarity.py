@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from motifscope.errors import InputError
-from motifscope.similarity import (
+from motifscope.core.errors import InputError
+from motifscope.methods.similarity import (
     attention_maps,
     cosine_similarity,
     group_statistics,

@@ -11,8 +11,8 @@ import pytest
 import scipy.io
 
 from motifscope.data.simulate import GrammarRule, SimulationParams, simulate
-from motifscope.errors import ConfigError
-from motifscope.motifs import Motif
+from motifscope.core.errors import ConfigError
+from motifscope.core.motifs import Motif
 
 L = 150
 SMALL = {"length": L, "n_train": 300, "n_valid": 60, "n_test": 120, "seed": 3}
@@ -67,7 +67,7 @@ def test_layout_on_disk(sim):
     tasks = pd.read_csv(d / "tasks.tsv", sep="\t")
     assert list(tasks["task"]) == list(range(T))
     assert (tasks["kind"] == "presence").sum() == 12 and (tasks["kind"] == "grammar").sum() == 3
-    from motifscope.meme import read_meme
+    from motifscope.io.meme import read_meme
 
     assert [m.name for m in read_meme(d / "motifs.meme")] == [m.name for m in res.motifs]
     summary = json.loads((d / "simulation.json").read_text())
@@ -326,8 +326,8 @@ def test_params_dataclass_defaults():
 
 
 def test_read_through_deepsea_reader(sim):
-    deepsea = pytest.importorskip("motifscope.data.deepsea")
-    from motifscope.sequence import decode
+    deepsea = pytest.importorskip("motifscope.io.deepsea")
+    from motifscope.core.sequence import decode
 
     d, _res = sim
     for split in ("train", "valid", "test"):
@@ -339,7 +339,7 @@ def test_read_through_deepsea_reader(sim):
 
 def test_cli(tmp_path, capsys):
     from motifscope.cli import main
-    from motifscope.meme import write_meme
+    from motifscope.io.meme import write_meme
 
     write_meme([Motif("gata", np.eye(4)[:, [2, 0, 3, 0]])], tmp_path / "m.meme")
     rc = main(

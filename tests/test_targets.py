@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from motifscope.data.targets import AUC_COLUMNS, category_slices, label, targets
-from motifscope.errors import InputError
+from motifscope.core.errors import InputError
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "danq"
 
@@ -58,7 +58,7 @@ def test_table_equals_source_file(tmp_path):
     src = DATA / "aucs.txt"
     if not src.is_file():
         pytest.skip(f"reference file {src} is missing")
-    from motifscope.data._make_targets import make_targets
+    from motifscope.data.make_targets import make_targets
 
     out = tmp_path / "t.tsv"
     assert make_targets(src, out) == 919
@@ -79,7 +79,7 @@ def test_returns_a_copy():
 
 def test_parse_targets_indices_ranges_names_and_errors():
     from motifscope.data.targets import parse_targets
-    from motifscope.errors import ConfigError
+    from motifscope.core.errors import ConfigError
 
     names = ["K562|CTCF|None", "GM12878|CTCF|None", "HeLa-S3|DNase|None"]
     assert parse_targets("2, 0") == [2, 0]

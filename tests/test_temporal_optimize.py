@@ -5,11 +5,13 @@ import pytest
 import torch
 from torch import nn
 
-from motifscope.errors import InputError
-from motifscope.motifs import Motif
-from motifscope.optimize import contains_motif, demo_ppm, motif_match_score, optimize_input
-from motifscope.sequence import decode, one_hot_encode
-from motifscope.temporal import score_rises_against_truth, temporal_scores
+from motifscope.core.errors import InputError
+from motifscope.core.motifs import Motif
+from motifscope.methods.optimize import demo_ppm, optimize_input
+from motifscope.truth.optimize import contains_motif, motif_match_score
+from motifscope.core.sequence import decode, one_hot_encode
+from motifscope.methods.temporal import temporal_scores
+from motifscope.truth.temporal import score_rises_against_truth
 
 MOTIF = "GATAAG"
 
@@ -186,7 +188,7 @@ def test_motif_match_score_finds_reverse_strand():
 
 
 def test_batched_targets_equal_single_runs():
-    from motifscope.optimize import optimize_targets
+    from motifscope.methods.optimize import optimize_targets
 
     model = MotifDetector(seq_len=20)
     both = optimize_targets(model, [0, 1], steps=25, restarts=2, random_state=5)

@@ -1,4 +1,4 @@
-"""Tests of motifscope.tomtom: memelite parity (Euclidean), planted matches, Pearson, p/E/q."""
+"""Tests of motifscope.methods.tomtom: memelite parity (Euclidean), planted matches, Pearson, p/E/q."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from reference_data import JASPAR16  # the shared copy, else the packaged one
 
-from motifscope.errors import InputError
-from motifscope.motifs import Motif
+from motifscope.core.errors import InputError
+from motifscope.core.motifs import Motif
 
 needs_data = pytest.mark.skipif(not JASPAR16.exists(), reason=f"missing {JASPAR16}")
 
@@ -16,7 +16,7 @@ needs_data = pytest.mark.skipif(not JASPAR16.exists(), reason=f"missing {JASPAR1
 def targets():
     if not JASPAR16.exists():
         pytest.skip(f"missing {JASPAR16}")
-    from motifscope.meme import read_meme
+    from motifscope.io.meme import read_meme
 
     ms = read_meme(JASPAR16)
     # 80 targets of mixed widths; give them IDs so hits are easy to name
@@ -32,8 +32,8 @@ def _random_queries(n, seed=0, lo=6, hi=20):
 @pytest.mark.slow  # memelite compiles with numba on first use in a fresh install (~90 s)
 def test_euclidean_pvalues_match_memelite(targets):
     memelite = pytest.importorskip("memelite")
-    from motifscope.meme import read_meme
-    from motifscope.tomtom import _tomtom_arrays
+    from motifscope.io.meme import read_meme
+    from motifscope.methods.tomtom import _tomtom_arrays
 
     Ts = [t.ppm for t in targets]
     Qs = [m.ppm for m in read_meme(JASPAR16)[200:210]] + _random_queries(10)
@@ -56,7 +56,7 @@ def test_euclidean_pvalues_match_memelite(targets):
 @needs_data
 @pytest.mark.parametrize("dist", ["pearson", "euclidean"])
 def test_planted_slice_found_with_offset_and_strand(targets, dist):
-    from motifscope.tomtom import tomtom
+    from motifscope.methods.tomtom import tomtom
 
     src = next(t for t in targets if t.width >= 12)
     q = Motif(name="slice", ppm=src.ppm[:, 2:-1].copy())
@@ -76,7 +76,7 @@ def test_planted_slice_found_with_offset_and_strand(targets, dist):
 
 @needs_data
 def test_pearson_identical_query_is_best_hit_with_correlation_one(targets):
-    from motifscope.tomtom import tomtom
+    from motifscope.methods.tomtom import tomtom
 
     src = targets[7]
     df = tomtom([src.ppm], targets, dist="pearson", thresh=None, min_overlap=1)
@@ -88,7 +88,7 @@ def test_pearson_identical_query_is_best_hit_with_correlation_one(targets):
 
 @needs_data
 def test_uniform_and_random_queries_are_not_significant(targets):
-    from motifscope.tomtom import tomtom
+    from motifscope.methods.tomtom import tomtom
 
     uniform = np.full((4, 10), 0.25)
     df = tomtom([uniform], targets, dist="pearson", thresh=None)
@@ -105,7 +105,7 @@ def test_uniform_and_random_queries_are_not_significant(targets):
 
 @needs_data
 def test_p_e_q_relations_and_thresholds(targets):
-    from motifscope.tomtom import tomtom
+    from motifscope.methods.tomtom import tomtom
 
     queries = [t.ppm[:, :8] for t in targets[:5]] + _random_queries(5, seed=1)
     df = tomtom(queries, targets, thresh=None)
@@ -131,7 +131,7 @@ def test_p_e_q_relations_and_thresholds(targets):
 
 @needs_data
 def test_min_overlap_is_respected(targets):
-    from motifscope.tomtom import tomtom
+    from motifscope.methods.tomtom import tomtom
 
     df = tomtom(_random_queries(4, seed=5, lo=8, hi=12), targets, thresh=None, min_overlap=6)
     widths = {t.name: t.width for t in targets}
@@ -140,7 +140,7 @@ def test_min_overlap_is_respected(targets):
 
 
 def test_bad_inputs_raise_one_line_errors():
-    from motifscope.tomtom import tomtom
+    from motifscope.methods.tomtom import tomtom
 
     good = np.full((4, 6), 0.25)
     with pytest.raises(InputError, match="dist"):
@@ -158,7 +158,7 @@ def test_cli_writes_tsv_and_rejects_bad_dist(tmp_path, targets):
     import pandas as pd
 
     from motifscope.cli import main
-    from motifscope.meme import write_meme
+    from motifscope.io.meme import write_meme
 
     src = targets[12]
     qpath, dbpath = tmp_path / "q.meme", tmp_path / "db.meme"
@@ -177,8 +177,8 @@ def test_cli_writes_tsv_and_rejects_bad_dist(tmp_path, targets):
 @pytest.mark.slow
 def test_jaspar_target_spec_resolves_offline():
     pytest.importorskip("pyjaspar")
-    from motifscope.jaspar import jaspar_motifs
-    from motifscope.tomtom import tomtom
+    from motifscope.io.jaspar import jaspar_motifs
+    from motifscope.methods.tomtom import tomtom
 
     db = jaspar_motifs(release="JASPAR2016")
     src = db[3]
@@ -192,7 +192,7 @@ def test_batched_threaded_and_sorted_kernels_agree(targets, dist):
     # Queries of mixed widths share per-thread scratch in one kernel call: each query's
     # results must equal a call with that query alone, whatever the number of threads, and
     # the rows sorted in the kernel must be the unsorted ones in stable p-value order.
-    from motifscope.tomtom import _tomtom_arrays
+    from motifscope.methods.tomtom import _tomtom_arrays
 
     Ts = [t.ppm for t in targets]
     Qs = _random_queries(12, seed=7, lo=3, hi=40) + [targets[5].ppm, targets[9].ppm[:, 1:]]
@@ -213,7 +213,7 @@ def test_batched_threaded_and_sorted_kernels_agree(targets, dist):
 
 
 def test_array_inputs_resolve_like_motifs():
-    from motifscope.tomtom import _resolve_ppms, resolve_motifs
+    from motifscope.methods.tomtom import _resolve_ppms, resolve_motifs
 
     rng = np.random.default_rng(3)
     arrays = [rng.dirichlet(np.ones(4), size=w).T for w in (5, 9, 1, 12)]

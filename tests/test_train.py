@@ -1,4 +1,4 @@
-"""Tests of motifscope.losses, motifscope.train and motifscope.rundir."""
+"""Tests of motifscope.train.losses, motifscope.train and motifscope.runs.directory."""
 
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ import pytest
 import torch
 from torch import nn
 
-from motifscope.errors import ConfigError, RunDirError
-from motifscope.losses import bce_loss, focal_loss, get_loss
-from motifscope.rundir import dumps_toml, load_run, read_history
+from motifscope.core.errors import ConfigError, RunDirError
+from motifscope.train.losses import bce_loss, focal_loss, get_loss
+from motifscope.runs.directory import dumps_toml, load_run, read_history
 from motifscope.train import TrainConfig, config_from_card, fit, make_optimizer
 from motifscope.train.loaders import SeededBatchSampler
 
@@ -306,7 +306,7 @@ def test_toml_roundtrip():
 
 def _zoo_run(tmp_path):
     from motifscope import zoo
-    from motifscope.rundir import atomic_torch_save, init_run_dir, write_config
+    from motifscope.runs.directory import atomic_torch_save, init_run_dir, write_config
 
     over = {"seq_len": 60, "n_targets": 3, "width": 0.25}
     m = zoo.build("danq_demo", **over)
@@ -337,7 +337,7 @@ def test_load_run_errors(tmp_path):
 
 
 def test_load_run_wrong_weights(tmp_path):
-    from motifscope.rundir import atomic_torch_save
+    from motifscope.runs.directory import atomic_torch_save
 
     run, _m = _zoo_run(tmp_path)
     atomic_torch_save({"x": torch.zeros(1)}, run / "model.pt")

@@ -21,12 +21,12 @@ import pytest
 import torch
 from _variant_models import CONSENSUS, MotifDetector, ppm, random_genome, write_fasta
 
-from motifscope.data.genome import Genome
-from motifscope.errors import ConfigError, DataFormatError, InputError
-from motifscope.motifs import Motif
-from motifscope.variants import read_vcf, score_vcf, window_bounds
-from motifscope.variants.vcf import VcfRecord
-from motifscope.variants.windows import prepare, window_sequences
+from motifscope.io.genome import Genome
+from motifscope.core.errors import ConfigError, DataFormatError, InputError
+from motifscope.core.motifs import Motif
+from motifscope.methods.variants import read_vcf, score_vcf, window_bounds
+from motifscope.io.vcf import VcfRecord
+from motifscope.methods.variants.windows import prepare, window_sequences
 
 L = 101
 PLANTED = Motif("MA_TEST.1", ppm(CONSENSUS), alt_name="TESTF")
@@ -276,7 +276,7 @@ def test_bad_inputs_name_the_file(world, tmp_path):
 
 def test_cli_runs_and_bad_input_exits_2(world, scored, tmp_path, capsys):
     from motifscope.cli import main
-    from motifscope.rundir import MODEL_FILE, init_run_dir, write_config
+    from motifscope.runs.directory import MODEL_FILE, init_run_dir, write_config
 
     d, _g, fasta = world
     run = init_run_dir(tmp_path / "run")
@@ -285,7 +285,7 @@ def test_cli_runs_and_bad_input_exits_2(world, scored, tmp_path, capsys):
                        "targets": {"names": ["detector", "null"]}})
     torch.save(MotifDetector(L).state_dict(), run / MODEL_FILE)
     meme = tmp_path / "db.meme"
-    from motifscope.meme import write_meme
+    from motifscope.io.meme import write_meme
 
     write_meme([DECOY, PLANTED], meme)
     vcf = d / "calls.vcf"
@@ -336,8 +336,8 @@ def test_variant_is_explained_by_the_motif_it_breaks(world, scored, tmp_path):
 def test_fimo_pvalues_match_memelite():
     from memelite import fimo
 
-    from motifscope.fimo import log_odds, pvalue, pvalue_table
-    from motifscope.variants.explain import best_site
+    from motifscope.methods.fimo import log_odds, pvalue, pvalue_table
+    from motifscope.methods.variants.explain import best_site
 
     def pwm(m):
         return log_odds(getattr(m, "ppm", m))
@@ -364,7 +364,7 @@ SCRIPT = textwrap.dedent("""
     sys.path.insert(0, {tests!r})
     torch.set_num_threads(1)
     from _variant_models import MotifDetector
-    from motifscope.variants import score_vcf
+    from motifscope.methods.variants import score_vcf
     score_vcf(MotifDetector({L}), {vcf!r}, {fasta!r}, sys.argv[1], info=("AF",), chunk_size=2)
 """)
 

@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from motifscope import zoo
-from motifscope.errors import ConfigError, InputError
+from motifscope.core.errors import ConfigError, InputError
 from motifscope.zoo.attention import CategoryAttention, CategoryDense
 from motifscope.zoo.layers import (
     BiLSTM,
@@ -438,12 +438,12 @@ def test_category_dense_keras_init_limit_and_per_target_maps():
 
 def _jaspar_pfms():
     try:
-        from motifscope.jaspar import danq_jaspar2016
+        from motifscope.io.jaspar import danq_jaspar2016
         return [m.ppm for m in danq_jaspar2016()]
     except ImportError:
         from importlib import resources
 
-        from motifscope.meme import read_meme
+        from motifscope.io.meme import read_meme
         with resources.as_file(resources.files("motifscope").joinpath(
                 "_data/JASPAR_CORE_2016_vertebrates.meme")) as p:
             return [m.ppm for m in read_meme(p)]
@@ -553,7 +553,7 @@ def test_deepsea_global_pool_is_length_agnostic():
     import torch
 
     from motifscope import zoo
-    from motifscope.errors import ConfigError
+    from motifscope.core.errors import ConfigError
 
     counts = set()
     for L in (200, 500, 1000):
@@ -577,7 +577,7 @@ def test_default_model_is_length_agnostic_and_the_cli_default():
     import torch
 
     from motifscope import zoo
-    from motifscope.commands.train import train_command
+    from motifscope.cli.app.train import train_command
     from motifscope.train import train_run
 
     assert zoo.DEFAULT_MODEL == "deepsea_default"

@@ -11,7 +11,7 @@ Each analysis is one module of this package exposing
 
 The CLI verbs, ``motifscope demo``, ``motifscope report`` and the notebooks all call these
 modules, so an analysis is written once. Scoring against a planted truth is separate
-(:mod:`motifscope.analysis.truth`): a function of a result and the truth.
+(:mod:`motifscope.truth.scores`): a function of a result and the truth.
 
 ========================  ===========================================================
 module                    what it runs
@@ -29,13 +29,21 @@ module                    what it runs
 ``variants``              variant effects of a VCF, explained (``motifscope variants``; not in the demo)
 ``modisco``               TF-MoDISco patterns beside kernels and neurons (on request)
 ========================  ===========================================================
+
+May import: every layer below it — :mod:`motifscope.core`, :mod:`~motifscope.io`,
+:mod:`~motifscope.data`, :mod:`~motifscope.zoo`, :mod:`~motifscope.runs`,
+:mod:`~motifscope.plot`, :mod:`~motifscope.methods` — and :mod:`motifscope.report` for its
+sections; not :mod:`motifscope.truth`, :mod:`~motifscope.train`, :mod:`~motifscope.demo` or
+:mod:`~motifscope.cli`.
 """
 
 from __future__ import annotations
 
 import importlib
 
-from motifscope.analysis._base import Context, Output, Result, context_for
+from motifscope.analysis.base import Context, Output, Result, context_for
+from motifscope.core.errors import ConfigError
+from motifscope.runs.directory import cleanup_on_failure
 
 __all__ = ["ANALYSES", "ON_REQUEST", "Context", "Output", "Result", "applicable", "context_for", "get", "run"]
 
@@ -60,7 +68,6 @@ def get(name: str):
     module
         With ``NAME``, ``TITLE``, ``ORDER``, ``applies`` and ``run``.
     """
-    from motifscope.errors import ConfigError
 
     if name not in ANALYSES + ON_REQUEST:
         raise ConfigError(f"analysis {name!r}: expected one of {', '.join(ANALYSES + ON_REQUEST)}")
@@ -86,7 +93,7 @@ def run(name: str, ctx: Context) -> Result:
     """Run analysis ``name`` on ``ctx`` (``get(name).run(ctx)``).
 
     If the analysis fails (or is interrupted) half-way, the files and folders it created in
-    this call are removed (:func:`motifscope.rundir.cleanup_on_failure`), unless the module
+    this call are removed (:func:`motifscope.runs.directory.cleanup_on_failure`), unless the module
     sets ``RESUMABLE = True`` (its finished pieces are kept so that a rerun resumes).
 
     Parameters
@@ -98,7 +105,6 @@ def run(name: str, ctx: Context) -> Result:
     -------
     Result
     """
-    from motifscope.rundir import cleanup_on_failure
 
     module = get(name)
     if getattr(module, "RESUMABLE", False):

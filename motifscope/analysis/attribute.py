@@ -5,10 +5,10 @@ Options (``ctx.options["attribute"]``): ``method`` (``"deeplift_shap"``), ``batc
 (the method's), ``n_shuffles`` (20), ``lstm_rule`` (``"ig"``), ``file`` (``<method>.npz``),
 ``rows`` (the rows of the data file, stored); for genome windows ``coords`` (their
 coordinates table), ``genome`` (the reference) and ``tracks`` (a folder: bigWig tracks of the
-contributions, :func:`motifscope.tracks.attribution_tracks`, merged by ``merge`` —
+contributions, :func:`motifscope.io.tracks.attribution_tracks`, merged by ``merge`` —
 ``"mean"`` — with ``centre`` bases).
 
-Files: ``<method>.npz`` and ``<method>.ohe.npz`` (:mod:`motifscope.attribution.export`:
+Files: ``<method>.npz`` and ``<method>.ohe.npz`` (:mod:`motifscope.methods.attribution.export`:
 ``arr_0`` is what ``modisco motifs -a`` and ``-s`` read). ``Result.data``: ``path``, ``ohe``,
 ``delta`` (mean absolute summation-to-delta error, or None), ``attributions``
 ``(N, 4, L)``.
@@ -16,7 +16,9 @@ Files: ``<method>.npz`` and ``<method>.ohe.npz`` (:mod:`motifscope.attribution.e
 
 from __future__ import annotations
 
-from motifscope.analysis._base import Context, Result, finish
+from motifscope.analysis.base import Context, Result, finish
+from motifscope.io.tracks import attribution_tracks
+from motifscope.methods.attribution.export import modisco_attributions, write_attributions
 from motifscope.report.blocks import Files, Metrics, Text
 
 NAME, TITLE, ORDER = "attribute", "Attributions for TF-MoDISco", 25
@@ -49,7 +51,6 @@ def run(ctx: Context) -> Result:
     -------
     Result
     """
-    from motifscope.attribution.export import modisco_attributions, write_attributions
 
     method = ctx.option(NAME, "method", "deeplift_shap")
     target = ctx.chosen_targets()
@@ -67,8 +68,6 @@ def run(ctx: Context) -> Result:
     if coords is not None:
         out.table(coords, "windows.tsv", sep="\t", index=False)
     if tracks is not None:
-        from motifscope.tracks import attribution_tracks
-
         out.files += attribution_tracks(tracks, coords, ctx.X, attr, ctx.option(NAME, "genome"),
                                         hypothetical=hyp, rule=ctx.option(NAME, "merge", "mean"),
                                         centre=ctx.option(NAME, "centre"))

@@ -20,7 +20,11 @@ import warnings
 
 import numpy as np
 
-from motifscope.analysis._base import Context, Result, finish
+from motifscope.analysis.base import Context, Result, finish
+from motifscope.core.errors import MotifscopeWarning
+from motifscope.methods import attribution as A
+from motifscope.plot.backend import pyplot
+from motifscope.plot.logo import plot_logo
 from motifscope.report.blocks import Files, Image, Text
 
 NAME, TITLE, ORDER = "attribution", "Attribution", 20
@@ -54,7 +58,7 @@ def attribution_maps(model, X, *, method: str, target: int, random_state: int = 
     model : torch.nn.Module
     X : torch.Tensor of shape (n, 4, L)
     method : str
-        A key of :data:`motifscope.attribution.METHODS`, optionally with the suffix
+        A key of :data:`motifscope.methods.attribution.METHODS`, optionally with the suffix
         ``+gc``: the same method with ``gradient_correction=True``.
     target : int
     random_state : int
@@ -67,7 +71,6 @@ def attribution_maps(model, X, *, method: str, target: int, random_state: int = 
     numpy.ndarray of shape (n, 4, L)
         float32. ISM is centred (minus the mean effect at the observed base).
     """
-    from motifscope import attribution as A
 
     kw = {}
     if method.endswith(CORRECTED):
@@ -138,11 +141,8 @@ def method_maps(model, X, methods, *, target: int, random_state: int = 0, ig_ste
 
 
 def _example_figure(attr, x, title):
-    from motifscope.plot import pyplot
-
     plt = pyplot()
 
-    from motifscope.logo import plot_logo
 
     contrib = attr * x
     fig, axes = plt.subplots(2, 1, figsize=(13, 4))
@@ -171,7 +171,6 @@ def run(ctx: Context) -> Result:
     -------
     Result
     """
-    from motifscope.errors import MotifscopeWarning
 
     methods = tuple(ctx.option(NAME, "methods", DEFAULT_METHODS))
     n = int(ctx.option(NAME, "n", 8 if ctx.quick else 24))
@@ -216,7 +215,6 @@ def _ism_once(ctx: Context, rows_of: dict):
     same for every target, so a sequence positive for several targets is mutated once.
 
     Returns ``(rows, maps)``: the sorted union and float32 maps ``(len(rows), T, 4, L)``."""
-    from motifscope import attribution as A
 
     rows = np.unique(np.concatenate(list(rows_of.values()))) if rows_of else np.zeros(0, int)
     if not len(rows):
@@ -226,7 +224,6 @@ def _ism_once(ctx: Context, rows_of: dict):
 
 def _fold_warnings(caught, n_targets: int) -> None:
     """Re-issue recorded warnings, folding the per-target DeepLIFT delta warnings into one."""
-    from motifscope.errors import MotifscopeWarning
 
     deltas = [w for w in caught if issubclass(w.category, MotifscopeWarning)]
     for w in caught:

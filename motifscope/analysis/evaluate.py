@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from motifscope.analysis._base import Context, Result, finish
+from motifscope.analysis.base import Context, Result, finish
+from motifscope.core.errors import InputError
+from motifscope.methods.evaluate import compare_published, evaluate, plot_comparison
 from motifscope.report.blocks import Image, Metrics, Table
 
 NAME, TITLE, ORDER = "evaluate", "Test evaluation", 10
-__all__ = ["applies", "run", "select_rows"]
+__all__ = ["applies", "run"]
 
 
 def applies(model) -> bool:
@@ -34,37 +36,6 @@ def applies(model) -> bool:
     bool
     """
     return True
-
-
-def select_rows(X, y, n: int | None, strand: str = "auto"):
-    """The first ``n`` rows, keeping strand pairs together.
-
-    Parameters
-    ----------
-    X : torch.Tensor of shape (N, 4, L)
-    y : torch.Tensor or numpy.ndarray of shape (N, T)
-    n : int or None
-        Rows wanted (``None``: all). With the halves layout (reverse complements in the
-        second half) the first ``n/2`` rows of each half are kept.
-    strand : str
-        The strand averaging that will be used.
-
-    Returns
-    -------
-    tuple
-        ``(X, y)`` subsets.
-    """
-    import torch
-
-    from motifscope.strands import check_strand_pairs
-
-    if n is None or n >= X.shape[0]:
-        return X, y
-    if strand in ("auto", "halves") and check_strand_pairs(X):
-        half, k = X.shape[0] // 2, max(n // 2, 1)
-        idx = torch.from_numpy(np.concatenate([np.arange(k), half + np.arange(k)]))
-        return X[idx], y[idx]
-    return X[:n], y[:n]
 
 
 def _published(comp) -> dict:
@@ -92,8 +63,6 @@ def run(ctx: Context) -> Result:
     -------
     Result
     """
-    from motifscope.errors import InputError
-    from motifscope.evaluate import compare_published, evaluate, plot_comparison
 
     data = ctx.option(NAME, "data", "the data")
     if ctx.X is None or ctx.y is None:

@@ -2,12 +2,12 @@
 
 Two unit-level views of a convolution's filters (the first one by default):
 
-* **filter influence** (Basset; :func:`motifscope.influence.filter_influence`): each
+* **filter influence** (Basset; :func:`motifscope.methods.influence.filter_influence`): each
   filter's output is replaced by its mean over all sequences and positions and the change
   of every target's predicted probability is averaged over the sequences
   (``influence[k, t] = mean_n p_t(x_n) − p_t^{(-k)}(x_n)``; positive: the filter raises
   the target);
-* **layer attribution** (DeepREG; :func:`motifscope.attribution.layer_deeplift`):
+* **layer attribution** (DeepREG; :func:`motifscope.methods.attribution.layer_deeplift`):
   DeepLIFT scores of each target of interest on the filter outputs (reference 0.25), and
   each unit's importance ``Σ_{n,l} |score|`` over the target's positive sequences.
 
@@ -26,7 +26,7 @@ filter, named as in the kernels' MEME file, one column per target), ``influence_
 (mean squared change), ``unit_importance.tsv`` (units × scored targets),
 ``influence_heatmap.plotly.json``, ``importance_heatmap.plotly.json`` (with two or more
 scored targets), ``logos/``. ``Result.data``: ``result``
-(:class:`~motifscope.influence.InfluenceResult`), ``table``, ``motifs`` (list of Motif, only
+(:class:`~motifscope.methods.influence.InfluenceResult`), ``table``, ``motifs`` (list of Motif, only
 for the first convolution), ``hits`` (Tomtom DataFrame or None), ``importance``
 (DataFrame, units × targets), ``layer``.
 """
@@ -35,7 +35,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from motifscope.analysis._base import Context, Result, finish
+from motifscope.analysis.base import Context, Result, finish
+from motifscope.analysis.kernels import applies as has_conv
+from motifscope.analysis.kernels import resolve_db
+from motifscope.core.errors import InputError
+from motifscope.io.meme import read_meme
+from motifscope.methods.attribution import layer_deeplift, unit_importance
+from motifscope.methods.influence import conv_output_site, filter_influence, influence_table
+from motifscope.methods.kernels import kernels_to_motifs
+from motifscope.methods.tomtom import tomtom
 from motifscope.report.blocks import Files, Gallery, GalleryItem, Metrics, Plotly, Table, Text
 
 NAME, TITLE, ORDER = "influence", "Kernel influence", 35
@@ -53,7 +61,6 @@ def applies(model) -> bool:
     -------
     bool
     """
-    from motifscope.analysis.kernels import applies as has_conv
 
     return has_conv(model)
 
@@ -122,10 +129,6 @@ def _kernel_motifs(ctx: Context, X, res):
     """The kernels analysis' motifs and Tomtom hits, or the same computed here."""
     import pandas as pd
 
-    from motifscope.analysis.kernels import resolve_db
-    from motifscope.kernels import kernels_to_motifs
-    from motifscope.meme import read_meme
-    from motifscope.tomtom import tomtom
 
     kdir = ctx.output_dir("kernels")
     meme, tsv = kdir / "motifs.meme", kdir / "tomtom.tsv"
@@ -153,7 +156,6 @@ def _importance(ctx: Context, site, targets, n):
     """Layer-DeepLIFT unit importance per target, over the target's positives."""
     import pandas as pd
 
-    from motifscope.attribution import layer_deeplift, unit_importance
 
     cols = {}
     for t in targets:
@@ -193,13 +195,9 @@ def run(ctx: Context) -> Result:
     -------
     Result
     """
-    from motifscope.analysis.kernels import resolve_db
-    from motifscope.influence import conv_output_site, filter_influence, influence_table
 
     quick = ctx.quick
     if ctx.X is None:
-        from motifscope.errors import InputError
-
         raise InputError("the influence analysis needs sequences; none were given")
     layer = ctx.option(NAME, "layer", None)
     X = ctx.X[:int(ctx.option(NAME, "n", 200 if quick else 1000))]

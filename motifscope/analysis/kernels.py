@@ -20,7 +20,12 @@ import os
 
 import numpy as np
 
-from motifscope.analysis._base import Context, Result, finish
+from motifscope.analysis.base import Context, Result, finish
+from motifscope.core.errors import InputError
+from motifscope.io.jaspar import jaspar_motifs
+from motifscope.io.meme import read_meme
+from motifscope.methods.kernels import first_conv, kernels_to_motifs
+from motifscope.methods.tomtom import tomtom
 from motifscope.report.blocks import Files, Gallery, GalleryItem, Metrics, Table, Text
 
 NAME, TITLE, ORDER = "kernels", "Kernel motifs", 30
@@ -38,7 +43,6 @@ def applies(model) -> bool:
     -------
     bool
     """
-    from motifscope.kernels import first_conv
 
     try:
         first_conv(model)
@@ -61,12 +65,9 @@ def resolve_db(db):
     if db is None:
         return None
     if isinstance(db, str) and db.lower().startswith("jaspar"):
-        from motifscope.jaspar import jaspar_motifs
-
         return jaspar_motifs(collection="CORE", tax_group="vertebrates")
     if isinstance(db, (list, tuple)):
         return list(db)
-    from motifscope.meme import read_meme
 
     return list(read_meme(db))
 
@@ -79,8 +80,6 @@ def _sequences(ctx: Context, n: int):
     targets = ctx.chosen_targets()
     rows = np.flatnonzero(np.asarray(ctx.y)[:, targets].max(1) > 0)[:n]
     if not len(rows):
-        from motifscope.errors import InputError
-
         raise InputError(f"none of the {ctx.X.shape[0]} sequences is positive for targets {targets}")
     return ctx.X[rows]
 
@@ -110,8 +109,6 @@ def run(ctx: Context) -> Result:
     -------
     Result
     """
-    from motifscope.kernels import kernels_to_motifs
-    from motifscope.tomtom import tomtom
 
     method = ctx.option(NAME, "method", "danq")
     X = None if method == "weights" else _sequences(ctx, int(ctx.option(NAME, "n", 300 if ctx.quick else 2000)))

@@ -27,7 +27,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from motifscope.analysis._base import Context, Result, finish
+from motifscope.analysis.base import Context, Result, finish
+from motifscope.analysis.kernels import resolve_db
+from motifscope.analysis.seqlets import seqlet_rows
+from motifscope.io.meme import read_meme
+from motifscope.methods.attribution.export import modisco_attributions
+from motifscope.methods.seqlets.modisco import run_modisco
+from motifscope.methods.tomtom import tomtom
 from motifscope.report.blocks import Files, Gallery, GalleryItem, Table, Text
 
 NAME, TITLE, ORDER = "modisco", "TF-MoDISco, kernels and neurons side by side", 28
@@ -63,7 +69,6 @@ def model_motifs(run_dir) -> dict:
     """
     from dataclasses import replace
 
-    from motifscope.meme import read_meme
 
     base = Path(run_dir) / "analyses"
     kern = base / "kernels" / "motifs.meme"
@@ -76,7 +81,6 @@ def model_motifs(run_dir) -> dict:
 
 def _best(queries, targets, thresh):
     """Best target (and q) of each query: ``{query: (target, target_name, q)}``."""
-    from motifscope.tomtom import tomtom
 
     if not queries or not targets:
         return {}
@@ -122,8 +126,6 @@ def _inputs(ctx):
         z = np.load(npz)
         if "hypothetical" in z.files:
             return z["sequences"], z["hypothetical"], f"{npz.name} of the seqlets analysis"
-    from motifscope.analysis.seqlets import seqlet_rows
-    from motifscope.attribution.export import modisco_attributions
 
     rows = seqlet_rows(ctx, int(ctx.option(NAME, "n", 256)))
     _, hyp, _ = modisco_attributions(ctx.model, ctx.X[rows], method="deeplift_shap",
@@ -147,8 +149,6 @@ def run(ctx: Context) -> Result:
     """
     import os
 
-    from motifscope.analysis.kernels import resolve_db
-    from motifscope.seqlets.modisco import run_modisco
 
     X, hyp, source = _inputs(ctx)
     patterns = run_modisco(X, hyp, max_seqlets=int(ctx.option(NAME, "max_seqlets", 2000)),

@@ -3,7 +3,7 @@ grammar) they detect, and match them to a motif database.
 
 Options (``ctx.options["neuronmotif"]``): ``layer`` (2), ``neurons`` (``"tasks"``, the
 default when the context has labels: for each target of interest the channel contributing
-most to it, :func:`~motifscope.neuronmotif.task_neurons`, at most 12, 2 when quick; an int:
+most to it, :func:`~motifscope.methods.neuronmotif.task_neurons`, at most 12, 2 when quick; an int:
 that many of the most strongly connected channels, the default without labels, 3; or a
 selection such as ``"0-15"``, ``"1,4,7"``, ``"all"``), ``population`` (200; 100 when quick),
 ``max_forwards`` (10,000; 3,000 when quick; for both ``None`` means decouple_layer's
@@ -14,7 +14,7 @@ of 200 matched 11, 11 and 12 of the 12 planted motifs (18-22 s each on one threa
 5,000 / 150 they matched 9, 9 and 9 (12-14 s). The 3 most strongly connected channels at
 25,000 / 300 matched 4.
 
-Files: ``layer<L>/`` as written by :func:`motifscope.neuronmotif.decouple_layer` (one folder
+Files: ``layer<L>/`` as written by :func:`motifscope.methods.neuronmotif.decouple_layer` (one folder
 per neuron with its CRM logos, MEME files and ``tomtom.tsv``; the layer's ``summary.tsv`` and
 ``allppm.npz``). The report page shows every neuron's logos with its best matches.
 ``Result.data``: ``neurons``, ``summary`` (DataFrame), ``hits`` (the neurons' Tomtom
@@ -25,7 +25,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from motifscope.analysis._base import Context, Result, finish
+from motifscope.analysis.base import Context, Result, finish
+from motifscope.analysis.kernels import resolve_db
+from motifscope.core.errors import InputError
+from motifscope.methods.neuronmotif import (
+    decouple_layer,
+    read_summaries,
+    strongest_neurons,
+    task_neurons,
+)
+from motifscope.methods.neuronmotif.stack import ConvStack
 from motifscope.report.blocks import Files, Gallery, GalleryItem, Metrics, Table, Text
 
 NAME, TITLE, ORDER = "neuronmotif", "NeuronMotif", 50
@@ -45,7 +54,6 @@ def applies(model) -> bool:
     -------
     bool
     """
-    from motifscope.neuronmotif._stack import ConvStack
 
     try:
         return len(ConvStack(model).stages) >= 2
@@ -109,8 +117,6 @@ def _hits(ldir, neurons):
 
 def _neurons(ctx: Context, layer: int):
     """The ``neurons`` option resolved: task neurons, the strongest channels or a selection."""
-    from motifscope.errors import InputError
-    from motifscope.neuronmotif import strongest_neurons, task_neurons
 
     neurons = ctx.option(NAME, "neurons", "tasks" if ctx.y is not None else 3)
     if neurons == "tasks":
@@ -136,8 +142,6 @@ def run(ctx: Context) -> Result:
     -------
     Result
     """
-    from motifscope.analysis.kernels import resolve_db
-    from motifscope.neuronmotif import decouple_layer, read_summaries
 
     layer = int(ctx.option(NAME, "layer", 2))
     neurons = _neurons(ctx, layer)

@@ -9,7 +9,7 @@ Options (``ctx.options["optimize"]``): ``steps`` (150; 60 when quick), ``restart
 Files (stem ``optimized``, or the option ``stem``): ``<stem>.meme``, ``<stem>.tsv`` (target,
 logit), ``<stem>.npz`` (``targets``, ``ppm`` and ``matrix`` ``(n, 4, L)``), ``<stem>.png``
 (the logos).
-``Result.data``: ``results`` (list of :class:`motifscope.optimize.OptimizeResult`, one
+``Result.data``: ``results`` (list of :class:`motifscope.methods.optimize.OptimizeResult`, one
 per target, PPMs ``(4, L)``), ``targets``.
 """
 
@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from motifscope.analysis._base import Context, Result, finish
+from motifscope.analysis.base import Context, Result, finish
+from motifscope.methods.optimize import optimize_targets
+from motifscope.plot.backend import pyplot
+from motifscope.plot.logo import plot_logo
 from motifscope.report.blocks import Files, Image, Table, Text
 
 NAME, TITLE, ORDER = "optimize", "Class optimisation", 45
@@ -39,11 +42,8 @@ def applies(model) -> bool:
 
 
 def _figure(results, labels):
-    from motifscope.plot import pyplot
-
     plt = pyplot()
 
-    from motifscope.logo import plot_logo
 
     fig, axes = plt.subplots(len(results), 1, figsize=(14, 1.1 * len(results) + 0.4), squeeze=False)
     for ax, label, r in zip(axes[:, 0], labels, results):
@@ -68,7 +68,6 @@ def run(ctx: Context) -> Result:
     """
     import pandas as pd
 
-    from motifscope.optimize import optimize_targets
 
     targets = ctx.chosen_targets()[: int(ctx.option(NAME, "targets", 10**9))]
     kw = {k: ctx.option(NAME, k) for k in ("l2",) if ctx.option(NAME, k) is not None}

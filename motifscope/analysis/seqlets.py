@@ -3,7 +3,7 @@ what ``motifscope seqlets`` and the demo run.
 
 Sequences: the first ``n`` rows positive for any target of interest (all rows without
 labels); attributions of the targets' summed logits by ``method``. Seqlets are called by the
-recursive algorithm (:mod:`motifscope.seqlets.calling`) at an estimated false-discovery rate
+recursive algorithm (:mod:`motifscope.methods.seqlets.calling`) at an estimated false-discovery rate
 from ``controls`` dinucleotide shuffles per sequence (``controls=0``: at the p-value
 ``threshold``), trimmed of flanks without positive attribution, annotated by Tomtom (the
 seqlet's sequence against ``ctx.motif_db``) and a FIMO scan of its best matches.
@@ -29,7 +29,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from motifscope.analysis._base import Context, Result, finish
+from motifscope.analysis.base import Context, Result, finish
+from motifscope.analysis.kernels import resolve_db
+from motifscope.core.errors import InputError
+from motifscope.methods.attribution.export import modisco_attributions
+from motifscope.methods.seqlets import control_attributions, seqlet_bed, seqlets_from_attributions
+from motifscope.plot.backend import pyplot
 from motifscope.report.blocks import Files, Image, Metrics, Table, Text
 
 NAME, TITLE, ORDER = "seqlets", "Seqlets and their motifs", 27
@@ -62,7 +67,6 @@ def seqlet_rows(ctx: Context, n: int) -> np.ndarray:
     -------
     numpy.ndarray of int
     """
-    from motifscope.errors import InputError
 
     if ctx.X is None:
         raise InputError("the seqlets analysis needs sequences; none were given")
@@ -76,8 +80,6 @@ def seqlet_rows(ctx: Context, n: int) -> np.ndarray:
 
 
 def _positions_figure(motifs, length):
-    from motifscope.plot import pyplot
-
     plt = pyplot()
 
     top = motifs.head(8)
@@ -96,8 +98,6 @@ def _positions_figure(motifs, length):
 
 
 def _attributions(ctx, X, method, targets, kw):
-    from motifscope.attribution.export import modisco_attributions
-
     attr, hyp, _ = modisco_attributions(
         ctx.model, X, method=method, target=targets, n_shuffles=kw["n_shuffles"],
         random_state=ctx.seed, device=ctx.device or "cpu",
@@ -126,8 +126,6 @@ def run(ctx: Context) -> Result:
     -------
     Result
     """
-    from motifscope.analysis.kernels import resolve_db
-    from motifscope.seqlets import control_attributions, seqlet_bed, seqlets_from_attributions
 
     opt = lambda k, d=None: ctx.option(NAME, k, d)
     method = opt("method", "deeplift_shap")

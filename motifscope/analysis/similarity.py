@@ -18,13 +18,27 @@ from __future__ import annotations
 import io
 
 import numpy as np
-import pandas as pd
 
-from motifscope.analysis._base import Context, Result, finish
+from motifscope.analysis.base import Context, Result, finish
+from motifscope.core.atomic import atomic_write_bytes
+from motifscope.core.errors import InputError
+from motifscope.data.targets import targets
+from motifscope.methods.similarity import (
+    cosine_similarity,
+    deepsea_categories,
+    order_targets,
+    plot_similarity,
+    query_vectors,
+    random_queries,
+    sigmoid_enhance,
+    similarity_figure,
+    similarity_statistics,
+)
+from motifscope.plot.backend import pyplot
 from motifscope.report.blocks import Files, Image, Plotly, Table, Text
 
 NAME, TITLE, ORDER = "similarity", "Query-vector similarity", 60
-__all__ = ["applies", "run", "similarity_statistics"]
+__all__ = ["applies", "run"]
 
 
 def applies(model) -> bool:
@@ -41,51 +55,9 @@ def applies(model) -> bool:
     return hasattr(model, "attention") and hasattr(model.attention, "queries")
 
 
-def similarity_statistics(S, R, *, groups=None, pair_masks=None, n_permutations: int = 1000,
-                          random_state: int = 0) -> pd.DataFrame:
-    """Within- vs between-group similarity of trained ``S`` and random ``R`` queries.
-
-    Parameters
-    ----------
-    S, R : numpy.ndarray of shape (T, T)
-        Cosine similarities of the trained and of random queries.
-    groups : dict of str to sequence or None
-        Groupings (a label per target) for :func:`motifscope.similarity.group_statistics`.
-    pair_masks : dict of str to numpy.ndarray of shape (T, T) or None
-        Pair sets for :func:`motifscope.similarity.pair_statistics`.
-    n_permutations : int
-    random_state : int
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``queries`` (trained/random), ``grouping``, ``within``, ``between``, ``difference``,
-        ``p_value`` and pair counts.
-    """
-    from motifscope.similarity import group_statistics, pair_statistics
-
-    rows = []
-    for which, M in (("trained", S), ("random", R)):
-        if groups:
-            df = group_statistics(M, groups, n_permutations=n_permutations, random_state=random_state)
-            df.insert(0, "queries", which)
-            rows.append(df)
-        for name, mask in (pair_masks or {}).items():
-            st = pair_statistics(M, mask, n_permutations=n_permutations, random_state=random_state)
-            rows.append(pd.DataFrame([{
-                "queries": which, "grouping": name, "within": st["marked"], "between": st["other"],
-                "difference": st["difference"], "p_value": st["p_value"],
-                "n_within_pairs": st["n_marked"], "n_between_pairs": st["n_other"],
-                "n_targets": M.shape[0]}]))
-    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
-
-
 def _maps_figure(S, R, categories, idx):
-    from motifscope.plot import pyplot
-
     plt = pyplot()
 
-    from motifscope.similarity import plot_similarity, sigmoid_enhance
 
     fig, axes = plt.subplots(1, 3, figsize=(18, 6))
     plot_similarity(R, categories, order=idx, ax=axes[0], title="random queries (control)", vmin=-1, vmax=1)
@@ -98,7 +70,6 @@ def _maps_figure(S, R, categories, idx):
 
 def _deepsea_labels():
     """Labels of DeepSEA's 919 targets and the TF groupings (same factor, same cell type)."""
-    from motifscope.data.targets import targets
 
     t = targets()
     names = [f"{c} | {a} | {tr}" for c, a, tr in zip(t["cell_type"], t["assay"], t["treatment"])]
@@ -110,7 +81,6 @@ def _deepsea_labels():
 def _npy(out, name, a):
     buf = io.BytesIO()
     np.save(buf, a)
-    from motifscope.atomic import atomic_write_bytes
 
     atomic_write_bytes(out.directory / name, buf.getvalue())
     out.files.append(out.directory / name)
@@ -128,15 +98,6 @@ def run(ctx: Context) -> Result:
     -------
     Result
     """
-    from motifscope.errors import InputError
-    from motifscope.similarity import (
-        cosine_similarity,
-        deepsea_categories,
-        order_targets,
-        query_vectors,
-        random_queries,
-        similarity_figure,
-    )
 
     head = ctx.option(NAME, "head", "all")
     Q = query_vectors(ctx.model, per_head=head != "all")

@@ -16,14 +16,17 @@ demo models).
 
 Files: ``temporal_scores.npz`` (``forward``, ``backward`` ``(n, P)``, ``positions``,
 ``full``, ``rows``), ``temporal.png``, ``temporal.plotly.json``. ``Result.data``: ``scores``
-(:class:`motifscope.temporal.TemporalResult`), ``rows``, ``target``.
+(:class:`motifscope.methods.temporal.TemporalResult`), ``rows``, ``target``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from motifscope.analysis._base import Context, Result, finish
+from motifscope.analysis.base import Context, Result, finish
+from motifscope.core.sequence import decode
+from motifscope.methods.temporal import plot_temporal, temporal_figure, temporal_scores
+from motifscope.plot.backend import pyplot
 from motifscope.report.blocks import Files, Image, Plotly, Text
 
 NAME, TITLE, ORDER = "temporal", "Temporal output scores", 40
@@ -45,11 +48,8 @@ def applies(model) -> bool:
 
 
 def _figure(res, seqs, names, target):
-    from motifscope.plot import pyplot
-
     plt = pyplot()
 
-    from motifscope.temporal import plot_temporal
 
     k = min(len(seqs), 3)
     fig, axes = plt.subplots(k, 1, figsize=(14, 1.6 * k), squeeze=False)
@@ -72,8 +72,6 @@ def run(ctx: Context) -> Result:
     -------
     Result
     """
-    from motifscope.sequence import decode
-    from motifscope.temporal import temporal_figure, temporal_scores
 
     target = int(ctx.option(NAME, "target", ctx.chosen_targets()[0]))
     n = int(ctx.option(NAME, "n", 6 if ctx.quick else 16))

@@ -11,13 +11,13 @@ largest ``|log2_odds_ratio|`` on any scored target), ``explain`` (IDs or
 reference or the alternative window), ``progress``.
 ``ctx.targets`` are the targets scored (default all); ``ctx.motif_db`` the motifs matched.
 
-Files (see :mod:`motifscope.variants.run`): ``variants.tsv``, ``rejects.tsv``,
+Files (see :mod:`motifscope.methods.variants.run`): ``variants.tsv``, ``rejects.tsv``,
 ``scores.h5``, ``summary.json``, ``chunks/`` (kept, so a rerun resumes), and for the
 explained variants ``explained.tsv`` (one row each: its target, effect and the motif it
 breaks or makes), ``motif_changes.tsv`` (the 5 motifs changing most per variant) and
 ``logos/<k>.png`` (ref, alt and alt - ref attributions around the variant).
 
-``Result.data``: ``scores`` (:class:`motifscope.variants.run.VariantScores`), ``summary``,
+``Result.data``: ``scores`` (:class:`motifscope.methods.variants.run.VariantScores`), ``summary``,
 ``explained`` (DataFrame) and ``attributions`` (``{row: {"ref", "alt", "diff"}}``, (4, L)).
 Under torchrun every rank scores its chunks; rank 0 merges and explains, and the other
 ranks return a Result with only ``scores``.
@@ -33,9 +33,19 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from motifscope.analysis._base import Context, Result, finish
+from motifscope.analysis.base import Context, Result, finish
+from motifscope.core.batch import rank_device
+from motifscope.core.errors import ConfigError, MotifscopeWarning
+from motifscope.io.genome import Genome, one_hot_sequences
+from motifscope.io.jaspar import jaspar_motifs
+from motifscope.io.meme import read_meme
+from motifscope.methods.variants import score_vcf
+from motifscope.methods.variants.explain import attribution_pair, motif_changes
+from motifscope.methods.variants.windows import Prepared, window_bounds, window_sequences
+from motifscope.plot.attribution import plot_attribution_logo
+from motifscope.plot.backend import pyplot
 from motifscope.report.blocks import Files, Gallery, GalleryItem, Metrics, Table, Text
-from motifscope.rundir import target_names
+from motifscope.runs.directory import target_names
 
 NAME, TITLE, ORDER = "variants", "Variant effects", 27
 RESUMABLE = True
@@ -63,7 +73,7 @@ def top_variants(store, k: int, *, ids=()) -> pd.DataFrame:
     Parameters
     ----------
     store : str or os.PathLike
-        ``scores.h5`` (:func:`motifscope.variants.score_vcf`).
+        ``scores.h5`` (:func:`motifscope.methods.variants.score_vcf`).
     k : int
         How many of the strongest to take.
     ids : sequence of str
@@ -111,7 +121,6 @@ def top_variants(store, k: int, *, ids=()) -> pd.DataFrame:
     if missing:
         import warnings
 
-        from motifscope.errors import MotifscopeWarning
 
         warnings.warn(f"variants to explain not among the scored ones: {sorted(missing)[:5]}",
                       MotifscopeWarning, stacklevel=2)
@@ -140,19 +149,13 @@ def _motifs(db):
     if isinstance(db, (list, tuple)):
         return list(db)
     if str(db).lower() == "jaspar":
-        from motifscope.jaspar import jaspar_motifs
-
         return jaspar_motifs()
-    from motifscope.meme import read_meme
 
     return read_meme(db)
 
 
 def _explain_one(ctx, genome, row, scores, motifs, out, k: int) -> tuple[dict, pd.DataFrame]:
     """Attributions and motif changes of one variant; writes its logo figure."""
-    from motifscope.data.genome import one_hot_sequences
-    from motifscope.variants.explain import attribution_pair, motif_changes
-    from motifscope.variants.windows import Prepared, window_bounds, window_sequences
 
     L = int(ctx.model.seq_len)
     contig = genome.resolve(row["chrom"])
@@ -191,11 +194,8 @@ def _explain_one(ctx, genome, row, scores, motifs, out, k: int) -> tuple[dict, p
 
 
 def _logo_figure(attr, a, b, vi, title, out, name) -> None:
-    from motifscope.plot import pyplot
-
     plt = pyplot()
 
-    from motifscope.plot import plot_attribution_logo
 
     fig, axes = plt.subplots(3, 1, figsize=(0.22 * (b - a) + 1.5, 5), sharex=True)
     for ax, key, label in zip(axes, ("ref", "alt", "diff"), ("ref", "alt", "alt - ref")):
@@ -220,10 +220,6 @@ def run(ctx: Context) -> Result:
     -------
     Result
     """
-    from motifscope.batch import rank_device
-    from motifscope.data.genome import Genome
-    from motifscope.errors import ConfigError
-    from motifscope.variants import score_vcf
 
     vcf, fasta = ctx.option(NAME, "vcf"), ctx.option(NAME, "fasta")
     if vcf is None or fasta is None:

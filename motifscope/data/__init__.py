@@ -1,58 +1,54 @@
-"""Data in and out, one module per format; the public names are importable from here.
+"""Datasets and the simulator: what training reads, and planted-motif data with its truth.
 
-================================  ==========================================================
-module                            holds
-================================  ==========================================================
-:mod:`motifscope.data.deepsea`    DeepSEA ``.mat`` (v7.3 / v5) and HDF5 files: ``read_mat``,
-                                  ``open_deepsea``, ``DeepSEAFile``
-:mod:`motifscope.data.stream`     ``DeepSEADataset``, the streaming training dataset
-:mod:`motifscope.data.packed`     ``pack`` / ``PackedFile``: the memory-mapped packed layout
-:mod:`motifscope.data.basset`     Basset's HDF5 splits
-:mod:`motifscope.data.fasta`      FASTA and BED readers
-:mod:`motifscope.data.targets`    the 919 DeepSEA target names and categories
-:mod:`motifscope.data.simulate`   planted-motif simulations with their ground truth
-:mod:`motifscope.data.tfbs`       DeMo's one-motif 101-bp task
-================================  ==========================================================
+===================================  ======================================================
+module                               holds
+===================================  ======================================================
+:mod:`~motifscope.data.stream`       ``DeepSEADataset``, the streaming training dataset
+:mod:`~motifscope.data.strands`      the two strands of DeepSEA-layout data: pairs, averages
+:mod:`~motifscope.data.targets`      the 919 DeepSEA target names and categories
+:mod:`~motifscope.data.simulate`     planted-motif simulations with their ground truth
+:mod:`~motifscope.data.sim_motifs`   which motifs a simulation plants
+:mod:`~motifscope.data.sampling`     instance placement and PPM draws of the simulator
+:mod:`~motifscope.data.tfbs`         DeMo's one-motif 101-bp task
+:mod:`~motifscope.data.make_targets` builds the bundled ``targets.tsv`` (run once, by hand)
+===================================  ======================================================
 
-``simulate`` and ``targets`` are module names as well as function names, so they are
-imported from their modules (``from motifscope.data.simulate import simulate``): exposing the
-function here would be shadowed by the submodule once it is imported.
+The file formats these read are in :mod:`motifscope.io`. ``simulate`` and ``targets`` are
+module names as well as function names, so they are imported from their modules
+(``from motifscope.data.simulate import simulate``).
 
-The names are resolved on first use, so ``import motifscope.data`` stays cheap and no
-format module imports another through this package.
+May import: :mod:`motifscope.core` and :mod:`motifscope.io`.
 """
 
 from __future__ import annotations
 
-import importlib
+from motifscope import compat
+from motifscope.data.simulate import read_ground_truth
+from motifscope.data.stream import DeepSEADataset
+from motifscope.data.tfbs import simulate_tfbs
 
-_PUBLIC = {
-    "read_mat": "deepsea",
-    "open_deepsea": "deepsea",
-    "DeepSEAFile": "deepsea",
-    "DeepSEADataset": "stream",
-    "pack": "packed",
-    "PackedFile": "packed",
-    "is_packed": "packed",
-    "read_basset": "basset",
-    "basset_splits": "basset",
-    "iter_fasta": "fasta",
-    "read_fasta": "fasta",
-    "fasta_to_one_hot": "fasta",
-    "read_bed": "fasta",
-    "read_ground_truth": "simulate",
-    "simulate_tfbs": "tfbs",
+__all__ = ["DeepSEADataset", "read_ground_truth", "simulate_tfbs"]
+
+# Names this package re-exported before 0.2, when it also held the file formats.
+_MOVED = {
+    "read_mat": "motifscope.io.deepsea",
+    "open_deepsea": "motifscope.io.deepsea",
+    "DeepSEAFile": "motifscope.io.deepsea",
+    "pack": "motifscope.io.pack",
+    "PackedFile": "motifscope.io.packed",
+    "is_packed": "motifscope.io.packed",
+    "read_basset": "motifscope.io.basset",
+    "basset_splits": "motifscope.io.basset",
+    "iter_fasta": "motifscope.io.fasta",
+    "read_fasta": "motifscope.io.fasta",
+    "fasta_to_one_hot": "motifscope.io.fasta",
+    "read_bed": "motifscope.io.fasta",
 }
-
-__all__ = sorted(_PUBLIC)
 
 
 def __getattr__(name: str):
-    mod = _PUBLIC.get(name)
-    if mod is None:
-        raise AttributeError(f"module 'motifscope.data' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"motifscope.data.{mod}"), name)
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_PUBLIC))
+    if name in _MOVED:
+        return compat.moved_attribute("motifscope.data", name, _MOVED[name])
+    if f"motifscope.data.{name}" in compat.MOVED:
+        return compat.moved_attribute("motifscope.data", name, f"motifscope.data.{name}")
+    raise AttributeError(f"module 'motifscope.data' has no attribute {name!r}")

@@ -89,17 +89,19 @@ from pathlib import Path
 
 import numpy as np
 
-from motifscope.data._sampling import (
+import motifscope
+from motifscope.core.errors import ConfigError, InputError
+from motifscope.core.motifs import Motif
+from motifscope.data.sampling import (
     _Generator,
     _noise,
     _one_hot_agct,
     _rc_idx,
     instance_thresholds,
 )
-from motifscope.data._sim_motifs import KOO_EDDY_TFS, _motif_index, resolve_motifs
-from motifscope.data.deepsea import write_mat_v5, write_mat_v73_header
-from motifscope.errors import ConfigError, InputError
-from motifscope.motifs import Motif
+from motifscope.data.sim_motifs import KOO_EDDY_TFS, _motif_index, resolve_motifs
+from motifscope.io.deepsea import write_mat_v5, write_mat_v73_header
+from motifscope.io.meme import write_meme
 
 __all__ = [
     "DEFAULT_GRAMMAR",
@@ -159,7 +161,7 @@ class SimulationParams:
     ----------
     motifs : sequence of str, list of Motif, str or os.PathLike
         TF names looked up in the CORE vertebrates collection of ``release`` (default:
-        :data:`KOO_EDDY_TFS`), a list of :class:`~motifscope.motifs.Motif`, or the path of
+        :data:`KOO_EDDY_TFS`), a list of :class:`~motifscope.core.motifs.Motif`, or the path of
         a MEME file.
     release : str or None
         JASPAR release for TF names; ``None`` is the newest pyjaspar ships.
@@ -497,7 +499,6 @@ def _write_split(path, split, size, params, motifs, rules, rule_idx, T, bar):
 
 def _write_tables(tmp, names, all_rows, tasks, motifs) -> None:
     """``instances.tsv``, ``tasks.tsv`` and ``motifs.meme`` into ``tmp``."""
-    from motifscope.meme import write_meme
 
     with open(tmp / names["instances"], "w", newline="") as fh:
         w = csv.writer(fh, delimiter="\t", lineterminator="\n")
@@ -601,7 +602,6 @@ def _versions() -> dict:
     import h5py
     import scipy
 
-    import motifscope
 
     out = {
         "motifscope": motifscope.__version__,

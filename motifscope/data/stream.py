@@ -3,7 +3,7 @@
 :class:`DeepSEADataset` reads a ``train.mat`` (HDF5 / MATLAB v7.3 or v5) or a packed
 directory (``motifscope data pack``) in contiguous blocks, shuffles blocks and rows each
 epoch, and shards the rows by DDP rank and DataLoader worker. The readers it builds on live
-in :mod:`motifscope.data.deepsea`, which re-exports this class.
+in :mod:`motifscope.io.deepsea`, which re-exports this class.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from motifscope._validation import row_range
-from motifscope.data.deepsea import open_deepsea
-from motifscope.errors import DataFormatError, InputError
+from motifscope.core.errors import DataFormatError, InputError
+from motifscope.core.validation import row_range
+from motifscope.io.deepsea import open_deepsea
 
 __all__ = ["DeepSEADataset"]
 

@@ -4,7 +4,7 @@ The DeepSEA label vector (``traindata``/``validdata``/``testdata``, 919 columns)
 125 DNase I hypersensitivity profiles (indices 0–124), 690 transcription-factor ChIP-seq
 profiles (125–814) and 104 histone-mark profiles (815–918). The table shipped here
 (``motifscope/_data/targets.tsv``) was generated once from DanQ's ``aucs.txt`` by
-:mod:`motifscope.data._make_targets`; it also carries the per-target ROC AUC and PR AUC
+:mod:`motifscope.data.make_targets`; it also carries the per-target ROC AUC and PR AUC
 published for DeepSEA, DanQ and DanQ-JASPAR on the DeepSEA test set. Target 598
 (K562 BRF1) has no positive in the test set, so its published AUCs are ``NaN``.
 """
@@ -16,7 +16,7 @@ from importlib import resources
 
 import pandas as pd
 
-from motifscope.errors import InputError
+from motifscope.core.errors import ConfigError, InputError
 
 __all__ = ["AUC_COLUMNS", "N_TARGETS", "category_slices", "label", "parse_targets", "targets"]
 
@@ -134,7 +134,6 @@ def parse_targets(text: str, *, option: str = "--targets", names=None,
     """
     import re
 
-    from motifscope.errors import ConfigError
 
     items = [t.strip() for t in str(text).split(",") if t.strip()]
     if not items:

@@ -12,9 +12,9 @@ in the DeepSEA layouts (``train.mat``, ``valid.mat``, ``test.mat``, one target) 
 
 from __future__ import annotations
 
+from motifscope.core.errors import ConfigError
+from motifscope.core.motifs import Motif
 from motifscope.data.simulate import SimulationResult, simulate
-from motifscope.errors import ConfigError
-from motifscope.motifs import Motif
 
 __all__ = ["simulate_tfbs"]
 
@@ -31,7 +31,7 @@ def simulate_tfbs(out_dir, *, motif="CTCF", length: int = 101, n_train: int = 10
         Output folder (see :func:`motifscope.data.simulate.simulate` for the files).
     motif : str or Motif
         A TF name looked up in JASPAR CORE vertebrates of ``release`` (default
-        ``"CTCF"``), or a :class:`~motifscope.motifs.Motif`.
+        ``"CTCF"``), or a :class:`~motifscope.core.motifs.Motif`.
     length : int
         Sequence length (DeMo / DeepBind: 101).
     n_train, n_valid, n_test : int

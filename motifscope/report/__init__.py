@@ -21,6 +21,9 @@ JavaScript is copied next to the pages, so the report works offline. Every strin
 comes from a file (motif names, target labels, table cells) is HTML-escaped by jinja2's
 autoescaping; a missing section is left out, a block whose file is missing is reported
 as missing instead of breaking the page.
+
+May import: :mod:`motifscope.core`, :mod:`~motifscope.io`, :mod:`~motifscope.runs` and
+:mod:`~motifscope.plot`; never an analysis (it renders what they wrote).
 """
 
 from __future__ import annotations
@@ -32,8 +35,10 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from motifscope.atomic import atomic_write_text
-from motifscope.errors import RunDirError
+from motifscope.core.atomic import atomic_write_text
+from motifscope.core.errors import RunDirError
+from motifscope.report.blocks import as_dict
+from motifscope.runs.directory import read_history
 
 __all__ = [
     "Section",
@@ -69,7 +74,6 @@ def write_section(directory, *, title: str, blocks: list[dict], order: int = 50,
     pathlib.Path
         The path of ``section.json``.
     """
-    from motifscope.report.blocks import as_dict
 
     directory = Path(directory)
     blocks = [as_dict(b) for b in blocks]
@@ -445,7 +449,6 @@ def _run_overview(run_dir: Path, site: Path) -> dict:
         import pandas as pd
         import plotly.graph_objects as go
 
-        from motifscope.rundir import read_history
 
         h = read_history(run_dir)
         fig = go.Figure()

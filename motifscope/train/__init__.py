@@ -16,11 +16,11 @@ module                                     holds
 Two levels:
 
 - :func:`fit` trains any ``nn.Module`` returning logits on in-memory arrays or a torch
-  ``Dataset``/``IterableDataset`` and writes a run directory (:mod:`motifscope.rundir`).
+  ``Dataset``/``IterableDataset`` and writes a run directory (:mod:`motifscope.runs.directory`).
 - :func:`train_run` (alias :func:`train`) is what ``motifscope train`` and the demo call:
   zoo model name (or card file) + data directory (``train.mat``, ``valid.mat``,
   ``test.mat`` in DeepSEA's layouts) + overrides → a run directory, with the test set
-  evaluated by :func:`motifscope.evaluate.evaluate` at the end.
+  evaluated by :func:`motifscope.methods.evaluate.evaluate` at the end.
 
 The recipe (:class:`TrainConfig`) follows DeepATT's trainer (spec §B): the loss is the mean
 over all ``B × T`` elements (``"bce"``, alias ``"nll"``, or ``"focal"``); the model's
@@ -43,6 +43,9 @@ Multi-GPU. Launched by ``torchrun`` (``LOCAL_RANK``/``WORLD_SIZE`` in the enviro
 :func:`fit` initialises the process group (NCCL on CUDA, Gloo on CPU), wraps the model in
 ``DistributedDataParallel``, shards the training data with ``DistributedSampler`` (or the
 streaming dataset's ``rank``/``world_size``) and lets only rank 0 write files.
+
+May import: every layer below :mod:`motifscope.analysis`, and that one (a finished run is
+evaluated on its test split by the ``evaluate`` analysis).
 """
 
 from motifscope.train.config import TrainConfig, config_from_card

@@ -9,7 +9,8 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
-from motifscope.errors import ConfigError
+from motifscope.core.errors import ConfigError
+from motifscope.train.losses import get_loss
 
 __all__ = ["OPTIMIZERS", "TrainConfig", "config_from_card"]
 
@@ -183,7 +184,6 @@ class TrainConfig:
             raise ConfigError(f"seed_filters must be between 0 and 1, got {self.seed_filters}")
         if not (float(self.lr) > 0):
             raise ConfigError(f"lr must be > 0, got {self.lr}")
-        from motifscope.losses import get_loss
 
         get_loss(self.loss)
 

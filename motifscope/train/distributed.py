@@ -7,6 +7,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from motifscope.core.devices import resolve_device
+
 __all__ = ["DistContext", "dist_env"]
 
 
@@ -70,7 +72,6 @@ class DistContext:
         """
         import torch
 
-        from motifscope.devices import resolve_device
 
         _rank, world, local = dist_env()
         if world == 1:

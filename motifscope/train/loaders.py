@@ -10,7 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
-from motifscope.errors import DataFormatError, InputError
+from motifscope.core.errors import DataFormatError, InputError
+from motifscope.data.stream import DeepSEADataset
+from motifscope.io import deepsea
 from motifscope.train.config import TrainConfig
 
 __all__ = ["IN_MEMORY_LIMIT", "SeededBatchSampler", "load_data", "make_train_loader"]
@@ -109,7 +111,7 @@ def make_train_loader(data, config: TrainConfig, rank: int = 0, world: int = 1):
         return loader, sampler, len(sampler)
     if isinstance(data, IterableDataset):
         if world > 1:
-            # motifscope.data.deepsea.DeepSEADataset shards by rank (it also reads the
+            # motifscope.io.deepsea.DeepSEADataset shards by rank (it also reads the
             # initialised process group itself); set explicit values where it has them
             for attr, val in (("_rank", rank), ("_world", world), ("rank", rank),
                               ("world_size", world)):
@@ -188,7 +190,7 @@ def load_data(
         Use only the first rows (for quick runs).
     batch_size, seed : int
         Batch size and shuffling seed of a streamed training set
-        (:class:`motifscope.data.deepsea.DeepSEADataset`).
+        (:class:`motifscope.io.deepsea.DeepSEADataset`).
 
     Returns
     -------
@@ -201,7 +203,6 @@ def load_data(
     DataFormatError
         If no training file is found.
     """
-    from motifscope.data import deepsea
 
     paths: dict[str, Path | None] = {"train": None, "valid": None, "test": None}
     if data_dir is not None:
@@ -235,7 +236,5 @@ def load_data(
 
 
 def _make_stream(path: Path, n: int | None, batch_size: int, seed: int):
-    from motifscope.data.stream import DeepSEADataset
-
     return DeepSEADataset(path, batch_size=int(batch_size), shuffle=True, seed=int(seed),
                           stop=n)

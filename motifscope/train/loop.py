@@ -1,6 +1,6 @@
 """The training loop: :func:`fit` trains any model returning logits and writes a run
 directory; one epoch is :func:`train_epoch`, validation goes through
-:func:`motifscope.predict.predict`."""
+:func:`motifscope.methods.predict.predict`."""
 
 from __future__ import annotations
 
@@ -15,8 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from motifscope.errors import InputError, RunDirError
-from motifscope.rundir import init_run_dir, write_config
+from motifscope.core.errors import InputError, RunDirError
+from motifscope.methods.evaluate import fast_auroc
+from motifscope.methods.predict import predict
+from motifscope.runs.directory import init_run_dir, write_config
 from motifscope.train.config import TrainConfig
 from motifscope.train.distributed import DistContext
 from motifscope.train.loaders import make_train_loader
@@ -147,7 +149,7 @@ def validate(model, valid, loss_fn, batch_size: int) -> tuple[float, float]:
     Parameters
     ----------
     model : torch.nn.Module
-        Returns logits; predicted on its own device by :func:`motifscope.predict.predict`.
+        Returns logits; predicted on its own device by :func:`motifscope.methods.predict.predict`.
     valid : tuple
         ``X (n, 4, L)`` and ``y (n, T)`` (tensors or arrays).
     loss_fn : callable
@@ -163,8 +165,6 @@ def validate(model, valid, loss_fn, batch_size: int) -> tuple[float, float]:
     """
     import torch
 
-    from motifscope.evaluate import fast_auroc
-    from motifscope.predict import predict
 
     X, y = valid
     z = torch.from_numpy(predict(model, X, batch_size=batch_size, logits=True))

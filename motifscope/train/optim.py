@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from motifscope.errors import ConfigError
+from motifscope.core.errors import ConfigError
 from motifscope.train.config import TrainConfig
+from motifscope.train.losses import focal_loss, get_loss
 
 __all__ = ["make_loss", "make_optimizer", "make_scheduler"]
 
@@ -102,7 +103,6 @@ def make_loss(config: TrainConfig):
     -------
     callable
     """
-    from motifscope.losses import focal_loss, get_loss
 
     loss_fn = get_loss(config.loss)
     if loss_fn is not focal_loss:

@@ -9,11 +9,16 @@ import time
 import warnings
 from pathlib import Path
 
-from motifscope.rundir import write_metrics
+from motifscope import zoo
+from motifscope.analysis import Context, run
+from motifscope.core.atomic import atomic_open
+from motifscope.io.deepsea import read_mat
+from motifscope.runs.directory import read_config, write_metrics
 from motifscope.train.config import TrainConfig, config_from_card
 from motifscope.train.distributed import dist_env
 from motifscope.train.loaders import load_data
 from motifscope.train.loop import fit
+from motifscope.train.seeding import seed_first_layer, training_sample
 from motifscope.train.state import seed_all
 from motifscope.zoo.registry import DEFAULT_MODEL
 
@@ -68,7 +73,6 @@ def train_run(
     pathlib.Path
         The run directory.
     """
-    from motifscope import zoo
 
     tfields = set(TrainConfig.fields())
     m_over = dict(model_overrides or {})
@@ -88,7 +92,6 @@ def train_run(
     resuming = resume and (Path(run_dir) / "config.toml").exists()
     if resuming:
         # rebuild exactly the model the run was started with
-        from motifscope.rundir import read_config
 
         old = dict(read_config(run_dir).get("model", {}).get("overrides", {}))
         if old != m_over and m_over.keys() - {"seq_len", "n_targets"}:
@@ -130,8 +133,6 @@ def _seed_filters(net, path, tconfig: TrainConfig, run_dir) -> None:
     seeds depend on the data only); rank 0 writes them to ``<run>/seeded_kmers.tsv``."""
     import pandas as pd
 
-    from motifscope.atomic import atomic_open
-    from motifscope.train.seeding import seed_first_layer, training_sample
 
     X, y = training_sample(path)
     seeds = seed_first_layer(net, X, y, fraction=float(tconfig.seed_filters),
@@ -146,8 +147,6 @@ def _seed_filters(net, path, tconfig: TrainConfig, run_dir) -> None:
 def _evaluate_test(net, path, n_test, tconfig: TrainConfig, run_dir) -> dict:
     """Evaluate ``net`` on the test split with the evaluation analysis (its files go to the
     run's ``analyses/evaluate/``); returns the summary for ``metrics.json``."""
-    from motifscope.analysis import Context, run
-    from motifscope.data.deepsea import read_mat
 
     Xt, yt = read_mat(path, stop=n_test)
     t0 = time.perf_counter()

@@ -35,7 +35,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from motifscope.errors import InputError
+from motifscope.core.errors import InputError
+from motifscope.core.sequence import one_hot_encode
+from motifscope.io.deepsea import open_deepsea
 
 __all__ = ["MIN_Z", "SEED_SEQUENCES", "enriched_kmers", "kmer_string", "seed_first_layer",
            "training_sample"]
@@ -168,7 +170,7 @@ def training_sample(path, n: int = SEED_SEQUENCES, blocks: int = 20):
     ----------
     path : str or os.PathLike
         A DeepSEA-format training file or packed directory
-        (:func:`motifscope.data.deepsea.open_deepsea`).
+        (:func:`motifscope.io.deepsea.open_deepsea`).
     n : int
         Rows wanted; the whole file when it has no more.
     blocks : int
@@ -182,7 +184,6 @@ def training_sample(path, n: int = SEED_SEQUENCES, blocks: int = 20):
     y : numpy.ndarray of shape (m, T)
         Their labels.
     """
-    from motifscope.data.deepsea import open_deepsea
 
     f = open_deepsea(path)
     try:
@@ -264,7 +265,6 @@ def seed_first_layer(model, X, y, *, fraction: float = 0.5, k: int = 7,
     """
     import torch
 
-    from motifscope.sequence import one_hot_encode
 
     if not 0 <= fraction <= 1:
         raise InputError(f"seed fraction = {fraction!r}; expected 0 to 1")

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from motifscope.errors import RunDirError
-from motifscope.rundir import (
+import motifscope
+from motifscope.core.errors import RunDirError
+from motifscope.runs.directory import (
     BEST_CHECKPOINT,
     CHECKPOINT_DIR,
     LAST_CHECKPOINT,
@@ -242,7 +243,6 @@ def versions() -> dict:
     """Versions of motifscope, torch, numpy and python (for ``config.toml``)."""
     import torch
 
-    import motifscope
 
     return {"motifscope": motifscope.__version__, "torch": torch.__version__,
             "numpy": np.__version__, "python": platform.python_version()}

@@ -24,16 +24,20 @@ temporal scores; ``demo_rnn`` has no convolution, so its ``conv_stack()`` is emp
 has no ``first_conv``.
 
 Published weights (Kipoi DeepSEA, Beluga and Basset, Selene's DeepSEA, DanQ's Keras
-files) become run directories with :func:`import_weights`; :func:`export_run` writes any
-run as a plain state dict plus card (see :mod:`motifscope.zoo.convert`).
+files) become run directories with :func:`motifscope.runs.import_weights`;
+:func:`motifscope.runs.export_run` writes any run as a plain state dict plus card.
+
+The cards are the repository's top-level ``models/<name>.toml`` (shipped inside the wheel
+as ``motifscope/zoo/cards/``). May import: :mod:`motifscope.core` and :mod:`motifscope.io`.
 """
 
 from __future__ import annotations
 
+from motifscope.core.errors import MotifscopeDeprecationWarning
+
 # Importing the families registers them.
 from motifscope.zoo import basset, danq, deep10, deepatt, deepsea, demo_models, kmer_lr, scanner  # noqa: F401
 from motifscope.zoo.attention import CategoryAttention, CategoryDense
-from motifscope.zoo.convert import export_run, import_weights
 from motifscope.zoo.layers import BiLSTM, ZooModel
 from motifscope.zoo.registry import DEFAULT_MODEL, build, card, model_class, names, register
 
@@ -45,9 +49,22 @@ __all__ = [
     "ZooModel",
     "build",
     "card",
-    "export_run",
-    "import_weights",
     "model_class",
     "names",
     "register",
 ]
+
+
+def __getattr__(name: str):
+    # import_weights / export_run lived here before 0.2; they write run directories, a layer
+    # above the zoo, so they moved to motifscope.runs.
+    if name in ("import_weights", "export_run"):
+        import importlib
+        import warnings
+
+
+        warnings.warn(f"motifscope.zoo.{name} has moved to motifscope.runs.{name}; import it "
+                      "from there (the old path goes in the next release)",
+                      MotifscopeDeprecationWarning, stacklevel=2)
+        return getattr(importlib.import_module("motifscope.runs.convert"), name)
+    raise AttributeError(f"module 'motifscope.zoo' has no attribute {name!r}")

@@ -8,7 +8,7 @@ import math
 import torch
 from torch import nn
 
-from motifscope.errors import ConfigError
+from motifscope.core.errors import ConfigError
 
 __all__ = ["CategoryAttention", "CategoryDense"]
 

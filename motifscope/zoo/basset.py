@@ -5,7 +5,7 @@
 accessibility in 164 cell types). Layer order per block: conv → BN → ReLU → pool, as in
 ``wzthu/NeuronMotif`` ``demos/Basset/Basset/modeldef.py``. The published Torch7 model
 (Kipoi ``Basset``) also has a batch norm after each dense layer and Torch7's BN eps
-1e-5 (``head_batchnorm=True, bn_eps=1e-5``, set by :mod:`motifscope.zoo.convert`).
+1e-5 (``head_batchnorm=True, bn_eps=1e-5``, set by :mod:`motifscope.runs.convert`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from motifscope.errors import ConfigError
+from motifscope.core.errors import ConfigError
 from motifscope.zoo.layers import (
     KERAS_BN_EPS,
     KERAS_BN_MOMENTUM,

@@ -19,7 +19,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from motifscope.errors import ConfigError, MotifscopeWarning
+from motifscope.core.errors import ConfigError, MotifscopeWarning
+from motifscope.io.jaspar import danq_jaspar2016
 from motifscope.zoo.layers import (
     ZooModel,
     bidirectional_rnn,
@@ -38,17 +39,6 @@ JASPAR_RC_INDICES = (19, 97, 98, 99, 100, 101)
 
 def _danq_jaspar_motifs():
     """The 519 JASPAR 2016 PFMs in DanQ's order, as ``Motif`` objects (A,C,G,T)."""
-    try:
-        from motifscope.jaspar import danq_jaspar2016
-    except ImportError:  # pragma: no cover - the jaspar module ships with the package
-        from importlib import resources
-
-        from motifscope.meme import read_meme
-
-        path = resources.files("motifscope").joinpath(
-            "_data/JASPAR_CORE_2016_vertebrates.meme")
-        with resources.as_file(path) as p:
-            return read_meme(p)
     return danq_jaspar2016()
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from motifscope.errors import ConfigError
+from motifscope.core.errors import ConfigError
 from motifscope.zoo.layers import (
     KERAS_BN_EPS,
     KERAS_BN_MOMENTUM,

@@ -18,7 +18,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from motifscope.errors import ConfigError
+from motifscope.core.errors import ConfigError
 from motifscope.zoo.attention import CategoryAttention, CategoryDense
 from motifscope.zoo.layers import (
     BiLSTM,

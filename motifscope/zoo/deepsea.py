@@ -18,7 +18,7 @@ output per target. One class covers:
 The flatten before the hidden layer is time-major (index ``t · channels + c``), as in
 Keras. Torch7's ``nn.Reshape`` (and so Kipoi's converted DeepSEA, Beluga and Basset, and
 Selene) flattens channel-major (``c · length + t``): published Torch7 weights do *not*
-port unchanged; :mod:`motifscope.zoo.convert` reorders the first dense layer's columns.
+port unchanged; :mod:`motifscope.runs.convert` reorders the first dense layer's columns.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from motifscope.errors import ConfigError
+from motifscope.core.errors import ConfigError
 from motifscope.zoo.layers import (
     ZooModel,
     conv_relu,

@@ -45,7 +45,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence, pad_sequence
 
-from motifscope.errors import ConfigError, InputError
+from motifscope.core.errors import ConfigError, InputError
 from motifscope.zoo.layers import BiLSTM, ZooModel, bidirectional_rnn, keras_init_, scale_width
 from motifscope.zoo.registry import register
 

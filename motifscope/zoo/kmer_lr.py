@@ -17,8 +17,8 @@ import itertools
 import torch
 from torch import nn
 
-from motifscope._validation import as_tensor
-from motifscope.errors import ConfigError, InputError
+from motifscope.core.errors import ConfigError, InputError
+from motifscope.core.validation import as_tensor
 from motifscope.zoo.layers import ZooModel
 from motifscope.zoo.registry import register
 
@@ -44,7 +44,7 @@ def kmer_names(k_min: int = 1, k_max: int = 5) -> list[str]:
 class _Threshold(nn.Module):
     """``(x > 0)`` as float: 1 where the k-mer matches (no gradient flows)."""
 
-    deeplift_rule = "rescale"  # motifscope.attribution: secant rule on the step
+    deeplift_rule = "rescale"  # motifscope.methods.attribution: secant rule on the step
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return (x > 0).to(x.dtype)

@@ -29,8 +29,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from motifscope._validation import as_tensor
-from motifscope.errors import ConfigError, InputError
+from motifscope.core.errors import ConfigError, InputError
+from motifscope.core.validation import as_tensor
 
 __all__ = [
     "KERAS_BN_EPS",

@@ -1,9 +1,9 @@
 """Model registry and model cards.
 
 Each zoo name maps to a model class (registered with :func:`register`) and to a TOML
-model card. The canonical cards are the repository's top-level ``models/<name>.toml``;
-an identical copy ships inside the package (``motifscope/zoo/cards/``) so a non-editable
-install can build every model (a test asserts the two copies are identical).
+model card. The cards are the repository's top-level ``models/<name>.toml``, in one copy:
+building a wheel copies them into the package as ``motifscope/zoo/cards/`` (``setup.py``),
+and a source checkout or editable install reads ``models/`` itself (:func:`card_dir`).
 
 A card holds:
 
@@ -36,17 +36,23 @@ from pathlib import Path
 
 from torch import nn
 
-from motifscope.errors import ConfigError
+from motifscope.core.errors import ConfigError
 
-__all__ = ["CARD_PACKAGE", "DEFAULT_MODEL", "build", "card", "model_class", "names", "register"]
+__all__ = ["CARD_PACKAGE", "DEFAULT_MODEL", "build", "card", "card_dir", "model_class", "names",
+           "register"]
 
 #: The model ``motifscope train`` trains when no ``--model`` is given (see ``docs/defaults.md``).
 DEFAULT_MODEL = "deepsea_default"
 
-#: Where the bundled copy of the model cards lives: ``(package, subdirectory)``.
+#: Where a wheel holds the model cards: ``(package, subdirectory)``.
 CARD_PACKAGE = ("motifscope.zoo", "cards")
 
 _REGISTRY: dict[str, type[nn.Module]] = {}
+
+# Every family registers itself when imported, and importing this module runs
+# ``motifscope/zoo/__init__.py`` first, which imports every family: the registry is full
+# before any function here can be called.
+
 
 def register(name: str):
     """Class decorator registering a model class under a zoo ``name``.
@@ -73,7 +79,6 @@ def register(name: str):
 
 def names() -> list[str]:
     """Sorted zoo names (every one has a model card)."""
-    _ensure_loaded()
     return sorted(_REGISTRY)
 
 
@@ -85,15 +90,34 @@ def model_class(name: str) -> type[nn.Module]:
     ConfigError
         If ``name`` is unknown (the message lists the valid names).
     """
-    _ensure_loaded()
     if name not in _REGISTRY:
         raise ConfigError(f"unknown model {name!r}; valid names: {', '.join(sorted(_REGISTRY))}")
     return _REGISTRY[name]
 
 
-def _ensure_loaded() -> None:
-    # Importing the package registers every family (the decorators run on import).
-    import motifscope.zoo  # noqa: F401
+def card_dir():
+    """The folder of the model cards.
+
+    An installed wheel holds them as ``motifscope/zoo/cards/``; a source checkout (and an
+    editable install of one) has them in the repository's ``models/`` only.
+
+    Returns
+    -------
+    importlib.resources.abc.Traversable or pathlib.Path
+
+    Raises
+    ------
+    ConfigError
+        If neither exists (a broken installation).
+    """
+    bundled = resources.files(CARD_PACKAGE[0]).joinpath(CARD_PACKAGE[1])
+    if bundled.is_dir():
+        return bundled
+    repo = Path(__file__).resolve().parents[2] / "models"
+    if repo.is_dir():
+        return repo
+    raise ConfigError(f"no model cards: neither {CARD_PACKAGE[0]}/{CARD_PACKAGE[1]} inside the "
+                      f"package nor {repo} exists; reinstall motifscope")
 
 
 def _read_toml(text: str, where: str) -> dict:
@@ -109,9 +133,8 @@ def _raw_card(name: str) -> tuple[dict, str]:
         if not p.is_file():
             raise ConfigError(f"model card {name} does not exist")
         return _read_toml(p.read_text(encoding="utf-8"), str(p)), str(p)
-    res = resources.files(CARD_PACKAGE[0]).joinpath(CARD_PACKAGE[1], f"{name}.toml")
+    res = card_dir().joinpath(f"{name}.toml")
     if not res.is_file():
-        _ensure_loaded()
         raise ConfigError(f"unknown model {name!r}; valid names: {', '.join(names())}")
     return _read_toml(res.read_text(encoding="utf-8"), f"{name}.toml"), f"{name}.toml"
 
@@ -236,7 +259,6 @@ def build(name: str, **overrides) -> nn.Module:
     c = card(name)
     if Path(name).suffix == ".toml":
         # A custom card: the class of its name, its base or its family, if registered.
-        _ensure_loaded()
         known = [n for n in (c["name"], c.get("base"), c["family"]) if n in _REGISTRY]
         if not known:
             raise ConfigError(

@@ -15,7 +15,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from motifscope.errors import ConfigError
+from motifscope.core.errors import ConfigError
 from motifscope.zoo.layers import ZooModel, conv_relu, keras_init_, make_activation, scale_width
 from motifscope.zoo.registry import register
 
