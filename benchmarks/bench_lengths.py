@@ -136,7 +136,7 @@ def main(argv=None) -> None:
     ap.add_argument("--set", dest="set_", action="append", default=[],
                     help="key=value model or training override, as motifscope train --set")
     a = ap.parse_args(argv)
-    from motifscope.cli.app.train import parse_set
+    from motifscope.cli.train import parse_set
 
     motifs = (TUNING_MOTIFS if a.tuning else MOTIFS)[:a.motifs]
     a.out.mkdir(parents=True, exist_ok=True)

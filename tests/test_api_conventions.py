@@ -1,4 +1,4 @@
-"""API conventions of the analysis modules (STYLE.md §2.9, after scanpy's structure test).
+"""API conventions of the analysis modules (CONTRIBUTING.md, after scanpy's structure test).
 
 For every public function in ``__all__`` of the analysis modules:
 
@@ -58,7 +58,8 @@ ANALYSIS_MODULES = [
     "motifscope.methods.variants.explain",
 ]
 
-# The six methods of DESIGN.md's one calling convention, `method(model, X, *, target, ...)`.
+# The six methods of the one calling convention, `method(model, X, *, target, ...)`
+# (motifscope.methods.attribution).
 ATTRIBUTION_METHODS = [
     "saliency",
     "gradient_x_input",

@@ -2,7 +2,7 @@
 
 - ``mkdocs build --strict`` (what CI runs) must pass: no broken links, no griffe warnings
   about docstrings. Skipped when mkdocs (the ``docs`` extra) is not installed.
-- Every verb registered on ``motifscope.cli.app.app`` has a page: ``docs/cli/<verb>.md``,
+- Every verb registered on ``motifscope.cli.app`` has a page: ``docs/cli/<verb>.md``,
   and ``docs/cli/<group>-<verb>.md`` for the verbs of a group (``motifscope data pack`` →
   ``docs/cli/data-pack.md``). The page is in the site's navigation and names the verb.
 - Every API page points at a module that exists.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +24,8 @@ from motifscope.zoo.layers import (
 
 REPO = Path(__file__).resolve().parents[1]
 
-# Published / hand-derived counts (specs/deepatt_danq_demo.md §A.6, neuronmotif.md §1).
+# Published counts (the papers' and the Keras models' summaries), or derived by hand from the
+# published layer lists where a paper gives none.
 PUBLISHED = {
     "deepsea": 52_843_119,
     "deepsea_deepatt": 61_723_119,
@@ -82,16 +84,37 @@ def test_names_sorted_and_every_name_has_a_card():
         assert {"av_auroc", "av_aupr"} <= set(c["published"])
 
 
-def test_bundled_cards_identical_to_top_level_models_dir():
+def test_the_cards_exist_once_and_a_checkout_reads_them_from_models():
     top = REPO / "models"
     if not top.is_dir():
         pytest.skip("not a repository checkout")
-    bundled = Path(zoo.registry.__file__).parent / "cards"
-    top_files = sorted(p.name for p in top.glob("*.toml"))
-    assert top_files == sorted(p.name for p in bundled.glob("*.toml"))
-    assert top_files == sorted(f"{n}.toml" for n in zoo.names())
-    for name in top_files:
-        assert (top / name).read_bytes() == (bundled / name).read_bytes(), name
+    assert not (REPO / "motifscope" / "zoo" / "cards").exists(), "a second copy of the cards"
+    assert Path(zoo.registry.card_dir()) == top
+    assert sorted(p.name for p in top.glob("*.toml")) == sorted(f"{n}.toml" for n in zoo.names())
+
+
+@pytest.mark.slow
+def test_the_wheel_ships_every_card(tmp_path):
+    """``setup.py`` copies ``models/*.toml`` into the wheel as ``motifscope/zoo/cards/``."""
+    import subprocess
+    import sys
+    import zipfile
+
+    if not (REPO / "setup.py").is_file():
+        pytest.skip("not a repository checkout")
+    work = tmp_path / "src"
+    shutil.copytree(REPO, work, ignore=shutil.ignore_patterns(".git", "build", "*.egg-info",
+                                                                "__pycache__", "site", "tests"))
+    r = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                        "-q", "-w", str(tmp_path / "dist"), str(work)], capture_output=True,
+                       text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    (wheel,) = (tmp_path / "dist").glob("motifscope-*.whl")
+    with zipfile.ZipFile(wheel) as z:
+        inside = {n.rsplit("/", 1)[1]: z.read(n) for n in z.namelist()
+                  if n.startswith("motifscope/zoo/cards/")}
+    top = {p.name: p.read_bytes() for p in (REPO / "models").glob("*.toml")}
+    assert inside == top
 
 
 def test_unknown_name_and_override_raise_config_error():
@@ -577,7 +600,7 @@ def test_default_model_is_length_agnostic_and_the_cli_default():
     import torch
 
     from motifscope import zoo
-    from motifscope.cli.app.train import train_command
+    from motifscope.cli.train import train_command
     from motifscope.train import train_run
 
     assert zoo.DEFAULT_MODEL == "deepsea_default"

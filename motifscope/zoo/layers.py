@@ -1,7 +1,8 @@
 """Building blocks shared by the zoo's architectures.
 
 Everything here reproduces a Keras/TensorFlow behaviour in PyTorch where the published
-models were Keras models (see ``specs/deepatt_danq_demo.md`` §A):
+models were Keras models (the equivalences, each tested against a hand-written reference:
+see ``CONTRIBUTING.md``, "Porting a published model"):
 
 * :class:`ZooModel`, the base class of every zoo model: input check, ``predict``,
   ``first_conv``, ``conv_stack``, ``penalty`` (L2 + activity L1) and ``apply_constraints``
