@@ -28,12 +28,10 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from motifscope import truth
-from motifscope.methods import attribution as A
-from motifscope import load_run
+from motifscope import load_run, truth
 from motifscope.analysis.attribution import attribution_maps
-from motifscope.io.deepsea import read_mat
 from motifscope.data.simulate import read_ground_truth
+from motifscope.io.deepsea import read_mat
 
 DEFAULT_METHODS = ("saliency", "saliency_demo", "gradient_x_input", "integrated_gradients",
                    "deeplift", "deeplift_shap", "ism")

@@ -72,18 +72,18 @@ def main(argv=None) -> int:
     import matplotlib.pyplot as plt
 
     from motifscope import load_run
-    from motifscope.methods.attribution import saliency
-    from motifscope.truth.attribution import score_against_truth
-    from motifscope.io.deepsea import read_mat
+    from motifscope.core.sequence import decode
     from motifscope.data.simulate import read_ground_truth
     from motifscope.data.tfbs import simulate_tfbs
+    from motifscope.io.deepsea import read_mat
+    from motifscope.methods.attribution import saliency
     from motifscope.methods.optimize import optimize_input
-    from motifscope.truth.optimize import contains_motif
-    from motifscope.plot.attribution import plot_attribution_track
-    from motifscope.core.sequence import decode
     from motifscope.methods.temporal import plot_temporal, temporal_scores
-    from motifscope.truth.temporal import score_rises_against_truth
+    from motifscope.plot.attribution import plot_attribution_track
     from motifscope.train import train_run
+    from motifscope.truth.attribution import score_against_truth
+    from motifscope.truth.optimize import contains_motif
+    from motifscope.truth.temporal import score_rises_against_truth
 
     out = Path(args.out)
     t_start = time.perf_counter()

@@ -44,8 +44,8 @@ def _simulation(out: Path, which: str, n_train: int, seed: int) -> Path:
 
 def _score(run: Path, sim: Path, n: int, seed: int) -> dict:
     from motifscope import analysis, load_run
-    from motifscope.truth.scores import PlantedTruth, score
     from motifscope.io.deepsea import read_mat
+    from motifscope.truth.scores import PlantedTruth, score
 
     model = load_run(run).model.eval()
     truth = PlantedTruth.from_simulation(sim, split="test")

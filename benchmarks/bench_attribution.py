@@ -67,9 +67,9 @@ def _sum_delta(model, X, refs, attr, target, device):
 def bench_model(name, n, n_refs, batch_size, results, repeat=1, lstm_rules=("ig", "linear"),
                 device="cpu"):
     from motifscope import zoo
+    from motifscope.core.sequence import dinucleotide_shuffle
     from motifscope.methods.attribution import deeplift_shap
     from motifscope.methods.attribution.base import _has_rnn
-    from motifscope.core.sequence import dinucleotide_shuffle
 
     torch.manual_seed(0)
     model = zoo.build(name).eval().to(device)
@@ -101,7 +101,7 @@ def bench_model(name, n, n_refs, batch_size, results, repeat=1, lstm_rules=("ig"
 
     rules = list(lstm_rules) if name.startswith("danq") else ["ig"]
     for rule in rules:
-        t_ours, res = _time(lambda: deeplift_shap(
+        t_ours, res = _time(lambda rule=rule: deeplift_shap(
             model, X, target=target, references=refs, batch_size=batch_size,
             lstm_rule=rule, return_delta=True, warn_threshold=None, device=device), repeat)
         ours = res.attributions
@@ -128,7 +128,7 @@ def bench_model(name, n, n_refs, batch_size, results, repeat=1, lstm_rules=("ig"
             no_cudnn = str(device).startswith("cuda") and _has_rnn(model)
             with warnings.catch_warnings(), torch.backends.cudnn.flags(enabled=not no_cudnn):
                 warnings.simplefilter("ignore")
-                t_tm, tm = _time(lambda: deep_lift_shap(
+                t_tm, tm = _time(lambda extra=extra: deep_lift_shap(
                     model, X, target=target, references=refs, batch_size=32,
                     additional_nonlinear_ops=extra, warning_threshold=1e9, device=device),
                     repeat)

@@ -97,8 +97,8 @@ def _split_scores(sim: Path, run: Path, split: str, seed: int, analyses) -> dict
     """Presence AUROC and oracle on ``split``, then ``analyses`` on its forward half (the
     test split; its second half holds the reverse complements)."""
     from motifscope import analysis, load_run
-    from motifscope.truth.scores import PlantedTruth, score
     from motifscope.io.deepsea import read_mat
+    from motifscope.truth.scores import PlantedTruth, score
 
     truth = PlantedTruth.from_simulation(sim, split=split)
     X, y = read_mat(sim / f"{split}.mat")

@@ -46,9 +46,9 @@ def main(argv=None):
     import matplotlib.pyplot as plt
     import numpy as np
 
-    from motifscope.plot.logo import logo_gallery, plot_logo, plot_logo_logomaker
-    from motifscope.io.meme import read_meme
     from motifscope.core.motifs import Motif
+    from motifscope.io.meme import read_meme
+    from motifscope.plot.logo import logo_gallery, plot_logo, plot_logo_logomaker
 
     rng = np.random.default_rng(0)
     ref = Path(__file__).resolve().parents[2] / "shared" / "data" / "danq" / "DanQ.meme"

@@ -30,8 +30,8 @@ import time
 import torch
 
 from motifscope import zoo
-from motifscope.train.losses import get_loss
 from motifscope.train import config_from_card, make_optimizer
+from motifscope.train.losses import get_loss
 
 __all__ = ["bench_model", "forward_flops", "main", "matmul_gflops"]
 

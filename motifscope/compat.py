@@ -118,6 +118,7 @@ MOVED_NAMES: dict[str, dict[str, str]] = {
                             "motif_match_score": "motifscope.truth.optimize"},
     "motifscope.analysis.evaluate": {"select_rows": "motifscope.analysis.base"},
     "motifscope.data.packed": {"pack": "motifscope.io.pack"},
+    "motifscope.rundir": {"trusting_code": "motifscope.core.trust"},
 }
 
 _PACKAGES = {old for old in MOVED if any(o.startswith(old + ".") for o in MOVED)}

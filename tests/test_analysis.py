@@ -18,8 +18,8 @@ from torch import nn
 from toy_models import SmallDanQ, SmallDeepSEA
 
 from motifscope import analysis
-from motifscope.truth.scores import PlantedTruth, score
 from motifscope.core.motifs import Motif
+from motifscope.truth.scores import PlantedTruth, score
 
 L, W, N = 60, 8, 240
 

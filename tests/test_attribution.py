@@ -27,9 +27,9 @@ from toy_models import (
 )
 
 from motifscope import truth
-from motifscope.methods import attribution as A
 from motifscope.core.errors import InputError, MotifscopeWarning
 from motifscope.core.sequence import dinucleotide_shuffle, one_hot_encode, reverse_complement
+from motifscope.methods import attribution as A
 
 GRADIENT_METHODS = ["saliency", "gradient_x_input", "integrated_gradients", "deeplift",
                     "deeplift_shap", "ism"]
@@ -212,15 +212,15 @@ def test_ism_brute_force():
     with torch.no_grad():
         for n in range(2):
             f0 = model(X[n:n + 1])[0, 1]
-            for l in (0, 10, 57, 99):
+            for pos in (0, 10, 57, 99):
                 for b in range(4):
                     x = X[n:n + 1].clone()
-                    if x[0, b, l] == 1:
-                        assert out[n, b, l] == 0
+                    if x[0, b, pos] == 1:
+                        assert out[n, b, pos] == 0
                         continue
-                    x[0, :, l] = 0
-                    x[0, b, l] = 1
-                    assert out[n, b, l].item() == pytest.approx((model(x)[0, 1] - f0).item(),
+                    x[0, :, pos] = 0
+                    x[0, b, pos] = 1
+                    assert out[n, b, pos].item() == pytest.approx((model(x)[0, 1] - f0).item(),
                                                                 abs=1e-5)
     assert (out[1, :, 10] != 0).all()  # all four bases substituted at the N
     c = A.ism(model, X[:1], target=1, centered=True)

@@ -15,9 +15,9 @@ import torch
 from toy_models import SmallDeepSEA, random_one_hot
 
 from motifscope import truth
-from motifscope.methods import attribution as A
 from motifscope.core.errors import MotifscopeWarning
 from motifscope.core.motifs import Motif
+from motifscope.methods import attribution as A
 
 
 def test_correction_on_gradient_methods():

@@ -6,9 +6,9 @@ import h5py
 import numpy as np
 import pytest
 
-from motifscope.io.basset import basset_splits, read_basset
 from motifscope.core.errors import DataFormatError, InputError
 from motifscope.core.sequence import decode
+from motifscope.io.basset import basset_splits, read_basset
 
 
 def _basset_one_hot(seq: str) -> np.ndarray:

@@ -5,8 +5,7 @@ import sys
 
 import pytest
 
-from motifscope.cli import main
-from motifscope.cli import load_all
+from motifscope.cli import load_all, main
 from motifscope.cli.app import app
 
 

@@ -11,11 +11,11 @@ import scipy.io
 import torch
 from _deepsea_files import random_split, write_danq_h5, write_v5, write_v73
 
-from motifscope.io.deepsea import open_deepsea, read_mat
-from motifscope.data.stream import DeepSEADataset
 from motifscope.core.errors import DataFormatError, InputError
 from motifscope.core.sequence import decode, one_hot_encode
 from motifscope.data.strands import average_strands, check_strand_pairs
+from motifscope.data.stream import DeepSEADataset
+from motifscope.io.deepsea import open_deepsea, read_mat
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "danq"
 

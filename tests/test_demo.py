@@ -11,9 +11,9 @@ def test_demo_folds_delta_warnings_into_one():
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        warnings.warn("delta 1.2%", MotifscopeWarning)
-        warnings.warn("something else", UserWarning)
-        warnings.warn("delta 0.4%", MotifscopeWarning)
+        warnings.warn("delta 1.2%", MotifscopeWarning, stacklevel=2)
+        warnings.warn("something else", UserWarning, stacklevel=2)
+        warnings.warn("delta 0.4%", MotifscopeWarning, stacklevel=2)
     with warnings.catch_warnings(record=True) as out:
         warnings.simplefilter("always")
         _fold_warnings(caught, 12)

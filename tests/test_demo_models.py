@@ -53,7 +53,8 @@ def test_registered_with_cards():
 
 
 def test_parameter_counts_by_hand():
-    lstm = lambda d, h: 2 * 4 * (h * (d + h) + h)
+    def lstm(d, h):
+        return 2 * 4 * (h * (d + h) + h)
     cnn = (9 * 4 * 128 + 128) + (5 * 128 * 128 + 128) + (3 * 128 * 128 + 128) + (128 + 1)
     rnn = lstm(4, 32) + (64 + 1)
     cnnrnn = (9 * 4 * 128 + 128) + lstm(128, 32) + (64 + 1)
@@ -238,9 +239,9 @@ def test_temporal_scores_use_prefix_scores():
 
 
 def test_simulate_tfbs_single_presence_task(tmp_path):
-    from motifscope.io.deepsea import read_mat
     from motifscope.data.simulate import read_ground_truth
     from motifscope.data.tfbs import simulate_tfbs
+    from motifscope.io.deepsea import read_mat
 
     motif = Motif("M1", np.eye(4)[:, [2, 0, 3, 0, 0, 2]] * 0.97 + 0.0075, alt_name="GATAAG")
     res = simulate_tfbs(tmp_path, motif=motif, n_train=60, n_valid=20, n_test=40, seed=1)

@@ -12,9 +12,9 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 from torch import nn
 
 from motifscope.core.errors import InputError
-from motifscope.methods.evaluate import evaluate, fast_auroc, summarize
 from motifscope.core.sequence import reverse_complement
 from motifscope.data.strands import check_strand_pairs
+from motifscope.methods.evaluate import evaluate, fast_auroc, summarize
 
 
 class Lookup(nn.Module):

@@ -7,9 +7,9 @@ import gzip
 import numpy as np
 import pytest
 
-from motifscope.io.fasta import fasta_to_one_hot, read_bed, read_fasta
 from motifscope.core.errors import DataFormatError
 from motifscope.core.sequence import decode
+from motifscope.io.fasta import fasta_to_one_hot, read_bed, read_fasta
 
 
 def _write(p, text):

@@ -10,8 +10,8 @@ import numpy as np
 import pysam
 import pytest
 
-from motifscope.io.genome import Genome, contig_aliases, one_hot_sequences
 from motifscope.core.errors import DataFormatError, InputError
+from motifscope.io.genome import Genome, contig_aliases, one_hot_sequences
 
 
 def _genome(n=300, seed=0):

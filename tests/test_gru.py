@@ -7,8 +7,8 @@ import torch
 from toy_models import random_one_hot
 
 from motifscope import zoo
-from motifscope.methods.attribution import deeplift, deeplift_rules
 from motifscope.core.errors import ConfigError
+from motifscope.methods.attribution import deeplift, deeplift_rules
 from motifscope.zoo.layers import BiGRU
 
 

@@ -21,12 +21,12 @@ import torch
 
 from motifscope.cli import main
 from motifscope.core.errors import RunDirError
+from motifscope.core.trust import trusting_code
 from motifscope.runs.directory import (
     MODEL_FILE,
     atomic_torch_save,
     init_run_dir,
     load_run,
-    trusting_code,
     write_config,
 )
 
@@ -628,8 +628,8 @@ def test_fasta_property_based_bytes(tmp_path):
     import gzip
 
     hypothesis, st = _hyp()
-    from motifscope.io.fasta import read_fasta
     from motifscope.core.errors import MotifscopeError
+    from motifscope.io.fasta import read_fasta
 
     good = b">r1 s\xc3\xa9q\nACGTNacgt\nAC\n>r2\nGGGG\n"
     p = tmp_path / "f.fa"
@@ -768,8 +768,8 @@ def test_packed_manifest_hostile(case, zoo_run, mat, tmp_path, capsys):
 def test_basset_nan_labels(tmp_path):
     import h5py
 
-    from motifscope.io.basset import read_basset
     from motifscope.core.errors import DataFormatError
+    from motifscope.io.basset import read_basset
 
     X, _ = files.random_split(4, 12, 2)
     y = np.zeros((4, 2), np.float32)

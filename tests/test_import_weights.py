@@ -65,7 +65,8 @@ class AverageRC(nn.Module):
 
 
 def kipoi_deepsea(L3=53, T=919):
-    thr = lambda: nn.Threshold(0, 1e-6)
+    def thr():
+        return nn.Threshold(0, 1e-6)
     return nn.Sequential(
         nn.Conv2d(4, 320, (1, 8)), thr(), nn.MaxPool2d((1, 4), (1, 4)), nn.Dropout(0.2),
         nn.Conv2d(320, 480, (1, 8)), thr(), nn.MaxPool2d((1, 4), (1, 4)), nn.Dropout(0.2),
@@ -76,7 +77,8 @@ def kipoi_deepsea(L3=53, T=919):
 class Beluga(nn.Module):
     def __init__(self, L6=106, T=2002):
         super().__init__()
-        c = lambda i, o: nn.Conv2d(i, o, (1, 8))
+        def c(i, o):
+            return nn.Conv2d(i, o, (1, 8))
         self.model = nn.Sequential(
             nn.Sequential(c(4, 320), nn.ReLU(), c(320, 320), nn.ReLU(), nn.Dropout(0.2),
                           nn.MaxPool2d((1, 4), (1, 4)), c(320, 480), nn.ReLU(), c(480, 480),
@@ -91,7 +93,8 @@ class Beluga(nn.Module):
 
 
 def kipoi_basset(T=164):
-    bn = lambda c: nn.BatchNorm2d(c)
+    def bn(c):
+        return nn.BatchNorm2d(c)
     return nn.Sequential(
         nn.Conv2d(4, 300, (19, 1)), bn(300), nn.ReLU(), nn.MaxPool2d((3, 1), (3, 1)),
         nn.Conv2d(300, 200, (11, 1)), bn(200), nn.ReLU(), nn.MaxPool2d((4, 1), (4, 1)),
@@ -347,7 +350,8 @@ def keras_danq_reference(X_acgt, layers, pool, backward="aligned"):
 
 def danq_layers(F_, k, H, Lp, T, seed=0, hidden=925):
     rng = np.random.default_rng(seed)
-    r = lambda *s, sd=0.1: (rng.standard_normal(s) * sd).astype(np.float32)
+    def r(*s, sd=0.1):
+        return (rng.standard_normal(s) * sd).astype(np.float32)
     conv = [r(F_, 4, k, 1, sd=0.3), r(F_, sd=0.1)]
     lstm = []
     for _ in range(2):
@@ -590,8 +594,8 @@ def test_deeplift_and_decouple_accept_imported_models(tmp_path):
 def test_tomtom_and_report_accept_an_imported_run(tmp_path):
     import pandas as pd
 
-    from motifscope.io.meme import write_meme
     from motifscope.core.motifs import Motif
+    from motifscope.io.meme import write_meme
 
     f, _ = planted_kipoi_deepsea(tmp_path)
     run = import_weights("kipoi-deepsea", f, tmp_path / "run", seq_len=200)

@@ -150,10 +150,9 @@ def test_old_package_attributes_warn_and_forward():
 def test_every_moved_module_has_a_home():
     """Each entry of the table points at a module that imports."""
     import importlib
+    import warnings
 
     from motifscope.compat import MOVED, MOVED_NAMES
-
-    import warnings
 
     for old, new in MOVED.items():
         importlib.import_module(new)

@@ -12,9 +12,9 @@ from torch import nn
 
 import motifscope.methods.kernels as kmod
 from motifscope.core.errors import InputError
-from motifscope.methods.kernels import first_conv, kernel_counts, kernels_to_meme, kernels_to_motifs
-from motifscope.io.meme import read_meme
 from motifscope.core.sequence import one_hot_encode, reverse_complement
+from motifscope.io.meme import read_meme
+from motifscope.methods.kernels import first_conv, kernel_counts, kernels_to_meme, kernels_to_motifs
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "danq"
 

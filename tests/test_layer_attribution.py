@@ -7,12 +7,12 @@ import pytest
 import torch
 from toy_models import HandConvPool, random_one_hot
 
+from motifscope.core.errors import InputError
 from motifscope.methods.attribution import (
     layer_deeplift,
     layer_gradient_x_activation,
     unit_importance,
 )
-from motifscope.core.errors import InputError
 
 
 def _hand_scores(x):

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from motifscope.core.errors import InputError
+from motifscope.core.motifs import Motif
 from motifscope.plot.logo import (
     COLORS,
     logo_gallery,
@@ -19,7 +20,6 @@ from motifscope.plot.logo import (
     plot_logo_logomaker,
     plot_match,
 )
-from motifscope.core.motifs import Motif
 
 PPM = np.array(  # (4, 5): A, C, G, T; column 4 is uniform, column 0 has zeros
     [

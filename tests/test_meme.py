@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from motifscope.core.errors import InputError, MotifFormatError
-from motifscope.io.meme import DEFAULT_NSITES, format_meme, read_meme, read_meme_file, write_meme
 from motifscope.core.motifs import Motif
+from motifscope.io.meme import DEFAULT_NSITES, format_meme, read_meme, read_meme_file, write_meme
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "danq"
 

@@ -11,12 +11,12 @@ import torch
 from _deepsea_files import random_split, write_danq_h5, write_v5, write_v73
 
 from motifscope.cli import main
+from motifscope.core.errors import DataFormatError, InputError
+from motifscope.core.sequence import decode, to_indices
+from motifscope.data.stream import DeepSEADataset
 from motifscope.io.deepsea import read_mat
 from motifscope.io.pack import pack
 from motifscope.io.packed import PackedFile, is_packed
-from motifscope.data.stream import DeepSEADataset
-from motifscope.core.errors import DataFormatError, InputError
-from motifscope.core.sequence import decode, to_indices
 
 
 @pytest.mark.parametrize("encoding", ["uint8", "2bit"])

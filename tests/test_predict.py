@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from motifscope.core.errors import DataFormatError
-from motifscope.methods.predict import predict, read_inputs
 from motifscope.core.sequence import agct_from_acgt, one_hot_encode
+from motifscope.methods.predict import predict, read_inputs
 
 
 def _make_run(tmp_path, seq_len=60, T=3):

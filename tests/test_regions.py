@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from motifscope.io.genome import Genome
-from motifscope.io.regions import Interval, parse_region, read_bed, resize, tile, windows
 from motifscope.core.errors import DataFormatError, InputError
 from motifscope.core.sequence import decode
+from motifscope.io.genome import Genome
+from motifscope.io.regions import Interval, parse_region, read_bed, resize, tile, windows
 from motifscope.io.tracks import merge_windows, write_bedgraph, write_bigwig
 
 RC = str.maketrans("ACGTN", "TGCAN")

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from motifscope.demo.scorecard import as_number, format_scorecard, scorecard_view
 from motifscope.core.motifs import Motif
+from motifscope.demo.scorecard import as_number, format_scorecard, scorecard_view
 
 
 def test_as_number():

@@ -148,8 +148,8 @@ def test_train_run_seeds_once_and_records_the_words(tmp_path):
 def test_training_sample_spreads_runs_of_rows(tmp_path):
     """More rows than wanted: ``blocks`` runs spread evenly from the first row to the last;
     otherwise the whole file."""
-    from motifscope.io.deepsea import read_mat
     from motifscope.data.simulate import simulate
+    from motifscope.io.deepsea import read_mat
     from motifscope.train.seeding import training_sample
 
     sim = simulate(tmp_path / "sim", motifs=["CTCF"], length=50, n_train=400, n_valid=10,

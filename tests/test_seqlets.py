@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from motifscope.core.errors import InputError
-from motifscope.methods.fimo import fimo, log_odds, pvalue_table
 from motifscope.core.motifs import Motif
+from motifscope.methods.fimo import fimo, log_odds, pvalue_table
 from motifscope.methods.seqlets import recursive_seqlets, seqlet_fdr
 
 KEY = ["seq", "start", "end"]

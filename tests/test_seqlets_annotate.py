@@ -16,9 +16,9 @@ import pytest
 import torch
 from torch import nn
 
-from motifscope.methods import attribution as A
 from motifscope.core.errors import InputError
 from motifscope.core.motifs import Motif
+from motifscope.methods import attribution as A
 from motifscope.methods.seqlets import (
     aggregate_seqlets,
     control_attributions,

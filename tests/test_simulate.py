@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 import scipy.io
 
-from motifscope.data.simulate import GrammarRule, SimulationParams, simulate
 from motifscope.core.errors import ConfigError
 from motifscope.core.motifs import Motif
+from motifscope.data.simulate import GrammarRule, SimulationParams, simulate
 
 L = 150
 SMALL = {"length": L, "n_train": 300, "n_valid": 60, "n_test": 120, "seed": 3}

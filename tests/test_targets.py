@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from motifscope.data.targets import AUC_COLUMNS, category_slices, label, targets
 from motifscope.core.errors import InputError
+from motifscope.data.targets import AUC_COLUMNS, category_slices, label, targets
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "danq"
 
@@ -78,8 +78,8 @@ def test_returns_a_copy():
 
 
 def test_parse_targets_indices_ranges_names_and_errors():
-    from motifscope.data.targets import parse_targets
     from motifscope.core.errors import ConfigError
+    from motifscope.data.targets import parse_targets
 
     names = ["K562|CTCF|None", "GM12878|CTCF|None", "HeLa-S3|DNase|None"]
     assert parse_targets("2, 0") == [2, 0]

@@ -7,10 +7,10 @@ from torch import nn
 
 from motifscope.core.errors import InputError
 from motifscope.core.motifs import Motif
-from motifscope.methods.optimize import demo_ppm, optimize_input
-from motifscope.truth.optimize import contains_motif, motif_match_score
 from motifscope.core.sequence import decode, one_hot_encode
+from motifscope.methods.optimize import demo_ppm, optimize_input
 from motifscope.methods.temporal import temporal_scores
+from motifscope.truth.optimize import contains_motif, motif_match_score
 from motifscope.truth.temporal import score_rises_against_truth
 
 MOTIF = "GATAAG"

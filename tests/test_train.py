@@ -18,10 +18,10 @@ import torch
 from torch import nn
 
 from motifscope.core.errors import ConfigError, RunDirError
-from motifscope.train.losses import bce_loss, focal_loss, get_loss
 from motifscope.runs.directory import dumps_toml, load_run, read_history
 from motifscope.train import TrainConfig, config_from_card, fit, make_optimizer
 from motifscope.train.loaders import SeededBatchSampler
+from motifscope.train.losses import bce_loss, focal_loss, get_loss
 
 
 # ----------------------------------------------------------------------------- helpers

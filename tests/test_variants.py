@@ -21,11 +21,11 @@ import pytest
 import torch
 from _variant_models import CONSENSUS, MotifDetector, ppm, random_genome, write_fasta
 
-from motifscope.io.genome import Genome
 from motifscope.core.errors import ConfigError, DataFormatError, InputError
 from motifscope.core.motifs import Motif
-from motifscope.methods.variants import read_vcf, score_vcf, window_bounds
+from motifscope.io.genome import Genome
 from motifscope.io.vcf import VcfRecord
+from motifscope.methods.variants import read_vcf, score_vcf, window_bounds
 from motifscope.methods.variants.windows import prepare, window_sequences
 
 L = 101
@@ -129,7 +129,8 @@ def test_rejects_and_ref_policies(world):
     _, g, fasta = world
     genome = Genome(fasta)
     c1 = g["chr1"]
-    rec = lambda pos, ref, alt, chrom="chr1": VcfRecord(chrom, pos, ".", ref, alt)
+    def rec(pos, ref, alt, chrom="chr1"):
+        return VcfRecord(chrom, pos, ".", ref, alt)
     assert prepare(genome, rec(50, c1[49], "A"), L) == "chromosome_end"
     assert prepare(genome, rec(51, c1[50], "A" if c1[50] != "A" else "C"), L) != "chromosome_end"
     assert prepare(genome, rec(3000 - 50, c1[2949], "T"), L) != "chromosome_end"
@@ -405,7 +406,8 @@ def test_strand_averaging_by_hand(world, scored, tmp_path):
     m = MotifDetector(L)
     with torch.no_grad():
         m[0].weight[1] = 0.0      # only the forward-strand channel: the reverse strand sees nothing
-    sig = lambda z: 1 / (1 + np.exp(-z))
+    def sig(z):
+        return 1 / (1 + np.exp(-z))
     hit = 8 * np.log(0.97 / 0.25) - 6 - 2
     for avg, expected in ((False, sig(hit)), (True, (sig(hit) + sig(-2.0)) / 2)):
         res = score_vcf(m, d / "calls.vcf", fasta, tmp_path / str(avg), targets=[0],

@@ -127,7 +127,8 @@ def run(ctx: Context) -> Result:
     Result
     """
 
-    opt = lambda k, d=None: ctx.option(NAME, k, d)
+    def opt(k, d=None):
+        return ctx.option(NAME, k, d)
     method = opt("method", "deeplift_shap")
     rows = seqlet_rows(ctx, int(opt("n", 64 if ctx.quick else 256)))
     targets = ctx.chosen_targets()

@@ -31,7 +31,7 @@ import typer
 
 from motifscope.cli.app import app, help_summary
 from motifscope.core.errors import MotifscopeError
-from motifscope.runs.directory import trusting_code
+from motifscope.core.trust import trusting_code
 
 try:  # typer >= 0.20 vendors its own copy of click
     from typer._click import exceptions as cx

@@ -101,7 +101,7 @@ def planted_matches_figure(planted, kernel_motifs, kernel_hits, nm_motifs=None, 
     fig, axes = plt.subplots(len(shown), len(columns), squeeze=False,
                              figsize=(3.3 * len(columns), 1.25 * len(shown) + 0.4))
     for r, m in enumerate(shown):
-        for c, (label, motifs, hits) in enumerate(columns):
+        for c, (_label, motifs, hits) in enumerate(columns):
             ax = axes[r, c]
             if motifs is None:
                 plot_logo(m, ax=ax, title=f"{m.alt_name or m.name}")

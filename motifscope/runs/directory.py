@@ -31,7 +31,6 @@ import os
 import re
 import tomllib
 from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +39,7 @@ from motifscope import zoo
 from motifscope.core.atomic import atomic_write_bytes, atomic_write_text
 from motifscope.core.devices import resolve_device
 from motifscope.core.errors import MotifscopeError, RunDirError
+from motifscope.core.trust import code_trusted
 
 __all__ = [
     "ANALYSES_DIR",
@@ -59,7 +59,6 @@ __all__ = [
     "read_config",
     "read_history",
     "target_names",
-    "trusting_code",
     "write_config",
     "write_history",
     "write_metrics",
@@ -336,27 +335,6 @@ def init_run_dir(run_dir: str | os.PathLike) -> Path:
 
 
 # ----------------------------------------------------------------------------- models
-_TRUST_CODE: ContextVar[bool] = ContextVar("motifscope_trust_code", default=False)
-
-
-@contextmanager
-def trusting_code(trust: bool = True):
-    """Within this block, :func:`load_run` with ``trust_code=None`` trusts factories.
-
-    The command line's ``--trust-code`` enters this block around the verb it runs.
-
-    Parameters
-    ----------
-    trust : bool
-        The default of ``trust_code`` inside the block.
-    """
-    token = _TRUST_CODE.set(bool(trust))
-    try:
-        yield
-    finally:
-        _TRUST_CODE.reset(token)
-
-
 def _table(model_config: dict, key: str, where: str) -> dict:
     value = model_config.get(key, {})
     if not isinstance(value, dict):
@@ -531,8 +509,8 @@ def load_run(run_dir: str | os.PathLike, *, device=None, checkpoint: str = "best
     trust_code : bool or None
         Allow ``config.toml`` to name a ``[model] factory`` (a module and function that are
         imported and called): this runs code from the run directory, so only use it for
-        runs you trust. ``None``: off, unless inside :func:`trusting_code` (the command
-        line's ``--trust-code``).
+        runs you trust. ``None``: off, unless inside
+        :func:`motifscope.core.trust.trusting_code` (the command line's ``--trust-code``).
 
     Returns
     -------
@@ -575,7 +553,7 @@ def load_run(run_dir: str | os.PathLike, *, device=None, checkpoint: str = "best
     else:
         state = load_state_dict(wpath)
     if trust_code is None:
-        trust_code = _TRUST_CODE.get()
+        trust_code = code_trusted()
     model = build_model(config["model"], trust_code=trust_code, where=str(run_dir / CONFIG_FILE))
     try:
         model.load_state_dict(state)

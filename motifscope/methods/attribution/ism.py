@@ -75,17 +75,17 @@ def ism(model, X, *, target, centered: bool = False, batch_size: int = 256, devi
             f0 = fn(y0)[0]
             base_idx, pos_idx = torch.nonzero(Xt[n] == 0, as_tuple=True)  # substitutions
             for i in range(0, len(pos_idx), bs):
-                b, l = base_idx[i:i + bs].to(dev), pos_idx[i:i + bs].to(dev)
+                b, pos = base_idx[i:i + bs].to(dev), pos_idx[i:i + bs].to(dev)
                 k = len(b)
                 xm = x.unsqueeze(0).repeat(k, 1, 1)
                 rows = torch.arange(k, device=dev)
-                xm[rows, :, l] = 0.0
-                xm[rows, b, l] = 1.0
+                xm[rows, :, pos] = 0.0
+                xm[rows, b, pos] = 1.0
                 d = (fn(model(xm)) - f0).float().cpu()
                 if every:
-                    out[n, :, b.cpu(), l.cpu()] = d.T
+                    out[n, :, b.cpu(), pos.cpu()] = d.T
                 else:
-                    out[n, b.cpu(), l.cpu()] = d
+                    out[n, b.cpu(), pos.cpu()] = d
             bar.update(1)
     if out is None:
         out = torch.zeros(N, 4, L)

@@ -63,7 +63,7 @@ def parse_neurons(spec, n_channels: int) -> list[int]:
                 elif part:
                     out.append(int(part))
         except ValueError:
-            raise InputError(f"neurons {spec!r}: expected e.g. '0-15', '1,4,7' or 'all'")
+            raise InputError(f"neurons {spec!r}: expected e.g. '0-15', '1,4,7' or 'all'") from None
     else:
         out = [int(x) for x in spec]
     if not out:

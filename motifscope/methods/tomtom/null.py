@@ -275,7 +275,7 @@ def _fold_pow(A, a_one, sv, s_lo, s_hi, mult):
 
 
 @njit(cache=True)
-def _null(f, f_lo, f_hi, nq, n_bins, off, widths, wi_of_len, cur, nxt, sv, I, I_one, I_hi,
+def _null(f, f_lo, f_hi, nq, n_bins, off, widths, wi_of_len, cur, nxt, sv, I, I_one, I_hi,  # noqa: E741
           PS, PS_one, PS_hi, R):
     # Survival S_t(s) = P(best complete score over the nq + t - 1 alignments with a target of
     # width t >= s), into I[wi] (1 below I_one[wi]), for every width t = widths[wi].

@@ -293,7 +293,7 @@ def _run_impl(Q, Q_norm, Qz, q_starts, q_lens, U, U_norm, Uz, u_counts, t_cols, 
         off = _bin_query(G, nq, nq4, mins, maxs, meds, n_bins, u_counts, total, zb4s[tid], cnt,
                          f, gR64s[tid], f_lo, f_hi)
         # 3. null: survival of the best of all alignments, per target width
-        I = Is[tid]
+        I = Is[tid]  # noqa: E741 - the null's notation
         I_one = I_ones[tid]
         _null(f, f_lo, f_hi, nq, n_bins, off, widths, wi_of_len, curs[tid], nxts[tid],
               svs[tid], I, I_one, I_his[tid], PSs[tid], PS_ones[tid], PS_his[tid], Rs[tid])

@@ -161,7 +161,8 @@ def _table(kept: list, scores: dict) -> dict:
     for (r, v), row in zip(kept, stacked.tolist()):
         head = "\t".join([r.chrom, str(r.pos), r.id, v.ref, v.alt, *r.info, v.ref_check])
         lines.append(head + "\t" + fmt % tuple(row) if row else head)
-    col = lambda f: np.array([f(r, v) for r, v in kept], dtype=str)
+    def col(f):
+        return np.array([f(r, v) for r, v in kept], dtype=str)
     return {"tsv": np.array(lines, dtype=str), "chrom": col(lambda r, v: r.chrom),
             "pos": np.array([r.pos for r, _ in kept], dtype=np.int64),
             "id": col(lambda r, v: r.id), "ref": col(lambda r, v: v.ref),

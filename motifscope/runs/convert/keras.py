@@ -132,7 +132,8 @@ def _convert_danq(path: Path, *, zoo_name: str, lstm_backward: str, seq_len: int
     F_, _, K = sd["features.0.weight"].shape
     H = model.bilstm.hidden_size
     src = {f"layer_{k}/param_{i}": a for k, p in layers for i, a in enumerate(p)}
-    flipped = lambda w: reorder_bases(w[:, :, ::-1, 0], base_order)
+    def flipped(w):
+        return reorder_bases(w[:, :, ::-1, 0], base_order)
     maps = [TensorMap(f"layer_{kc}/param_0", "features.0.weight", (F_, 4, K, 1), flipped),
             TensorMap(f"layer_{kc}/param_1", "features.0.bias", (F_,))]
     maps += [TensorMap(f"layer_{kl}/param_{12 * d + j}", f"_lstm{d}_{j}", s)
