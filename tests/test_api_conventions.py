@@ -56,6 +56,13 @@ ANALYSIS_MODULES = [
     "motifscope.methods.variants.score",
     "motifscope.methods.variants.run",
     "motifscope.methods.variants.explain",
+    "motifscope.methods.outputs",
+    "motifscope.truth.attribution",
+    "motifscope.truth.temporal",
+    "motifscope.truth.optimize",
+    "motifscope.io.pack",
+    "motifscope.core.trust",
+    "motifscope.compat",
 ]
 
 # The six methods of the one calling convention, `method(model, X, *, target, ...)`
