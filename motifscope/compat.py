@@ -157,7 +157,15 @@ class _Finder(importlib.abc.MetaPathFinder):
 
 
 def warn_moved(old: str, new: str, *, stacklevel: int = 3) -> None:
-    """Warn that ``old`` (a module or ``module.name``) is now ``new``."""
+    """Warn that ``old`` (a module or ``module.name``) is now ``new``.
+
+    Parameters
+    ----------
+    old, new : str
+        The old and the new dotted path.
+    stacklevel : int
+        Passed to :func:`warnings.warn`: the frame the warning names.
+    """
     warnings.warn(f"{old} has moved to {new}; import it from there (the old path goes in "
                   "the next release)", MotifscopeDeprecationWarning, stacklevel=stacklevel)
 
