@@ -1,4 +1,5 @@
-"""Build hook: the model cards of ``models/`` go into the wheel as ``motifscope/zoo/cards/``.
+"""Build hook: the model cards of ``models/`` (and their ``history/``) go into the wheel as
+``motifscope/zoo/cards/``.
 
 The repository keeps one copy of the cards (``models/``); everything else is declared in
 ``pyproject.toml``.
@@ -17,8 +18,11 @@ class BuildWithCards(build_py):
         super().run()
         dest = Path(self.build_lib) / "motifscope" / "zoo" / "cards"
         dest.mkdir(parents=True, exist_ok=True)
-        for card in sorted(Path(__file__).parent.joinpath("models").glob("*.toml")):
-            self.copy_file(str(card), str(dest / card.name))
+        models = Path(__file__).parent / "models"
+        for card in sorted([*models.glob("*.toml"), *models.glob("history/*.toml")]):
+            target = dest / card.relative_to(models)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self.copy_file(str(card), str(target))
 
 
 setup(cmdclass={"build_py": BuildWithCards})

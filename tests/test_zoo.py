@@ -111,9 +111,12 @@ def test_the_wheel_ships_every_card(tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     (wheel,) = (tmp_path / "dist").glob("motifscope-*.whl")
     with zipfile.ZipFile(wheel) as z:
-        inside = {n.rsplit("/", 1)[1]: z.read(n) for n in z.namelist()
+        inside = {n.removeprefix("motifscope/zoo/cards/"): z.read(n) for n in z.namelist()
                   if n.startswith("motifscope/zoo/cards/")}
-    top = {p.name: p.read_bytes() for p in (REPO / "models").glob("*.toml")}
+    models = REPO / "models"
+    top = {str(p.relative_to(models)): p.read_bytes()
+           for p in [*models.glob("*.toml"), *models.glob("history/*.toml")]}
+    assert "history/deepsea_demo.toml" in top
     assert inside == top
 
 

@@ -24,12 +24,15 @@ it runs code from the run directory.
 
 from __future__ import annotations
 
+import copy
+import importlib
 import io
 import json
 import math
 import os
 import re
 import tomllib
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +41,7 @@ from typing import Any
 from motifscope import zoo
 from motifscope.core.atomic import atomic_write_bytes, atomic_write_text
 from motifscope.core.devices import resolve_device
-from motifscope.core.errors import MotifscopeError, RunDirError
+from motifscope.core.errors import MotifscopeError, MotifscopeWarning, RunDirError
 from motifscope.core.trust import code_trusted
 
 __all__ = [
@@ -48,6 +51,7 @@ __all__ = [
     "HISTORY_FILE",
     "METRICS_FILE",
     "MODEL_FILE",
+    "RUN_FORMAT",
     "Run",
     "atomic_torch_save",
     "build_model",
@@ -56,8 +60,10 @@ __all__ = [
     "dumps_toml",
     "init_run_dir",
     "load_run",
+    "model_table",
     "read_config",
     "read_history",
+    "upgrade_run",
     "target_names",
     "write_config",
     "write_history",
@@ -72,6 +78,11 @@ CHECKPOINT_DIR = "checkpoints"
 ANALYSES_DIR = "analyses"
 LAST_CHECKPOINT = "last.pt"
 BEST_CHECKPOINT = "best.pt"
+#: The run-directory format this version writes (``format`` at the top of ``config.toml``).
+#: 1 (no ``format`` key): ``[model]`` holds the card's name and overrides only, so the
+#: network depends on the card's current text. 2: ``[model]`` also holds ``registered`` (the
+#: zoo class) and ``[model.arguments]``, every constructor argument as built.
+RUN_FORMAT = 2
 HISTORY_COLUMNS = ["epoch", "train_loss", "valid_loss", "valid_auroc", "lr", "seconds"]
 
 
@@ -345,20 +356,27 @@ def _table(model_config: dict, key: str, where: str) -> dict:
     return dict(value)
 
 
-def build_model(model_config: dict, *, trust_code: bool = False, where: str = CONFIG_FILE):
+def build_model(model_config: dict, *, trust_code: bool = False, where: str = CONFIG_FILE,
+                state: dict | None = None):
     """Build an untrained model from the ``[model]`` table of ``config.toml``.
 
     Parameters
     ----------
     model_config : dict
-        ``name`` (a zoo name) and ``overrides`` (keyword arguments of
-        ``motifscope.zoo.build``), or ``factory = "package.module:callable"`` plus
+        Format 2: ``registered`` (the zoo class) and ``arguments`` (every constructor
+        argument), built without reading the card. Format 1: ``name`` (a zoo name) and
+        ``overrides`` (keyword arguments of ``motifscope.zoo.build``), built from the card;
+        if ``state`` does not fit that, from the newest earlier version of the card it fits
+        (``models/history/``). Either: ``factory = "package.module:callable"`` plus
         ``kwargs`` for a model outside the zoo.
     trust_code : bool
         Allow a ``factory``. A factory imports a module and calls a function named by the
         run directory, so it runs code from the run directory: only for runs you trust.
     where : str
         The file named in error messages.
+    state : dict or None
+        The weights the model must take (a format-1 run is matched against its card's
+        history with them).
 
     Returns
     -------
@@ -371,8 +389,6 @@ def build_model(model_config: dict, *, trust_code: bool = False, where: str = CO
         If neither a zoo name nor a factory is given, a factory is given without
         ``trust_code``, or the table has values of the wrong type.
     """
-    import importlib
-
     factory = model_config.get("factory")
     if factory is not None:
         if not trust_code:
@@ -392,6 +408,12 @@ def build_model(model_config: dict, *, trust_code: bool = False, where: str = CO
                 f"{where}: [model] factory {factory!r} cannot be imported ({e})"
             ) from None
         return obj(**kwargs)
+    return _zoo_model(model_config, where, state)[0]
+
+
+def _zoo_model(model_config: dict, where: str, state: dict | None):
+    """``(model, card_version)``: the zoo model of a ``[model]`` table, and the entry of the
+    card's history it was rebuilt from (``None``: stored arguments or the current card)."""
     name = model_config.get("name")
     if not name:
         raise RunDirError(f"{where}: [model] needs 'name' (a zoo model) or 'factory'")
@@ -401,9 +423,11 @@ def build_model(model_config: dict, *, trust_code: bool = False, where: str = CO
             f"name (a string)"
         )
     overrides = _table(model_config, "overrides", where)
-
     try:
-        return zoo.build(name, **overrides)
+        if "arguments" in model_config:
+            args = _table(model_config, "arguments", where)
+            return zoo.registry.build_from(model_config.get("registered", name), name, args), None
+        model = zoo.build(name, **overrides)
     except MotifscopeError as e:
         raise RunDirError(f"{where}: [model] {e}") from None
     except (TypeError, ValueError) as e:
@@ -412,6 +436,48 @@ def build_model(model_config: dict, *, trust_code: bool = False, where: str = CO
             f"{where}: [model] overrides do not build model {name!r} ({first}); "
             f"expected values of the types the model card uses"
         ) from None
+    if state is None or _fits(model, state):
+        return model, None
+    for version in zoo.registry.card_history(name):
+        try:
+            old = zoo.registry.build_from(name, name, {**version["arguments"], **overrides})
+        except (MotifscopeError, TypeError, ValueError):
+            continue  # a version with arguments the class no longer takes
+        if _fits(old, state):
+            return old, version
+    return model, None
+
+
+def _fits(model, state: dict) -> bool:
+    """Whether ``state`` has exactly the tensors (names and shapes) of ``model``."""
+    own = model.state_dict()
+    return own.keys() == state.keys() and all(
+        tuple(own[k].shape) == tuple(getattr(state[k], "shape", ())) for k in own)
+
+
+def model_table(card_name: str, overrides: dict, model, *, name: str | None = None) -> dict:
+    """The ``[model]`` table of a new run directory: the card, and the network as built.
+
+    Parameters
+    ----------
+    card_name : str
+        The zoo name or ``.toml`` card the model was built from.
+    overrides : dict
+        The overrides it was built with.
+    model : torch.nn.Module
+        The model (for its parameter count).
+    name : str or None
+        The name to store (default ``card_name``).
+
+    Returns
+    -------
+    dict
+        ``name``, ``overrides``, ``parameters``, ``registered`` and ``arguments``
+        (:func:`motifscope.zoo.registry.architecture`).
+    """
+    arch = zoo.registry.architecture(card_name, **overrides)
+    return {"name": name or card_name, "overrides": dict(overrides),
+            "parameters": int(sum(p.numel() for p in model.parameters())), **arch}
 
 
 @dataclass
@@ -430,6 +496,9 @@ class Run:
         ``history.csv`` (one row per finished epoch).
     metrics : dict
         ``metrics.json`` (empty if absent).
+    rebuilt_from : dict or None
+        For a format-1 run whose card has changed since: the entry of the card's history
+        (``card_commit``, ``replaced``, ``arguments``) the network was rebuilt from.
     """
 
     path: Path
@@ -437,6 +506,7 @@ class Run:
     config: dict
     history: Any = None
     metrics: dict = field(default_factory=dict)
+    rebuilt_from: dict | None = None
 
     @property
     def analyses_dir(self) -> Path:
@@ -554,7 +624,18 @@ def load_run(run_dir: str | os.PathLike, *, device=None, checkpoint: str = "best
         state = load_state_dict(wpath)
     if trust_code is None:
         trust_code = code_trusted()
-    model = build_model(config["model"], trust_code=trust_code, where=str(run_dir / CONFIG_FILE))
+    where = str(run_dir / CONFIG_FILE)
+    version = None
+    if config["model"].get("factory") is not None:
+        model = build_model(config["model"], trust_code=trust_code, where=where)
+    else:
+        model, version = _zoo_model(config["model"], where, state)
+    if version is not None:
+        warnings.warn(f"{run_dir}: the card {config['model'].get('name')!r} has changed since "
+                      f"this run was trained; rebuilt from the card as it was until "
+                      f"{version['replaced']} (commit {version['card_commit']}). "
+                      f"`motifscope upgrade {run_dir}` stores the architecture in the run.",
+                      MotifscopeWarning, stacklevel=2)
     try:
         model.load_state_dict(state)
     except (RuntimeError, TypeError, AttributeError) as e:
@@ -569,4 +650,56 @@ def load_run(run_dir: str | os.PathLike, *, device=None, checkpoint: str = "best
         config=config,
         history=read_history(run_dir),
         metrics=_read_metrics(run_dir),
+        rebuilt_from=version,
     )
+
+
+def upgrade_run(run_dir: str | os.PathLike, *, trust_code: bool | None = None) -> Path | None:
+    """Rewrite an older run's ``config.toml`` in the current format, keeping the old one.
+
+    The network is found as :func:`load_run` finds it (for a format-1 run whose card has
+    changed since, from the card's history, by the weights), and its constructor arguments
+    are stored in ``[model]`` (``registered``, ``arguments``) with ``format = RUN_FORMAT``,
+    so that later card edits never touch it. The old file is kept as ``config.v1.toml``;
+    both are written atomically.
+
+    Parameters
+    ----------
+    run_dir : str or os.PathLike
+        The run directory.
+    trust_code : bool or None
+        As for :func:`load_run` (a factory run is upgraded without building its model).
+
+    Returns
+    -------
+    pathlib.Path or None
+        The kept old configuration, or ``None`` when the run is already current.
+
+    Raises
+    ------
+    RunDirError
+        If the run does not load.
+    """
+    run_dir = Path(run_dir)
+    config = read_config(run_dir)
+    if int(config.get("format", 1)) >= RUN_FORMAT:
+        return None
+    new = copy.deepcopy(config)
+    table = new.setdefault("model", {})
+    if table.get("factory") is None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", MotifscopeWarning)
+            run = load_run(run_dir, trust_code=trust_code)
+        over = dict(table.get("overrides", {}))
+        if run.rebuilt_from is not None:
+            arch = {"registered": table["name"],
+                    "arguments": {**run.rebuilt_from["arguments"], **over}}
+            table["rebuilt_from"] = {k: run.rebuilt_from[k] for k in ("card_commit", "replaced")}
+        else:
+            arch = zoo.registry.architecture(table["name"], **over)
+        table.update(arch)
+    new["format"] = RUN_FORMAT
+    kept = atomic_write_text(run_dir / f"config.v{int(config.get('format', 1))}.toml",
+                             (run_dir / CONFIG_FILE).read_text(encoding="utf-8"))
+    write_config(run_dir, new)
+    return kept

@@ -13,7 +13,13 @@ from motifscope import zoo
 from motifscope.analysis import Context, run
 from motifscope.core.atomic import atomic_open
 from motifscope.io.deepsea import read_mat
-from motifscope.runs.directory import read_config, write_metrics
+from motifscope.runs.directory import (
+    RUN_FORMAT,
+    build_model,
+    model_table,
+    read_config,
+    write_metrics,
+)
 from motifscope.train.config import TrainConfig, config_from_card
 from motifscope.train.distributed import dist_env
 from motifscope.train.loaders import load_data
@@ -90,21 +96,26 @@ def train_run(
         m_over.setdefault("n_targets", data["n_targets"])
     seed_all(int(tconfig.seed))  # the initial weights depend on the seed
     resuming = resume and (Path(run_dir) / "config.toml").exists()
+    started: dict = {}
     if resuming:
         # rebuild exactly the model the run was started with
 
-        old = dict(read_config(run_dir).get("model", {}).get("overrides", {}))
+        started = read_config(run_dir).get("model", {})
+        old = dict(started.get("overrides", {}))
         if old != m_over and m_over.keys() - {"seq_len", "n_targets"}:
             warnings.warn(f"resume: model overrides {m_over} ignored; the run was started "
                           f"with {old}", stacklevel=2)
         m_over = old
-    net = zoo.build(model, **m_over)
+    if resuming and "arguments" in started:  # the network as built, whatever the card says now
+        net = build_model(started, where=str(Path(run_dir) / "config.toml"))
+    else:
+        net = zoo.build(model, **m_over)
     if float(tconfig.seed_filters) > 0 and not resuming:  # a resumed run loads its weights
         _seed_filters(net, data["paths"]["train"], tconfig, run_dir)
     model_name = card["name"] if str(model).endswith(".toml") else model
     run_config = {
-        "model": {"name": model_name, "overrides": m_over,
-                  "parameters": int(sum(p.numel() for p in net.parameters()))},
+        "format": RUN_FORMAT,
+        "model": model_table(str(model), m_over, net, name=model_name),
         "data": {k: v for k, v in data["paths"].items() if v is not None}
         | {k: v for k, v in (("n_train", n_train), ("n_valid", n_valid), ("n_test", n_test))
            if v is not None},

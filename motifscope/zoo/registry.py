@@ -38,8 +38,8 @@ from torch import nn
 
 from motifscope.core.errors import ConfigError
 
-__all__ = ["CARD_PACKAGE", "DEFAULT_MODEL", "build", "card", "card_dir", "model_class", "names",
-           "register"]
+__all__ = ["CARD_PACKAGE", "DEFAULT_MODEL", "architecture", "build", "build_from", "card",
+           "card_dir", "card_history", "model_class", "names", "register", "resolve"]
 
 #: The model ``motifscope train`` trains when no ``--model`` is given (see ``docs/defaults.md``).
 DEFAULT_MODEL = "deepsea_default"
@@ -256,6 +256,32 @@ def build(name: str, **overrides) -> nn.Module:
     ConfigError
         For an unknown model name or override (the message lists the valid ones).
     """
+    registered, model_name, kwargs = resolve(name, **overrides)
+    return _REGISTRY[registered](name=model_name, **kwargs)
+
+
+def resolve(name: str, **overrides) -> tuple[str, str, dict]:
+    """What :func:`build` builds: the class, the model's name and every argument from the card.
+
+    Parameters
+    ----------
+    name : str
+        A zoo name or a path to a ``.toml`` card.
+    **overrides
+        As for :func:`build`.
+
+    Returns
+    -------
+    tuple
+        ``(registered, model_name, kwargs)``: the registry key of the class, the ``name``
+        the model gets, and the keyword arguments (the card's architecture and penalties,
+        its input length and targets, the overrides).
+
+    Raises
+    ------
+    ConfigError
+        For an unknown model name or override.
+    """
     c = card(name)
     if Path(name).suffix == ".toml":
         # A custom card: the class of its name, its base or its family, if registered.
@@ -265,9 +291,11 @@ def build(name: str, **overrides) -> nn.Module:
                 f"model card {name}: neither its name, base nor family is a zoo model; "
                 f"set base to one of: {', '.join(sorted(_REGISTRY))}"
             )
-        cls = _REGISTRY[known[0]]
+        registered = known[0]
     else:
-        cls = model_class(name)
+        model_class(name)
+        registered = name
+    cls = _REGISTRY[registered]
     fields = _constructor_fields(cls)
     kwargs = dict(c["architecture"])
     kwargs.update(c["training"].get("penalties", {}))
@@ -290,4 +318,85 @@ def build(name: str, **overrides) -> nn.Module:
             f"model card {name!r} has fields the class {cls.__name__} does not take: "
             f"{', '.join(bad)}"
         )
-    return cls(name=c["name"], **kwargs)
+    return registered, c["name"], kwargs
+
+
+def architecture(name: str, **overrides) -> dict:
+    """Every constructor argument of a model as :func:`build` makes it, for a run directory.
+
+    A run stores this so that it rebuilds the same network whatever its card says later.
+
+    Parameters
+    ----------
+    name : str
+        A zoo name or a path to a ``.toml`` card.
+    **overrides
+        As for :func:`build`.
+
+    Returns
+    -------
+    dict
+        ``{"registered": <registry key>, "arguments": {...}}``: the card's and the
+        overrides' values, and the constructor's own defaults for the rest (those that are
+        ``None`` are left out: TOML has no null, and ``None`` is then the default again).
+    """
+    registered, _, kwargs = resolve(name, **overrides)
+    cls = _REGISTRY[registered]
+    args = {}
+    for key, p in list(inspect.signature(cls.__init__).parameters.items())[1:]:
+        if key == "name" or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
+        value = kwargs.get(key, p.default)
+        if value is not None and value is not inspect.Parameter.empty:
+            args[key] = list(value) if isinstance(value, tuple) else value
+    return {"registered": registered, "arguments": args}
+
+
+def build_from(registered: str, name: str, arguments: dict) -> nn.Module:
+    """Build a model from stored constructor arguments (:func:`architecture`), card unread.
+
+    Parameters
+    ----------
+    registered : str
+        The registry key of the class.
+    name : str
+        The model's name.
+    arguments : dict
+        Its constructor's keyword arguments.
+
+    Returns
+    -------
+    torch.nn.Module
+
+    Raises
+    ------
+    ConfigError
+        For an unknown class or an argument the class does not take.
+    """
+    cls = model_class(registered)
+    bad = sorted(set(arguments) - set(_constructor_fields(cls)))
+    if bad:
+        raise ConfigError(f"model {registered!r} ({cls.__name__}) takes no argument "
+                          f"{', '.join(map(repr, bad))}")
+    return cls(name=name, **arguments)
+
+
+def card_history(name: str) -> list[dict]:
+    """The earlier class arguments of a card, newest first (``models/history/<name>.toml``).
+
+    Parameters
+    ----------
+    name : str
+        A zoo name.
+
+    Returns
+    -------
+    list of dict
+        Each with ``card_commit``, ``replaced`` (the date the card changed away from it) and
+        ``arguments`` (as :func:`resolve` gave them then). Empty for a card that never
+        changed its architecture.
+    """
+    res = card_dir().joinpath("history", f"{name}.toml")
+    if not res.is_file():
+        return []
+    return list(_read_toml(res.read_text(encoding="utf-8"), f"history/{name}.toml").get("version", []))

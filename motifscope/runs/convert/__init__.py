@@ -53,12 +53,14 @@ from motifscope.runs.convert.torch7 import (
     convert_selene_deepsea,
 )
 from motifscope.runs.directory import (
+    RUN_FORMAT,
     atomic_torch_save,
     atomic_write_bytes,
     atomic_write_text,
     dumps_toml,
     init_run_dir,
     load_run,
+    model_table,
     read_config,
     write_config,
     write_metrics,
@@ -239,8 +241,8 @@ def import_weights(fmt: str, weights: str | os.PathLike, out: str | os.PathLike,
     names = _target_names(targets, model.n_targets)
     path = Path(weights).resolve()
     config = {
-        "model": {"name": conv.model, "overrides": dict(conv.overrides),
-                  "parameters": int(sum(p.numel() for p in model.parameters()))},
+        "format": RUN_FORMAT,
+        "model": model_table(conv.model, dict(conv.overrides), model),
         "import": {"format": fmt, "source": str(path), "sha256": sha256(path),
                    "bytes": path.stat().st_size,
                    "converter": f"{FORMATS[fmt].converter.__module__}:"
