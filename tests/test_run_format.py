@@ -145,3 +145,55 @@ def test_a_run_that_fits_no_card_version_says_so(old_run):
     torch.save(state, old_run / "model.pt")
     with pytest.raises(RunDirError, match="weights do not fit"):
         load_run(old_run)
+
+
+# ------------------------------------------------------------------ labels are optional
+
+
+@pytest.fixture
+def small_run(tmp_path):
+    torch.manual_seed(0)
+    _tiny_run(tmp_path / "small", "deepsea_demo", seq_len=80, n_targets=3)
+    return tmp_path / "small"
+
+
+@pytest.mark.parametrize("labels", ["none", "all zero"])
+def test_kernels_fall_back_to_the_models_top_predictions(small_run, tmp_path, capsys, labels):
+    """No labels, or labels without a positive: the kernels come from the sequences the
+    model scores highest, and the output says so (it used to stop on an empty max)."""
+    X, y = files.random_split(40, 80, 3, seed=2)
+    if labels == "none":
+        from motifscope.core.sequence import decode
+
+        data = tmp_path / "seqs.fa"
+        data.write_text("".join(f">s{i}\n{s}\n" for i, s in
+                                enumerate(decode(torch.from_numpy(X).float()))))
+    else:
+        data = files.write_v5(tmp_path / "zero.mat", X, np.zeros_like(y), split="test")
+    rc = main(["kernels", str(small_run), "--data", str(data), "--n", "10"])
+    out = capsys.readouterr()
+    assert rc == 0, out.err
+    assert "the 10 sequences the model scores highest" in out.out and "(fallback)" in out.out
+    why = "no labels" if labels == "none" else "no sequence is labelled positive"
+    assert why in out.out
+    meme = small_run / "analyses" / "kernels" / "motifs.meme"
+    assert meme.is_file() and "MOTIF" in meme.read_text()
+    section = (small_run / "analyses" / "kernels" / "section.json").read_text()
+    assert "(fallback)" in section
+
+
+def test_the_fallback_takes_the_top_scoring_rows(small_run):
+    from motifscope.analysis.base import Context
+
+    run = load_run(small_run)
+    X, _ = files.random_split(30, 80, 3, seed=3)
+    X = torch.from_numpy(X).float()
+    ctx = Context(small_run, run.model, X, None)
+    rows, how = ctx.labelled_or_top(5)
+    p = predict(run.model, X).max(1)
+    assert sorted(rows.tolist()) == sorted(np.argsort(-p)[:5].tolist())
+    assert "no labels" in how
+    y = np.zeros((30, 3), np.uint8)
+    y[[3, 7], 1] = 1
+    rows, how = Context(small_run, run.model, X, y).labelled_or_top(5)
+    assert rows.tolist() == [3, 7] and "labelled positive" in how

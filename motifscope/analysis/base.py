@@ -19,6 +19,7 @@ from motifscope.io.deepsea import read_mat
 from motifscope.io.fasta import fasta_to_one_hot
 from motifscope.io.meme import read_meme, write_meme
 from motifscope.io.regions import load_regions
+from motifscope.methods.predict import predict
 from motifscope.plot.logo import logo_gallery
 from motifscope.report import write_section
 from motifscope.runs.directory import clean_json, load_run
@@ -101,6 +102,42 @@ class Context:
         if self.y is not None:
             return [int(t) for t in np.flatnonzero(np.asarray(self.y).max(0) > 0)]
         return list(range(int(getattr(self.model, "n_targets", 1))))
+
+    def labelled_or_top(self, n: int, targets=None) -> tuple[np.ndarray, str]:
+        """Rows to explain: positives for ``targets`` where labels have any, else the
+        sequences the model scores highest for them.
+
+        Parameters
+        ----------
+        n : int
+            Rows wanted at most.
+        targets : list of int or None
+            Output indices (default :meth:`chosen_targets`, or every output when the
+            labels have no positive at all).
+
+        Returns
+        -------
+        tuple
+            ``(rows, how)``: row indices into ``X`` and one sentence saying how they were
+            chosen, for the analysis's output.
+        """
+        if self.X is None:
+            raise InputError("this analysis needs sequences; none were given")
+        T = int(getattr(self.model, "n_targets", 0) or 0)
+        if targets is None:
+            targets = self.chosen_targets() or list(range(T or 1))
+        targets = [int(t) for t in targets]
+        if self.y is not None:
+            rows = np.flatnonzero(np.asarray(self.y)[:, targets].max(1) > 0)[:n]
+            if len(rows):
+                return rows, f"the first {len(rows)} sequences labelled positive for any of the targets"
+            why = "no sequence is labelled positive for the targets"
+        else:
+            why = "the data has no labels"
+        p = predict(self.model, self.X, device=self.device)[:, targets].max(1)
+        rows = np.sort(np.argsort(-p, kind="stable")[:n])
+        return rows, (f"{why}: the {len(rows)} sequences the model scores highest for the "
+                      "targets (fallback)")
 
     def positives(self, target: int, n: int) -> np.ndarray:
         """Indices of the first ``n`` rows positive for ``target`` (the first ``n`` rows

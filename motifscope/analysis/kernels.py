@@ -11,17 +11,16 @@ absolute path).
 Sequences: the rows of ``ctx.X`` positive for any of the targets of interest (all rows
 without labels). Files: ``motifs.meme``, ``tomtom.tsv`` (when ``ctx.motif_db`` is set),
 ``logos/``. ``Result.data``: ``motifs`` (list of Motif, PPMs ``(4, k)``), ``hits``
-(Tomtom DataFrame or None), ``n_sequences``.
+(Tomtom DataFrame or None), ``n_sequences``, ``selection`` (how the sequences were
+chosen: labelled positives, or the model's top predictions where there are no labels or
+no positives).
 """
 
 from __future__ import annotations
 
 import os
 
-import numpy as np
-
 from motifscope.analysis.base import Context, Result, finish
-from motifscope.core.errors import InputError
 from motifscope.io.jaspar import jaspar_motifs
 from motifscope.io.meme import read_meme
 from motifscope.methods.kernels import first_conv, kernels_to_motifs
@@ -73,15 +72,11 @@ def resolve_db(db):
 
 
 def _sequences(ctx: Context, n: int):
+    """``(X, how)``: the sequences the kernels are read on, and how they were chosen."""
     if ctx.X is None:
-        return None
-    if ctx.y is None:
-        return ctx.X[:n]
-    targets = ctx.chosen_targets()
-    rows = np.flatnonzero(np.asarray(ctx.y)[:, targets].max(1) > 0)[:n]
-    if not len(rows):
-        raise InputError(f"none of the {ctx.X.shape[0]} sequences is positive for targets {targets}")
-    return ctx.X[rows]
+        return None, "no sequences (kernel weights only)"
+    rows, how = ctx.labelled_or_top(n)
+    return ctx.X[rows], how
 
 
 def _gallery(motifs, hits, names, out, max_logos, folder):
@@ -111,7 +106,8 @@ def run(ctx: Context) -> Result:
     """
 
     method = ctx.option(NAME, "method", "danq")
-    X = None if method == "weights" else _sequences(ctx, int(ctx.option(NAME, "n", 300 if ctx.quick else 2000)))
+    X, how = (None, "no sequences (kernel weights only)") if method == "weights" else \
+        _sequences(ctx, int(ctx.option(NAME, "n", 300 if ctx.quick else 2000)))
     motifs = kernels_to_motifs(ctx.model, X, method=method,
                                both_strands=bool(ctx.option(NAME, "both_strands", False)),
                                batch_size=int(ctx.option(NAME, "batch_size", 128)),
@@ -139,7 +135,9 @@ def run(ctx: Context) -> Result:
         blocks.append(Table("tomtom.tsv", max_rows=40, title="Tomtom matches of the kernels"))
     blocks += [Text(f"First-layer kernels as motifs ({method} method); each PPM counts the "
                     "k-mers at the kernel's maximum activation."),
+               Text(f"Sequences: {how}."),
                Files([meme] + (["tomtom.tsv"] if hits is not None else []))]
-    data = {"motifs": motifs, "hits": hits, "n_sequences": 0 if X is None else int(X.shape[0])}
+    data = {"motifs": motifs, "hits": hits, "n_sequences": 0 if X is None else int(X.shape[0]),
+            "selection": how}
     summary = f"{len(motifs)} kernel motifs" + ("" if hits is None else f", {matched} matched")
     return finish(NAME, out, data, title=TITLE, order=ORDER, summary=summary, blocks=blocks)

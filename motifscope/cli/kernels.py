@@ -73,5 +73,6 @@ def kernels_cmd(
     res = analysis.run("kernels", ctx)
     typer.echo(f"{len(res.data['motifs'])} motifs from {res.data['n_sequences']} sequences "
                f"({method}) -> {res.directory / opts.get('meme', 'motifs.meme')}")
+    typer.echo(f"sequences: {res.data['selection']}")
     if res.data["hits"] is not None:
         typer.echo(f"{res.data['hits']['query'].nunique()} motifs match {db} (Tomtom)")
