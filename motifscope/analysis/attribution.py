@@ -143,7 +143,6 @@ def method_maps(model, X, methods, *, target: int, random_state: int = 0, ig_ste
 def _example_figure(attr, x, title):
     plt = pyplot()
 
-
     contrib = attr * x
     fig, axes = plt.subplots(2, 1, figsize=(13, 4))
     axes[0].bar(np.arange(contrib.shape[1]), contrib.sum(0), width=1.0, color="#4c72b0")

@@ -129,7 +129,6 @@ def _kernel_motifs(ctx: Context, X, res):
     """The kernels analysis' motifs and Tomtom hits, or the same computed here."""
     import pandas as pd
 
-
     kdir = ctx.output_dir("kernels")
     meme, tsv = kdir / "motifs.meme", kdir / "tomtom.tsv"
     if meme.is_file():
@@ -155,7 +154,6 @@ def _labels(hits, db_names):
 def _importance(ctx: Context, site, targets, n):
     """Layer-DeepLIFT unit importance per target, over the target's positives."""
     import pandas as pd
-
 
     cols = {}
     for t in targets:

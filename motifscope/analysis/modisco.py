@@ -69,7 +69,6 @@ def model_motifs(run_dir) -> dict:
     """
     from dataclasses import replace
 
-
     base = Path(run_dir) / "analyses"
     kern = base / "kernels" / "motifs.meme"
     kernels = list(read_meme(kern)) if kern.is_file() else []
@@ -148,7 +147,6 @@ def run(ctx: Context) -> Result:
     Result
     """
     import os
-
 
     X, hyp, source = _inputs(ctx)
     patterns = run_modisco(X, hyp, max_seqlets=int(ctx.option(NAME, "max_seqlets", 2000)),

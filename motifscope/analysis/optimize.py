@@ -44,7 +44,6 @@ def applies(model) -> bool:
 def _figure(results, labels):
     plt = pyplot()
 
-
     fig, axes = plt.subplots(len(results), 1, figsize=(14, 1.1 * len(results) + 0.4), squeeze=False)
     for ax, label, r in zip(axes[:, 0], labels, results):
         plot_logo(r.ppm, ax=ax)
@@ -67,7 +66,6 @@ def run(ctx: Context) -> Result:
     Result
     """
     import pandas as pd
-
 
     targets = ctx.chosen_targets()[: int(ctx.option(NAME, "targets", 10**9))]
     kw = {k: ctx.option(NAME, k) for k in ("l2",) if ctx.option(NAME, k) is not None}

@@ -58,7 +58,6 @@ def applies(model) -> bool:
 def _maps_figure(S, R, categories, idx):
     plt = pyplot()
 
-
     fig, axes = plt.subplots(1, 3, figsize=(18, 6))
     plot_similarity(R, categories, order=idx, ax=axes[0], title="random queries (control)", vmin=-1, vmax=1)
     plot_similarity(S, categories, order=idx, ax=axes[1], title="trained queries", vmin=-1, vmax=1)

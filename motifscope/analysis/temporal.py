@@ -50,7 +50,6 @@ def applies(model) -> bool:
 def _figure(res, seqs, names, target):
     plt = pyplot()
 
-
     k = min(len(seqs), 3)
     fig, axes = plt.subplots(k, 1, figsize=(14, 1.6 * k), squeeze=False)
     for i in range(k):

@@ -121,7 +121,6 @@ def top_variants(store, k: int, *, ids=()) -> pd.DataFrame:
     if missing:
         import warnings
 
-
         warnings.warn(f"variants to explain not among the scored ones: {sorted(missing)[:5]}",
                       MotifscopeWarning, stacklevel=2)
     df = pd.DataFrame(out, columns=columns)
@@ -195,7 +194,6 @@ def _explain_one(ctx, genome, row, scores, motifs, out, k: int) -> tuple[dict, p
 
 def _logo_figure(attr, a, b, vi, title, out, name) -> None:
     plt = pyplot()
-
 
     fig, axes = plt.subplots(3, 1, figsize=(0.22 * (b - a) + 1.5, 5), sharex=True)
     for ax, key, label in zip(axes, ("ref", "alt", "diff"), ("ref", "alt", "alt - ref")):

@@ -308,7 +308,6 @@ def merge_hdf5(directory, n_chunks: int, keys, out, *, attrs: dict | None = None
     """
     import h5py
 
-
     with atomic_path(out) as tmp, h5py.File(tmp, "w") as h5:
         for name, value in (attrs or {}).items():
             h5.attrs[name] = value if np.isscalar(value) else json.dumps(value)

@@ -602,7 +602,6 @@ def _versions() -> dict:
     import h5py
     import scipy
 
-
     out = {
         "motifscope": motifscope.__version__,
         "numpy": np.__version__,

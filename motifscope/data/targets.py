@@ -134,7 +134,6 @@ def parse_targets(text: str, *, option: str = "--targets", names=None,
     """
     import re
 
-
     items = [t.strip() for t in str(text).split(",") if t.strip()]
     if not items:
         raise ConfigError(f"{option} is empty; expected indices such as 351,352 or target names")

@@ -161,7 +161,6 @@ def analyse_run(run_dir, sim_dir, *, quick: bool = False, seed: int = 0, progres
     """
     from dataclasses import replace
 
-
     run_dir, sim_dir = Path(run_dir), Path(sim_dir)
     seconds = {} if seconds is None else seconds
     failures = [] if failures is None else failures
@@ -270,7 +269,6 @@ def run_demo(out_dir="motifscope-demo", *, seed: int = 0, models=DEMO_MODELS, le
     if workers > 1:  # compile Tomtom's kernel here while the workers train
         import threading
 
-
         threading.Thread(target=compile_kernels, args=(threads,), daemon=True).start()
 
     def untrained(i, k, result):  # a training that failed ends its model's chain
@@ -326,7 +324,6 @@ def _pictures(run, out) -> list[dict]:
 def _landing(out: Path, entries: list, scorecard: dict, failures: list) -> Path:
     """Write the scorecards and the landing page for the models finished so far."""
     import pandas as pd
-
 
     table = pd.DataFrame(scorecard)
     table.index.name = "score"

@@ -90,7 +90,6 @@ def planted_matches_figure(planted, kernel_motifs, kernel_hits, nm_motifs=None, 
 
     plt = pyplot()
 
-
     by_name = {m.name: m for m in kernel_motifs}
     columns = [("planted", None, None), ("best kernel", by_name, kernel_hits)]
     if nm_motifs is not None:
@@ -142,7 +141,6 @@ def attribution_track_figure(attr, x, intervals, *, title: str = ""):
     """
 
     plt = pyplot()
-
 
     fig, ax = plt.subplots(figsize=(12, 2.2))
     for k, (a, b) in enumerate(intervals):

@@ -561,7 +561,6 @@ def write_mat_v5(path, arrays: dict) -> Path:
 
     from scipy.io import savemat
 
-
     buf = io.BytesIO()
     savemat(buf, arrays, do_compression=False, oned_as="column")
     data = bytearray(buf.getvalue())

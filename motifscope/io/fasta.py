@@ -197,7 +197,6 @@ def fasta_to_one_hot(path, *, length: int, mode: str = "center", progress: bool 
     """
     from tqdm.auto import tqdm
 
-
     if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 1:
         raise InputError(f"length must be a positive integer, got {length!r}")
     if mode not in ("center", "strict"):

@@ -243,7 +243,6 @@ def one_hot_sequences(seqs) -> torch.Tensor:  # noqa: F821
     """
     import torch
 
-
     if not seqs:
         return torch.zeros((0, 4, 0))
     L = len(seqs[0])

@@ -225,7 +225,6 @@ def windows(genome, intervals, length: int | None = None, *, source=None):
     """
     import torch
 
-
     wins = [resize(iv, length) if length is not None else iv for iv in intervals]
     if len({w.end - w.start for w in wins}) > 1:
         raise InputError(f"{source or 'intervals'}: intervals of different lengths; give the "

@@ -125,7 +125,6 @@ def write_bigwig(path, tracks: dict, genome) -> Path:
     """
     import pyBigWig
 
-
     path = Path(path)
     with atomic_path(path) as tmp:
         bw = pyBigWig.open(str(tmp), "w")

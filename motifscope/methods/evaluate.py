@@ -295,9 +295,7 @@ def plot_comparison(comp, path: str | os.PathLike, *, metric: str = "auroc") -> 
     """
     import io
 
-
     plt = pyplot()
-
 
     refs = [c for c in ("deepsea", "danq", "danqjaspar") if f"{c}_{metric}" in comp.columns]
     labels = {"deepsea": "DeepSEA", "danq": "DanQ", "danqjaspar": "DanQ-JASPAR"}

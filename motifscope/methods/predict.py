@@ -114,7 +114,6 @@ def read_inputs(path: str | os.PathLike, *, seq_len: int | None = None):
     if name.endswith((".h5", ".hdf5", ".hdf")):
         import h5py
 
-
         try:
             fh = h5py.File(path, "r")
         except OSError as e:
@@ -181,7 +180,6 @@ def write_predictions(pred: np.ndarray, path: str | os.PathLike, *, names=None,
         ``path``.
     """
     import io
-
 
     path = Path(path)
     low = path.name.lower()

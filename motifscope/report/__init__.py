@@ -449,7 +449,6 @@ def _run_overview(run_dir: Path, site: Path) -> dict:
         import pandas as pd
         import plotly.graph_objects as go
 
-
         h = read_history(run_dir)
         fig = go.Figure()
         for col in [c for c in h.columns if str(c).endswith("loss")]:

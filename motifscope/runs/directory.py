@@ -411,6 +411,13 @@ def build_model(model_config: dict, *, trust_code: bool = False, where: str = CO
     return _zoo_model(model_config, where, state)[0]
 
 
+def _model_and_version(model_config: dict, trust_code: bool, where: str, state: dict):
+    """:func:`build_model`, and the card-history entry a format-1 zoo model came from."""
+    if model_config.get("factory") is not None:
+        return build_model(model_config, trust_code=trust_code, where=where), None
+    return _zoo_model(model_config, where, state)
+
+
 def _zoo_model(model_config: dict, where: str, state: dict | None):
     """``(model, card_version)``: the zoo model of a ``[model]`` table, and the entry of the
     card's history it was rebuilt from (``None``: stored arguments or the current card)."""
@@ -625,11 +632,7 @@ def load_run(run_dir: str | os.PathLike, *, device=None, checkpoint: str = "best
     if trust_code is None:
         trust_code = code_trusted()
     where = str(run_dir / CONFIG_FILE)
-    version = None
-    if config["model"].get("factory") is not None:
-        model = build_model(config["model"], trust_code=trust_code, where=where)
-    else:
-        model, version = _zoo_model(config["model"], where, state)
+    model, version = _model_and_version(config["model"], trust_code, where, state)
     if version is not None:
         warnings.warn(f"{run_dir}: the card {config['model'].get('name')!r} has changed since "
                       f"this run was trained; rebuilt from the card as it was until "

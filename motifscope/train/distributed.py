@@ -72,7 +72,6 @@ class DistContext:
         """
         import torch
 
-
         _rank, world, local = dist_env()
         if world == 1:
             return cls(0, 1, 0, resolve_device(device))

@@ -165,7 +165,6 @@ def validate(model, valid, loss_fn, batch_size: int) -> tuple[float, float]:
     """
     import torch
 
-
     X, y = valid
     z = torch.from_numpy(predict(model, X, batch_size=batch_size, logits=True))
     yt = y if isinstance(y, torch.Tensor) else torch.from_numpy(np.asarray(y))

@@ -144,7 +144,6 @@ def _seed_filters(net, path, tconfig: TrainConfig, run_dir) -> None:
     seeds depend on the data only); rank 0 writes them to ``<run>/seeded_kmers.tsv``."""
     import pandas as pd
 
-
     X, y = training_sample(path)
     seeds = seed_first_layer(net, X, y, fraction=float(tconfig.seed_filters),
                              k=int(tconfig.seed_k), max_sequences=None)

@@ -265,7 +265,6 @@ def seed_first_layer(model, X, y, *, fraction: float = 0.5, k: int = 7,
     """
     import torch
 
-
     if not 0 <= fraction <= 1:
         raise InputError(f"seed fraction = {fraction!r}; expected 0 to 1")
     name = getattr(model, "name", type(model).__name__)

@@ -243,6 +243,5 @@ def versions() -> dict:
     """Versions of motifscope, torch, numpy and python (for ``config.toml``)."""
     import torch
 
-
     return {"motifscope": motifscope.__version__, "torch": torch.__version__,
             "numpy": np.__version__, "python": platform.python_version()}

@@ -143,7 +143,6 @@ def _kernels(result, truth, ctx):
 def _attribution(result, truth, ctx):
     import pandas as pd
 
-
     X = result.data["X"]
     rows = []
     for (method, t), (idx, attr) in result.data["maps"].items():
@@ -253,7 +252,6 @@ def _temporal(result, truth, ctx):
 def _optimization(result, truth, ctx):
     import pandas as pd
 
-
     rows = []
     for t, r in zip(result.data["targets"], result.data["results"]):
         m = truth.motif(t)
@@ -309,7 +307,6 @@ def influence_matches(influence, names, motifs, truth: PlantedTruth, tasks=None)
         motif (Pearson; ``1.0`` when it has no motif).
     """
     import pandas as pd
-
 
     tasks = truth.kind("presence") if tasks is None else list(tasks)
     hits = tomtom(motifs, truth.motifs, dist="pearson", thresh=None) if motifs else None

@@ -33,7 +33,7 @@ as ``motifscope/zoo/cards/``). May import: :mod:`motifscope.core` and :mod:`moti
 
 from __future__ import annotations
 
-from motifscope.core.errors import MotifscopeDeprecationWarning
+from motifscope import compat
 
 # Importing the families registers them.
 from motifscope.zoo import basset, danq, deep10, deepatt, deepsea, demo_models, kmer_lr, scanner  # noqa: F401
@@ -59,12 +59,5 @@ def __getattr__(name: str):
     # import_weights / export_run lived here before 0.2; they write run directories, a layer
     # above the zoo, so they moved to motifscope.runs.
     if name in ("import_weights", "export_run"):
-        import importlib
-        import warnings
-
-
-        warnings.warn(f"motifscope.zoo.{name} has moved to motifscope.runs.{name}; import it "
-                      "from there (the old path goes in the next release)",
-                      MotifscopeDeprecationWarning, stacklevel=2)
-        return getattr(importlib.import_module("motifscope.runs.convert"), name)
+        return compat.moved_attribute("motifscope.zoo", name, "motifscope.runs")
     raise AttributeError(f"module 'motifscope.zoo' has no attribute {name!r}")

@@ -140,6 +140,5 @@ def write_attributions(out: Path, *, sequences, attributions, method: str, targe
 def _savez(path: Path, arrays: dict) -> None:
     import numpy as np
 
-
     with atomic_open(path, "wb") as fh:
         np.savez_compressed(fh, **arrays)

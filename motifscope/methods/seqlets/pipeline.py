@@ -93,7 +93,6 @@ def control_attributions(model, X, *, method: str, target, n_controls: int = 1,
     """
     import torch
 
-
     Xt = torch.as_tensor(np.asarray(X.detach().cpu() if hasattr(X, "detach") else X), dtype=torch.float32)
     C = dinucleotide_shuffle(Xt, n=int(n_controls), random_state=random_state).float()
     C = C.reshape(-1, 4, Xt.shape[-1])

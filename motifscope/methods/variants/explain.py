@@ -148,7 +148,6 @@ def attribution_pair(model, x_ref, x_alt, *, target: int, method: str = "deeplif
     """
     import torch
 
-
     X = torch.stack([x_ref, x_alt]).float()
     if method == "deeplift_shap":
         A = attribution.deeplift_shap(model, X, target=target, n_shuffles=n_shuffles,

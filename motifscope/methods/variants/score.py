@@ -78,7 +78,6 @@ def score_windows(model, X_ref, X_alt, *, targets=None, strand_average: bool = T
     """
     import torch
 
-
     n = X_ref.shape[0]
     parts = [X_ref, X_alt]
     if strand_average:

@@ -287,7 +287,6 @@ def export_run(run: str | os.PathLike, out: str | os.PathLike) -> tuple[Path, Pa
 
     import torch
 
-
     loaded = load_run(run)
     cfg = read_config(run)
     if cfg["model"].get("factory"):
