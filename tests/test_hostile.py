@@ -850,3 +850,127 @@ def test_import_export_hostile(case, zoo_run, tmp_path, capsys):
     args, name = IMPORT_CASES[case]
     cli([a.format(w=w, tmp=tmp_path, run=zoo_run) for a in args], capsys, names=name)
     assert not (tmp_path / "r").exists() and not (tmp_path / "e.pt").exists()
+
+
+# ============================================================ 7. the machine says no
+def _sys_refuses() -> bool:
+    """``/sys`` takes no new file even for root, while ``os.access`` says it may."""
+    try:
+        open("/sys/.motifscope-probe", "w").close()
+    except OSError:
+        return Path("/sys").is_dir()
+    os.unlink("/sys/.motifscope-probe")  # pragma: no cover - a machine with a writable /sys
+    return False
+
+
+SYS = pytest.mark.skipif(not _sys_refuses(), reason="needs a /sys that refuses new files")
+UNWRITABLE = {
+    "tomtom": ["tomtom", "{meme}", "--db", "{meme}", "--out", "/sys/motifscope/t.tsv"],
+    "kernels": ["kernels", "{run}", "--data", "{mat}", "--out", "/sys/motifscope/k.meme"],
+    "attribute": ["attribute", "{run}", "--data", "{mat}", "--target", "0", "--method",
+                  "saliency", "--out", "/sys/a.npz"],
+    "evaluate": ["evaluate", "{run}", "--data", "{mat}", "--out", "/sys/motifscope/e"],
+    "predict": ["predict", "{run}", "--data", "{mat}", "--out", "/sys/p.tsv"],
+    "data pack": ["data", "pack", "{mat}", "--out", "/sys/motifscope/pk"],
+    "seqlets": ["seqlets", "{run}", "--data", "{mat}", "--target", "0", "--out", "/sys/s"],
+    "report": ["report", "{run}", "--out", "/sys/motifscope/site"],
+}
+
+
+@SYS
+@pytest.mark.parametrize("case", UNWRITABLE, ids=list(UNWRITABLE))
+def test_out_on_a_file_system_that_refuses_writes(case, zoo_run, mat, tmp_path, capsys):
+    """As root ``os.access`` says yes under ``/sys``: the check creates a file to know."""
+    meme = tmp_path / "q.meme"
+    meme.write_text(GOOD_MEME)
+    args = [a.format(run=zoo_run, mat=mat, meme=meme) for a in UNWRITABLE[case]]
+    cli(args, capsys, names=["--out", "/sys", "cannot write"])
+    assert not Path("/sys/motifscope").exists()
+
+
+@SYS
+def test_a_run_whose_analyses_folder_refuses_writes(zoo_run, mat, tmp_path, capsys):
+    """Without --out the analysis writes into the run: the refusal meets the CLI's one
+    handler for unwritable files, whatever verb meets it."""
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(zoo_run, run)
+    shutil.rmtree(run / "analyses", ignore_errors=True)
+    (run / "analyses").symlink_to("/sys/kernel")
+    for verb in (["kernels", run, "--data", mat], ["influence", run, "--data", mat, "--db", "none"]):
+        err = cli(verb, capsys, names=[f"{run}/analyses/{verb[0]}", "permission denied"])
+        assert "internal error" not in err
+
+
+def test_no_command_prints_the_help_and_one_error_line(capsys):
+    assert main([]) == 2
+    out, err = capsys.readouterr()
+    assert "Commands:" in out and "train" in out
+    assert err.splitlines() == ["motifscope: error: motifscope: no command given (see the usage "
+                                "above, or motifscope --help)"]
+    assert main(["data"]) == 2
+    out, err = capsys.readouterr()
+    assert "pack" in out and err.startswith("motifscope: error: motifscope data: no command")
+
+
+def test_resume_from_a_checkpoint_the_weights_only_loader_refuses(tmp_path, capsys):
+    """A ``last.pt`` holding a pickled object (not tensors): one line naming the file."""
+    import argparse
+
+    for split in ("train", "valid", "test"):
+        X, y = files.random_split(8, 60, 3, seed=3)
+        files.write_v5(tmp_path / f"{split}.mat", X, y, split=split)
+    args = ["train", "--data", tmp_path, "--model", "danq_demo", "--out", tmp_path / "r",
+            "--epochs", "1", "--batch-size", "8"] + [a for k, v in OVER.items()
+                                                    for a in ("--set", f"{k}={v}")]
+    assert main([str(a) for a in args]) == 0, capsys.readouterr().err
+    last = tmp_path / "r" / "checkpoints" / "last.pt"
+    torch.save({"model": argparse.Namespace(x=1)}, last)
+    err = cli(args + ["--resume"], capsys, names=["last.pt", "weights_only"])
+    assert "UnpicklingError" not in err or "cannot be read" in err
+
+
+def test_neuronmotif_page_with_hostile_motif_names(tmp_path):
+    """Database motifs named with tabs, newlines, markup and paths: every table reads back,
+    the matches are those of plain names, and the report page shows them escaped."""
+    import dataclasses
+    import shutil
+
+    import pandas as pd
+
+    from motifscope import analysis, zoo
+    from motifscope.io.meme import write_meme
+    from motifscope.methods.neuronmotif import decouple, write_neuron
+
+    torch.manual_seed(0)
+    over = {"seq_len": 100, "n_targets": 3}
+    run = init_run_dir(tmp_path / "run")
+    write_config(run, {"model": {"name": "demo_cnn", "overrides": over}})
+    atomic_torch_save(zoo.build("demo_cnn", **over).state_dict(), run / MODEL_FILE)
+    model = load_run(run).model
+    res = decouple(model, layer=2, neuron=0, random_state=0, population=20, max_forwards=4000)
+    assert res.motifs, "the neuron must give CRMs to match"
+    hostile = ["tab\there", "new\nline", "cr\rx", "<script>alert(1)</script>", "../../etc/passwd",
+               "nul\x00", "a&b", "é\u2028x"]
+    plain = [dataclasses.replace(m, name=f"m{i}", alt_name=f"alt{i}")
+             for i, m in enumerate(res.motifs)]
+    evil = [dataclasses.replace(m, name=hostile[i % len(hostile)] + str(i),
+                                alt_name=hostile[(i + 3) % len(hostile)])
+            for i, m in enumerate(res.motifs)]
+    def matched(hits):
+        return sorted(int(str(t)[-1]) for t in hits.loc[hits.q_value < 0.05, "target"])
+
+    write_neuron(res, tmp_path / "plain", targets=plain)
+    want = matched(pd.read_csv(tmp_path / "plain" / "tomtom.tsv", sep="\t"))
+    ctx = analysis.Context(run, model, motif_db=evil, out={"neuronmotif": tmp_path / "hostile"},
+                           options={"neuronmotif": {"layer": 2, "neurons": [0], "population": 20,
+                                                    "max_forwards": 4000}})
+    assert matched(analysis.run("neuronmotif", ctx).data["hits"]) == want and want
+    for m in evil:  # one word each, one line each: MEME files and tables stay readable
+        assert not any(c in m.name for c in "\t\n\r\x00 ") and "\n" not in (m.alt_name or "")
+    write_meme(evil, tmp_path / "evil.meme")
+    shutil.copytree(tmp_path / "hostile", run / "analyses" / "neuronmotif")
+    assert main(["report", str(run), "--out", str(tmp_path / "site")]) == 0
+    page = (tmp_path / "site" / "neuronmotif.html").read_text()
+    assert "<script>alert(1)" not in page

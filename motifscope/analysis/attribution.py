@@ -1,5 +1,10 @@
 """Attribution: maps of positive sequences for each target of interest, several methods.
 
+Sequences per target: its labelled positives, or where the labels are missing or have none for
+it, the sequences the model scores highest for it
+(:meth:`~motifscope.analysis.base.Context.labelled_or_top`); ``Result.data["selection"]`` and
+the section say which.
+
 Options (``ctx.options["attribution"]``): ``methods`` (default :data:`DEFAULT_METHODS`; a
 name ending in ``+gc`` is that method with Majdandzic et al.'s gradient correction),
 ``n`` (positives per target: 24, 8 when quick), ``targets`` (how many of the targets of
@@ -11,7 +16,7 @@ Every method runs through :func:`attribution_maps`, the one definition (ISM incl
 Files: ``attributions.npz`` (per method and target ``<method>/<target>`` maps
 ``(n, 4, L)`` and ``rows/<target>``), ``example.png``. ``Result.data``: ``maps``
 (``{(method, target): (rows, attr)}``, ``attr`` a float32 array ``(n, 4, L)``), ``X``
-(the sequences), ``methods``, ``targets``.
+(the sequences), ``methods``, ``targets``, ``selection``.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import warnings
 
 import numpy as np
 
-from motifscope.analysis.base import Context, Result, finish
+from motifscope.analysis.base import Context, Result, describe_selection, finish
 from motifscope.core.errors import MotifscopeWarning
 from motifscope.methods import attribution as A
 from motifscope.plot.backend import pyplot
@@ -179,7 +184,8 @@ def run(ctx: Context) -> Result:
     maps, arrays = {}, {}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", MotifscopeWarning)
-        rows_of = {t: r for t in targets if len(r := ctx.positives(t, n))}
+        chosen = {t: ctx.labelled_or_top(n, [t]) for t in targets}
+        rows_of = {t: r for t, (r, _) in chosen.items() if len(r)}
         ism = _ism_once(ctx, rows_of) if "ism" in methods else None
         for t, rows in rows_of.items():
             arrays[f"rows/{t}"] = rows
@@ -193,9 +199,10 @@ def run(ctx: Context) -> Result:
     _fold_warnings(caught, len(targets))
     out = ctx.output(NAME)
     out.npz("attributions.npz", **arrays)
-    blocks = [Text(f"Attributions of up to {n} positive sequences for targets "
+    selection = describe_selection({t: how for t, (_, how) in chosen.items()})
+    blocks = [Text(f"Attributions of up to {n} sequences for targets "
                    f"{', '.join(map(str, targets))} by {', '.join(methods)} (ISM: minus the mean "
-                   "effect of the substitutions at the observed base).")]
+                   f"effect of the substitutions at the observed base). {selection}")]
     shown = next(((m, t) for m in ("deeplift_shap",) + methods for t in targets if (m, t) in maps), None)
     if shown is not None:
         rows, attr = maps[shown]
@@ -204,7 +211,8 @@ def run(ctx: Context) -> Result:
                                                f"sequence {int(rows[0])}"), "example.png")
         blocks.append(Image("example.png", caption="contribution (attribution × one-hot) per position"))
     blocks.append(Files(["attributions.npz"]))
-    data = {"maps": maps, "X": ctx.X, "methods": methods, "targets": targets}
+    data = {"maps": maps, "X": ctx.X, "methods": methods, "targets": targets,
+            "selection": selection}
     return finish(NAME, out, data, title=TITLE, order=ORDER,
                   summary=f"{len(methods)} methods × {len(targets)} targets", blocks=blocks)
 

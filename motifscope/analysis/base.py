@@ -24,7 +24,8 @@ from motifscope.plot.logo import logo_gallery
 from motifscope.report import write_section
 from motifscope.runs.directory import clean_json, load_run
 
-__all__ = ["Context", "Output", "Result", "context_for", "finish", "select_rows"]
+__all__ = ["Context", "Output", "Result", "context_for", "describe_selection", "finish",
+           "select_rows"]
 
 
 @dataclass
@@ -72,6 +73,7 @@ class Context:
     device: str | None = None
     options: dict = field(default_factory=dict)
     out: dict = field(default_factory=dict)
+    _predictions: Any = field(default=None, init=False, repr=False, compare=False)
 
     def output_dir(self, name: str) -> Path:
         """The folder of analysis ``name``: ``out[name]`` or ``<run_dir>/analyses/<name>``."""
@@ -91,8 +93,27 @@ class Context:
             return f"{target} ({self.target_names[target]})"
         return str(target)
 
+    def n_outputs(self) -> int:
+        """The number of outputs: the model's ``n_targets``, the labels' width, or the width
+        of the model's predictions."""
+        T = getattr(self.model, "n_targets", None)
+        if T is None and self.y is not None:
+            T = np.asarray(self.y).shape[1]
+        if T is None and self.X is not None:
+            T = self.predictions().shape[1]
+        return int(T or 1)
+
+    def predictions(self) -> np.ndarray:
+        """The model's probabilities for ``X``, ``(N, T)``, computed once per context."""
+        if self.X is None:
+            raise InputError("this analysis needs sequences; none were given")
+        if self._predictions is None:
+            self._predictions = predict(self.model, self.X, device=self.device)
+        return self._predictions
+
     def chosen_targets(self) -> list[int]:
-        """``targets``, or every target with a positive in ``y`` (or all without labels)."""
+        """``targets``, or every target with a positive in ``y`` (all when the labels are
+        missing or have no positive)."""
         if self.targets is not None:
             T = self.y.shape[1] if self.y is not None else getattr(self.model, "n_targets", None)
             bad = [int(t) for t in self.targets if T is not None and not 0 <= int(t) < T]
@@ -100,8 +121,10 @@ class Context:
                 raise ConfigError(f"targets {bad}: expected indices 0..{T - 1}")
             return [int(t) for t in self.targets]
         if self.y is not None:
-            return [int(t) for t in np.flatnonzero(np.asarray(self.y).max(0) > 0)]
-        return list(range(int(getattr(self.model, "n_targets", 1))))
+            with_positives = np.flatnonzero(np.asarray(self.y).max(0) > 0)
+            if len(with_positives):
+                return [int(t) for t in with_positives]
+        return list(range(self.n_outputs()))
 
     def labelled_or_top(self, n: int, targets=None) -> tuple[np.ndarray, str]:
         """Rows to explain: positives for ``targets`` where labels have any, else the
@@ -112,8 +135,7 @@ class Context:
         n : int
             Rows wanted at most.
         targets : list of int or None
-            Output indices (default :meth:`chosen_targets`, or every output when the
-            labels have no positive at all).
+            Output indices (default :meth:`chosen_targets`).
 
         Returns
         -------
@@ -123,30 +145,52 @@ class Context:
         """
         if self.X is None:
             raise InputError("this analysis needs sequences; none were given")
-        T = int(getattr(self.model, "n_targets", 0) or 0)
-        if targets is None:
-            targets = self.chosen_targets() or list(range(T or 1))
-        targets = [int(t) for t in targets]
+        targets = [int(t) for t in (self.chosen_targets() if targets is None else targets)]
+        which = "the target" if len(targets) == 1 else "any of the targets"
         if self.y is not None:
             rows = np.flatnonzero(np.asarray(self.y)[:, targets].max(1) > 0)[:n]
             if len(rows):
-                return rows, f"the first {len(rows)} sequences labelled positive for any of the targets"
-            why = "no sequence is labelled positive for the targets"
+                return rows, f"the first {len(rows)} sequences labelled positive for {which}"
+            why = f"no sequence is labelled positive for {which}"
+        elif n >= self.X.shape[0]:
+            return np.arange(self.X.shape[0]), (f"the data has no labels: all {self.X.shape[0]} "
+                                                 "sequences, no more than asked for")
         else:
             why = "the data has no labels"
-        p = predict(self.model, self.X, device=self.device)[:, targets].max(1)
+        p = self.predictions()[:, targets].max(1)
         rows = np.sort(np.argsort(-p, kind="stable")[:n])
-        return rows, (f"{why}: the {len(rows)} sequences the model scores highest for the "
-                      "targets (fallback)")
+        return rows, f"{why}: the {len(rows)} sequences the model scores highest for {which} (fallback)"
 
     def positives(self, target: int, n: int) -> np.ndarray:
-        """Indices of the first ``n`` rows positive for ``target`` (the first ``n`` rows
-        when there are no labels)."""
-        if self.X is None:
-            raise InputError("this analysis needs sequences; none were given")
-        if self.y is None:
-            return np.arange(min(n, self.X.shape[0]))
-        return np.flatnonzero(np.asarray(self.y)[:, target] > 0)[:n]
+        """Up to ``n`` rows for ``target``: its labelled positives, or the model's top
+        predictions where there are none (:meth:`labelled_or_top`)."""
+        return self.labelled_or_top(n, [target])[0]
+
+
+def describe_selection(hows: dict) -> str:
+    """One sentence from per-target selections, targets grouped by how they were chosen.
+
+    Parameters
+    ----------
+    hows : dict
+        ``{target name: how}`` (the second value of :meth:`Context.labelled_or_top`).
+
+    Returns
+    -------
+    str
+    """
+    groups: dict[str, list] = {}
+    for t, how in hows.items():
+        if "(fallback)" in how:
+            how = how.split(": ")[0] + ", so the model's top predictions (fallback)"
+        elif how.startswith("the first"):
+            how = "their labelled positives"
+        groups.setdefault(how, []).append(t)
+    parts = []
+    for how, ts in groups.items():
+        shown = ", ".join(map(str, ts[:8])) + (f" and {len(ts) - 8} more" if len(ts) > 8 else "")
+        parts.append(f"targets {shown}: {how}")
+    return "Sequences per target — " + "; ".join(parts) + "." if parts else ""
 
 
 class Output:

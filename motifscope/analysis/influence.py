@@ -13,7 +13,8 @@ Two unit-level views of a convolution's filters (the first one by default):
 
 Options (``ctx.options["influence"]``): ``layer`` (a convolution's name; default the
 first), ``n`` (sequences for influence: 1000, 200 when quick), ``batch_size`` (256),
-``attr_n`` (positives per target for layer attribution: 100, 30 when quick),
+``attr_n`` (sequences per target for layer attribution, its positives or the model's top
+predictions where it has none: 100, 30 when quick),
 ``attr_targets`` (targets scored by layer attribution: 8, 3 when quick), ``top`` (kernels
 per target shown: 10), ``max_logos`` (gallery size: 24), ``heatmap_filters`` (64) and
 ``heatmap_targets`` (200): the heatmap shows the filters and targets with the largest
@@ -28,14 +29,15 @@ filter, named as in the kernels' MEME file, one column per target), ``influence_
 scored targets), ``logos/``. ``Result.data``: ``result``
 (:class:`~motifscope.methods.influence.InfluenceResult`), ``table``, ``motifs`` (list of Motif, only
 for the first convolution), ``hits`` (Tomtom DataFrame or None), ``importance``
-(DataFrame, units × targets), ``layer``.
+(DataFrame, units × targets), ``layer``, ``selection`` (how layer attribution's sequences
+were chosen).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from motifscope.analysis.base import Context, Result, finish
+from motifscope.analysis.base import Context, Result, describe_selection, finish
 from motifscope.analysis.kernels import applies as has_conv
 from motifscope.analysis.kernels import resolve_db
 from motifscope.core.errors import InputError
@@ -152,18 +154,19 @@ def _labels(hits, db_names):
 
 
 def _importance(ctx: Context, site, targets, n):
-    """Layer-DeepLIFT unit importance per target, over the target's positives."""
+    """Layer-DeepLIFT unit importance per target, over the target's positives (or the
+    model's top predictions), and a sentence saying which."""
     import pandas as pd
 
-    cols = {}
+    cols, hows = {}, {}
     for t in targets:
-        rows = ctx.positives(t, n)
+        rows, hows[ctx.name_of(t)] = ctx.labelled_or_top(n, [t])
         if not len(rows):
             continue
         s = layer_deeplift(ctx.model, ctx.X[rows], target=t, layer=site, device=ctx.device,
                            batch_size=16)
         cols[ctx.name_of(t)] = unit_importance(s).numpy()
-    return pd.DataFrame(cols)
+    return pd.DataFrame(cols), describe_selection(hows)
 
 
 def _galleries(out, motifs, labels, order_by, names, heads, *, top, what):
@@ -215,12 +218,15 @@ def run(ctx: Context) -> Result:
     labels = _labels(hits, {m.name: m.alt_name or "" for m in db or []})
     _, site, _ = conv_output_site(ctx.model, layer)
     chosen = ctx.chosen_targets()[:int(ctx.option(NAME, "attr_targets", 3 if quick else 8))]
-    imp = _importance(ctx, site, chosen, int(ctx.option(NAME, "attr_n", 30 if quick else 100)))
+    imp, selection = _importance(ctx, site, chosen,
+                                 int(ctx.option(NAME, "attr_n", 30 if quick else 100)))
     imp.insert(0, "unit", res.names)
     out.table(imp, "unit_importance.tsv", float_format="%.6g")
     blocks = _section(out, ctx, res, tnames, motifs, labels, imp, chosen)
+    if selection:
+        blocks.insert(-1, Text(f"Unit importance: {selection}"))
     data = {"result": res, "table": table, "motifs": motifs, "hits": hits, "importance": imp,
-            "layer": res.layer}
+            "layer": res.layer, "selection": selection}
     top = res.names[int(np.argmax(res.squared.sum(1)))]
     return finish(NAME, out, data, title=TITLE, order=ORDER,
                   summary=f"{len(res.names)} filters of {res.layer} × {T} targets; most "

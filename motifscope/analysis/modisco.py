@@ -126,12 +126,12 @@ def _inputs(ctx):
         if "hypothetical" in z.files:
             return z["sequences"], z["hypothetical"], f"{npz.name} of the seqlets analysis"
 
-    rows = seqlet_rows(ctx, int(ctx.option(NAME, "n", 256)))
+    rows, how = seqlet_rows(ctx, int(ctx.option(NAME, "n", 256)))
     _, hyp, _ = modisco_attributions(ctx.model, ctx.X[rows], method="deeplift_shap",
                                      target=ctx.chosen_targets(), random_state=ctx.seed,
                                      n_shuffles=int(ctx.option(NAME, "n_shuffles", 20)),
                                      device=ctx.device or "cpu", progress=False)
-    return np.asarray(ctx.X[rows]), hyp.numpy(), f"DeepLIFT-SHAP of {len(rows)} positives"
+    return np.asarray(ctx.X[rows]), hyp.numpy(), f"DeepLIFT-SHAP of {how}"
 
 
 def run(ctx: Context) -> Result:

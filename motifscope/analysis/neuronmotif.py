@@ -3,7 +3,8 @@ grammar) they detect, and match them to a motif database.
 
 Options (``ctx.options["neuronmotif"]``): ``layer`` (2), ``neurons`` (``"tasks"``, the
 default when the context has labels: for each target of interest the channel contributing
-most to it, :func:`~motifscope.methods.neuronmotif.task_neurons`, at most 12, 2 when quick; an int:
+most to it over its 200 first labelled positives, or the model's 200 top predictions where it
+has none, :func:`~motifscope.methods.neuronmotif.task_neurons`, at most 12, 2 when quick; an int:
 that many of the most strongly connected channels, the default without labels, 3; or a
 selection such as ``"0-15"``, ``"1,4,7"``, ``"all"``), ``population`` (200; 100 when quick),
 ``max_forwards`` (10,000; 3,000 when quick; for both ``None`` means decouple_layer's
@@ -18,14 +19,16 @@ Files: ``layer<L>/`` as written by :func:`motifscope.methods.neuronmotif.decoupl
 per neuron with its CRM logos, MEME files and ``tomtom.tsv``; the layer's ``summary.tsv`` and
 ``allppm.npz``). The report page shows every neuron's logos with its best matches.
 ``Result.data``: ``neurons``, ``summary`` (DataFrame), ``hits`` (the neurons' Tomtom
-matches, one DataFrame with a ``neuron`` column, or None), ``layer``.
+matches, one DataFrame with a ``neuron`` column, or None), ``layer``, ``selection``.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from motifscope.analysis.base import Context, Result, finish
+import numpy as np
+
+from motifscope.analysis.base import Context, Result, describe_selection, finish
 from motifscope.analysis.kernels import resolve_db
 from motifscope.core.errors import InputError
 from motifscope.methods.neuronmotif import (
@@ -116,18 +119,24 @@ def _hits(ldir, neurons):
 
 
 def _neurons(ctx: Context, layer: int):
-    """The ``neurons`` option resolved: task neurons, the strongest channels or a selection."""
+    """The ``neurons`` option resolved: task neurons, the strongest channels or a selection,
+    and a sentence saying how task neurons' sequences were chosen ("" otherwise)."""
 
     neurons = ctx.option(NAME, "neurons", "tasks" if ctx.y is not None else 3)
     if neurons == "tasks":
-        if ctx.y is None:
-            raise InputError("neuronmotif: neurons='tasks' needs labels (y) to find each "
-                             "target's positives")
+        if ctx.X is None:
+            raise InputError("neuronmotif: neurons='tasks' needs sequences to find the neuron "
+                             "that contributes most to each target")
         targets = ctx.chosen_targets()[: 2 if ctx.quick else 12]
-        return task_neurons(ctx.model, layer, ctx.X, ctx.y, targets)
+        chosen = np.zeros((ctx.X.shape[0], ctx.n_outputs()), dtype=np.float32)
+        hows = {}
+        for t in targets:  # labelled positives, or the model's top predictions
+            rows, hows[t] = ctx.labelled_or_top(200, [t])
+            chosen[rows, t] = 1
+        return task_neurons(ctx.model, layer, ctx.X, chosen, targets), describe_selection(hows)
     if isinstance(neurons, int):
-        return strongest_neurons(ctx.model, layer, neurons)
-    return neurons
+        return strongest_neurons(ctx.model, layer, neurons), ""
+    return neurons, ""
 
 
 def run(ctx: Context) -> Result:
@@ -144,7 +153,7 @@ def run(ctx: Context) -> Result:
     """
 
     layer = int(ctx.option(NAME, "layer", 2))
-    neurons = _neurons(ctx, layer)
+    neurons, selection = _neurons(ctx, layer)
     out = ctx.output(NAME)
     kw = {}  # None: decouple_layer's own default
     for key, default in (("max_forwards", 3_000 if ctx.quick else 10_000),
@@ -163,11 +172,12 @@ def run(ctx: Context) -> Result:
     good = set() if hits is None else set(hits.loc[hits["q_value"] < 0.05, "target"])
     blocks = [Text(f"Layer-{layer} neurons {neurons} decoupled into CRM motifs (one row of logos "
                    "per CRM, over the neuron's receptive field); sub-motifs matched with Tomtom "
-                   "(q < 0.05)."),
+                   f"(q < 0.05). {selection}".strip()),
               Metrics({"neurons": len(neurons), "CRMs": int(summary["n_crms"].sum()),
                        "database motifs matched": len(good)}),
               *layer_blocks(ldir, read_summaries(ldir, neurons), prefix=f"layer{layer}/")]
-    data = {"neurons": neurons, "summary": summary, "hits": hits, "layer": layer}
+    data = {"neurons": neurons, "summary": summary, "hits": hits, "layer": layer,
+            "selection": selection}
     return finish(NAME, out, data, title=TITLE, order=ORDER,
                   summary=f"{len(neurons)} layer-{layer} neurons, {len(good)} database motifs matched",
                   blocks=blocks)

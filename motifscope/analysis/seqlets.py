@@ -1,8 +1,9 @@
 """Seqlets: attribution maps → seqlets → their best-matching known motifs → per-motif counts,
 what ``motifscope seqlets`` and the demo run.
 
-Sequences: the first ``n`` rows positive for any target of interest (all rows without
-labels); attributions of the targets' summed logits by ``method``. Seqlets are called by the
+Sequences: the first ``n`` rows positive for any target of interest, or, where the labels are
+missing or have no positive, the ``n`` the model scores highest (all rows when there are no
+more than ``n``); attributions of the targets' summed logits by ``method``. Seqlets are called by the
 recursive algorithm (:mod:`motifscope.methods.seqlets.calling`) at an estimated false-discovery rate
 from ``controls`` dinucleotide shuffles per sequence (``controls=0``: at the p-value
 ``threshold``), trimmed of flanks without positive attribution, annotated by Tomtom (the
@@ -22,7 +23,7 @@ contribution, positions, strands), ``fdr.tsv`` (with controls), ``attributions.n
 (``sequences``, ``attributions``, ``hypothetical`` for DeepLIFT methods, ``rows``,
 ``target``), ``positions.png``. ``Result.data``: ``seqlets`` (DataFrame), ``motifs``
 (DataFrame or None), ``fdr``, ``threshold``, ``rows``, ``targets``, ``X``, ``attributions``,
-``hypothetical``.
+``hypothetical``, ``selection`` (how the sequences were chosen).
 """
 
 from __future__ import annotations
@@ -55,8 +56,9 @@ def applies(model) -> bool:
     return True
 
 
-def seqlet_rows(ctx: Context, n: int) -> np.ndarray:
-    """Rows analysed: the first ``n`` positive for any chosen target (the first ``n`` without labels).
+def seqlet_rows(ctx: Context, n: int) -> tuple[np.ndarray, str]:
+    """Rows analysed: the first ``n`` positive for any chosen target, or the ``n`` the model
+    scores highest where there are no labels or no positives (:meth:`Context.labelled_or_top`).
 
     Parameters
     ----------
@@ -65,18 +67,13 @@ def seqlet_rows(ctx: Context, n: int) -> np.ndarray:
 
     Returns
     -------
-    numpy.ndarray of int
+    tuple
+        ``(rows, how)``: row indices and a sentence saying how they were chosen.
     """
 
     if ctx.X is None:
         raise InputError("the seqlets analysis needs sequences; none were given")
-    if ctx.y is None:
-        return np.arange(min(n, ctx.X.shape[0]))
-    rows = np.flatnonzero(np.asarray(ctx.y)[:, ctx.chosen_targets()].max(1) > 0)[:n]
-    if not len(rows):
-        raise InputError(f"none of the {ctx.X.shape[0]} sequences is positive for targets "
-                         f"{ctx.chosen_targets()}")
-    return rows
+    return ctx.labelled_or_top(n)
 
 
 def _positions_figure(motifs, length):
@@ -130,7 +127,7 @@ def run(ctx: Context) -> Result:
     def opt(k, d=None):
         return ctx.option(NAME, k, d)
     method = opt("method", "deeplift_shap")
-    rows = seqlet_rows(ctx, int(opt("n", 64 if ctx.quick else 256)))
+    rows, selection = seqlet_rows(ctx, int(opt("n", 64 if ctx.quick else 256)))
     targets = ctx.chosen_targets()
     X = ctx.X[rows]
     kw = {"n_shuffles": int(opt("n_shuffles", 5 if ctx.quick else 20)),
@@ -157,7 +154,8 @@ def run(ctx: Context) -> Result:
                      regions=None if coords is None else coords.iloc[rows])
     return _write(ctx, out, res, bed,
                   {"method": method, "rows": rows, "file_rows": file_rows, "targets": targets,
-                   "X": X, "attr": attr, "hyp": hyp, "controls": n_controls})
+                   "X": X, "attr": attr, "hyp": hyp, "controls": n_controls,
+                   "selection": selection})
 
 
 def _write(ctx, out, res, bed, info) -> Result:
@@ -185,7 +183,8 @@ def _write(ctx, out, res, bed, info) -> Result:
                    f"{' …' if len(info['targets']) > 6 else ''} (logits summed) for "
                    f"{len(info['rows'])} sequences; seqlets called by the recursive algorithm "
                    f"{how}, threshold p < {res.threshold if res.threshold is not None else 'none'}, "
-                   "then annotated by Tomtom and a FIMO scan of the best matches."),
+                   "then annotated by Tomtom and a FIMO scan of the best matches. "
+                   f"Sequences: {info['selection']}."),
               Metrics({"sequences": len(info["rows"]), "seqlets": len(res.seqlets),
                        "annotated (q ≤ 0.05)": n_ann,
                        "threshold": res.threshold if res.threshold is not None else float("nan")})]
@@ -198,6 +197,7 @@ def _write(ctx, out, res, bed, info) -> Result:
     blocks += [Table("seqlets.tsv", max_rows=30, title="Seqlets (strongest first)"), Files(files)]
     data = {"seqlets": res.seqlets, "motifs": res.motifs, "fdr": res.fdr, "threshold": res.threshold,
             "rows": info["rows"], "targets": info["targets"], "X": info["X"],
-            "attributions": info["attr"], "hypothetical": info["hyp"]}
+            "attributions": info["attr"], "hypothetical": info["hyp"],
+            "selection": info["selection"]}
     return finish(NAME, out, data, title=TITLE, order=ORDER,
                   summary=f"{len(res.seqlets)} seqlets, {n_ann} annotated", blocks=blocks)

@@ -2,7 +2,8 @@
 prefix (forward) or suffix (backward) of a sequence.
 
 Options (``ctx.options["temporal"]``): ``target`` (default: the first target of interest),
-``n`` (sequences, positives first: 16, 6 when quick), ``step`` (1), ``reference``
+``n`` (sequences: the target's labelled positives first, or the model's top predictions
+where there are none, filled up with the next best scored: 16, 6 when quick), ``step`` (1), ``reference``
 (what a fixed-length model sees in the unseen part: ``"shuffle"``, the default, the same
 positions of ``n_shuffles`` dinucleotide shuffles of the sequence (4, 2 when quick),
 averaged; ``"zeros"`` or ``"background"``), ``names`` (a name per row of ``ctx.X``).
@@ -16,7 +17,7 @@ demo models).
 
 Files: ``temporal_scores.npz`` (``forward``, ``backward`` ``(n, P)``, ``positions``,
 ``full``, ``rows``), ``temporal.png``, ``temporal.plotly.json``. ``Result.data``: ``scores``
-(:class:`motifscope.methods.temporal.TemporalResult`), ``rows``, ``target``.
+(:class:`motifscope.methods.temporal.TemporalResult`), ``rows``, ``target``, ``selection``.
 """
 
 from __future__ import annotations
@@ -74,10 +75,12 @@ def run(ctx: Context) -> Result:
 
     target = int(ctx.option(NAME, "target", ctx.chosen_targets()[0]))
     n = int(ctx.option(NAME, "n", 6 if ctx.quick else 16))
-    rows = ctx.positives(target, n)
-    if len(rows) < n and ctx.y is not None:  # fill up with other sequences
-        rest = np.setdiff1d(np.arange(ctx.X.shape[0]), rows)[: n - len(rows)]
-        rows = np.concatenate([rows, rest])
+    rows, how = ctx.labelled_or_top(n, [target])
+    if len(rows) < n:  # fill up with the sequences the model scores highest
+        p = ctx.predictions()[:, target]
+        rest = [r for r in np.argsort(-p, kind="stable") if r not in set(rows)][: n - len(rows)]
+        rows = np.concatenate([rows, np.asarray(rest, dtype=rows.dtype)])
+        how += f", then the {len(rest)} others the model scores highest"
     reference = ctx.option(NAME, "reference", "shuffle")
     res = temporal_scores(ctx.model, ctx.X[rows], target=target, direction="both",
                           step=int(ctx.option(NAME, "step", 1)), reference=reference,
@@ -93,8 +96,10 @@ def run(ctx: Context) -> Result:
     out.text(temporal_figure(res, 0, seq=seqs[0]).to_json(), "temporal.plotly.json")
     blocks = [Text(f"Score of target {ctx.name_of(target)} after the model has seen only the "
                    f"prefix (forward) or the suffix (backward) up to each position; mode "
-                   f"{res.mode}" + (f", unseen part {reference}." if res.mode == "mask" else ".")),
+                   f"{res.mode}" + (f", unseen part {reference}." if res.mode == "mask" else ".")
+                   + f" Sequences: {how}."),
               Plotly("temporal.plotly.json"), Image("temporal.png"), Files(["temporal_scores.npz"])]
-    return finish(NAME, out, {"scores": res, "rows": rows, "target": target}, title=TITLE,
+    return finish(NAME, out, {"scores": res, "rows": rows, "target": target, "selection": how},
+                  title=TITLE,
                   order=ORDER, summary=f"target {target}, {len(rows)} sequences, {res.mode} mode",
                   blocks=blocks)

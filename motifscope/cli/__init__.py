@@ -8,7 +8,10 @@ May import: every package.
 
 User mistakes (:class:`motifscope.core.errors.MotifscopeError`) print one line,
 ``motifscope: error: <message>``, on standard error and exit with status 2, as do
-usage errors such as an unknown option or an option out of its range. Anything else is a
+usage errors such as an unknown option or an option out of its range, a file that cannot
+be written or read for want of permission (whichever verb meets it: one handler here), a
+full or read-only disk, and a verb or group called without arguments (its help goes to
+standard output). Anything else is a
 bug: it prints one line, ``motifscope: internal error — please report: ...``, and exits
 with status 1; ``--debug`` shows its traceback instead.
 
@@ -23,6 +26,7 @@ Two options apply to every verb and may stand before or after it:
 
 from __future__ import annotations
 
+import errno
 import importlib
 import pkgutil
 import sys
@@ -43,6 +47,9 @@ __all__ = ["load_all", "main"]
 _loaded = False
 
 GLOBAL_FLAGS = ("--trust-code", "--debug")
+#: Errors of the machine rather than of motifscope: one line and status 2.
+_USER_ERRNOS = {errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.ENOTDIR, errno.EISDIR,
+                errno.ENAMETOOLONG, errno.EMFILE}
 
 
 def _split_global_flags(args: list[str]) -> tuple[list[str], set[str]]:
@@ -107,8 +114,18 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Abort:
         print("motifscope: aborted", file=sys.stderr)
         return 130
-    except cx.NoArgsIsHelpError as e:
-        e.show(file=sys.stderr)
+    except cx.NoArgsIsHelpError as e:  # the help on standard output, one line on standard error
+        where = e.ctx.command_path if getattr(e, "ctx", None) is not None else "motifscope"
+        if getattr(e, "ctx", None) is not None:
+            print(e.ctx.get_help())
+        what = "command" if hasattr(getattr(e.ctx, "command", None), "commands") else "arguments"
+        print(f"motifscope: error: {where}: no {what} given (see the usage above, or "
+              f"{where} --help)", file=sys.stderr)
+        return 2
+    except PermissionError as e:  # e.g. an output folder on a read-only file system
+        print(f"motifscope: error: {e.filename or 'a file'}: permission denied "
+              f"({e.strerror or e}); choose a place where you can write (--out) or read",
+              file=sys.stderr)
         return 2
     except cx.UsageError as e:
         where = e.ctx.command_path if getattr(e, "ctx", None) is not None else "motifscope"
@@ -125,6 +142,9 @@ def main(argv: list[str] | None = None) -> int:
         print("motifscope: interrupted", file=sys.stderr)
         return 130
     except Exception as e:  # last line of defence: a bug, not a handled input
+        if isinstance(e, OSError) and e.errno in _USER_ERRNOS:  # the machine, not a bug
+            print(f"motifscope: error: {e.filename or 'a file'}: {e.strerror}", file=sys.stderr)
+            return 2
         if "--debug" in flags:
             raise
         print(f"motifscope: internal error — please report: {type(e).__name__}: "

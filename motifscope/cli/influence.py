@@ -44,3 +44,5 @@ def influence_command(
     r = res.data["result"]
     typer.echo(f"{len(r.names)} filters of {r.layer} x {r.influence.shape[1]} targets over "
                f"{r.n_sequences} sequences -> {res.directory / 'influence.tsv'}")
+    if res.data["selection"]:
+        typer.echo(f"unit importance: {res.data['selection']}")

@@ -132,6 +132,7 @@ def seqlets_cmd(
     n_ann = int(s["annotated"].sum()) if "annotated" in s else 0
     typer.echo(f"{len(s)} seqlets in {len(res.data['rows'])} sequences ({n_ann} annotated) "
                f"-> {res.directory / 'seqlets.tsv'}")
+    typer.echo(f"sequences: {res.data['selection']}")
     if modisco:
         if out is not None:
             ctx.out["modisco"] = Path(out) / "modisco"

@@ -29,4 +29,5 @@ def temporal_cmd(
                                    "target": target, "n": n, "step": step, "reference": reference}})
     check_target(ctx, target)
     res = analysis.run("temporal", ctx)
+    typer.echo(f"sequences: {res.data['selection']}")
     typer.echo(f"wrote {res.directory}")

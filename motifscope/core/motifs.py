@@ -14,6 +14,7 @@ Vocabulary (the same as in ``docs/conventions.md``):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -32,6 +33,20 @@ def _background(bg) -> np.ndarray:
     return q / q.sum()
 
 
+_NOT_IN_NAME = re.compile(r"[\s\x00-\x1f\x7f-\x9f]+")
+_NOT_IN_ALT = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def _clean_names(name, alt_name):
+    """``name`` as one word and ``alt_name`` as one line (see :class:`Motif`)."""
+    clean = _NOT_IN_NAME.sub("_", str(name).strip()) if name is not None else ""
+    if not clean:
+        raise InputError(f"motif name {name!r}: expected a non-empty identifier")
+    if alt_name is not None:
+        alt_name = " ".join(_NOT_IN_ALT.sub(" ", str(alt_name)).split()) or None
+    return clean, alt_name
+
+
 @dataclass(eq=False)
 class Motif:
     """A named motif.
@@ -39,12 +54,15 @@ class Motif:
     Parameters
     ----------
     name : str
-        Identifier (the first word of a MEME ``MOTIF`` line, a JASPAR matrix ID, ...).
+        Identifier (the first word of a MEME ``MOTIF`` line, a JASPAR matrix ID, ...). It
+        is one word: runs of whitespace and control characters become ``_`` (a tab or a
+        newline in a name would corrupt every MEME file and table it is written to).
     ppm : numpy.ndarray of shape (4, w)
         Position probability matrix, rows A, C, G, T. Columns are renormalised to sum
         to 1; an all-zero column becomes uniform.
     alt_name : str or None
-        Second name (the rest of a MEME ``MOTIF`` line, a JASPAR TF name, ...).
+        Second name (the rest of a MEME ``MOTIF`` line, a JASPAR TF name, ...); control
+        characters and line breaks become spaces.
     nsites : int or None
         Number of sites the PPM was estimated from.
     counts : numpy.ndarray of shape (4, w) or None
@@ -70,6 +88,7 @@ class Motif:
     meta: dict = field(default_factory=dict)
 
     def __post_init__(self):
+        self.name, self.alt_name = _clean_names(self.name, self.alt_name)
         P = np.array(self.ppm, dtype=np.float64)
         if P.ndim != 2 or P.shape[0] != 4 or P.shape[1] < 1:
             raise InputError(

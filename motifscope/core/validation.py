@@ -155,7 +155,9 @@ def check_output(path, name: str = "out", *, directory: bool = False) -> None:
     ------
     InputError
         If a file is expected and ``path`` is a directory (or the reverse), a parent of
-        ``path`` is a regular file, or the nearest existing folder is not writable.
+        ``path`` is a regular file, or no file can be created in the nearest existing
+        folder (checked by creating and removing one: permission bits do not tell on a
+        read-only or pseudo file system).
     """
     import os
     from pathlib import Path
@@ -177,6 +179,16 @@ def check_output(path, name: str = "out", *, directory: bool = False) -> None:
                              f"path whose parents are folders")
     if not os.access(probe, os.W_OK | os.X_OK):
         raise InputError(f"{name} {p}: no permission to write in {probe}")
+    # os.access answers for the permission bits only: as root it says yes on read-only and
+    # pseudo file systems (/sys, a read-only mount), so a file is really created there
+    import tempfile
+
+    try:
+        fd, tmp = tempfile.mkstemp(dir=probe, prefix=".motifscope-probe-")
+    except OSError as e:
+        raise InputError(f"{name} {p}: cannot write in {probe} ({e.strerror or e})") from None
+    os.close(fd)
+    os.unlink(tmp)
 
 
 def check_model_input(model, X, source) -> None:

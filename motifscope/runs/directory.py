@@ -63,6 +63,7 @@ __all__ = [
     "model_table",
     "read_config",
     "read_history",
+    "read_torch",
     "upgrade_run",
     "target_names",
     "write_config",
@@ -532,6 +533,36 @@ def _first_line(e: BaseException) -> str:
     return type(e).__name__
 
 
+def read_torch(path: str | os.PathLike, what: str = "a torch file"):
+    """``torch.load(path, weights_only=True)`` on the CPU, any failure as one clear line.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A file written by ``torch.save`` (``model.pt``, ``checkpoints/last.pt``).
+    what : str
+        What the file should be, for the message (``"a torch state_dict"``).
+
+    Returns
+    -------
+    object
+        What the file holds (tensors, dicts, lists and numbers only).
+
+    Raises
+    ------
+    RunDirError
+        If the file is corrupt or truncated, or holds an object the weights-only loader
+        refuses (``pickle.UnpicklingError``: a pickled class, a function).
+    """
+    import torch
+
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # corrupt zip, truncated file, unpickling refused
+        raise RunDirError(f"{path}: cannot be read as {what} with weights_only=True "
+                          f"({_first_line(e)})") from None
+
+
 def load_state_dict(path: str | os.PathLike) -> dict:
     """Load a state_dict (``model.pt`` or a ``best.pt`` wrapper) with ``weights_only=True``.
 
@@ -540,17 +571,11 @@ def load_state_dict(path: str | os.PathLike) -> dict:
     RunDirError
         If the file is missing or is not a torch state_dict.
     """
-    import torch
 
     path = Path(path)
     if not path.is_file():
         raise RunDirError(f"{path}: missing; train the model first (motifscope train)")
-    try:
-        obj = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:  # corrupt zip, truncated file, unpickling refused
-        raise RunDirError(
-            f"{path}: cannot be read as a torch state_dict with weights_only=True ({_first_line(e)})"
-        ) from None
+    obj = read_torch(path, "a torch state_dict")
     if isinstance(obj, dict) and "state_dict" in obj and isinstance(obj["state_dict"], dict):
         obj = obj["state_dict"]
     if not isinstance(obj, dict):

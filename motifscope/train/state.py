@@ -20,6 +20,7 @@ from motifscope.runs.directory import (
     LAST_CHECKPOINT,
     MODEL_FILE,
     atomic_torch_save,
+    read_torch,
     write_history,
     write_metrics,
 )
@@ -142,11 +143,10 @@ class Checkpointer:
 
     def load_best(self) -> dict | None:
         """The weights in ``model.pt`` (None when the run has none)."""
-        import torch
 
         if self.run_dir is None or not (self.run_dir / MODEL_FILE).exists():
             return None
-        return torch.load(self.run_dir / MODEL_FILE, map_location="cpu", weights_only=True)
+        return read_torch(self.run_dir / MODEL_FILE, "a torch state_dict")
 
     def resume(self, state: TrainState, *, rank: int, seed: int) -> bool:
         """Load ``last.pt`` into the parts and ``state``; False when there is none.
@@ -160,16 +160,18 @@ class Checkpointer:
         if path is None or not path.exists():
             return False
         p = self.parts
+        ck = read_torch(path, "a training checkpoint")
         try:
-            ck = torch.load(path, map_location="cpu", weights_only=True)
             p["model"].load_state_dict(ck["model"])
             p["optimizer"].load_state_dict(ck["optimizer"])
             if p["scheduler"] is not None and ck.get("scheduler") is not None:
                 p["scheduler"].load_state_dict(ck["scheduler"])
             if p["scaler"] is not None and ck.get("scaler") is not None:
                 p["scaler"].load_state_dict(ck["scaler"])
-        except (RuntimeError, KeyError, ValueError, OSError, EOFError) as e:
-            raise RunDirError(f"{path}: cannot resume from this checkpoint ({e})") from None
+        except (RuntimeError, KeyError, ValueError, TypeError, AttributeError) as e:
+            raise RunDirError(f"{path}: cannot resume from this checkpoint "
+                              f"({type(e).__name__}: {str(e).splitlines()[0][:200] if str(e) else ''})"
+                              ) from None
         for k in asdict(state):
             if k in ck:
                 setattr(state, k, ck[k])
