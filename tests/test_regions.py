@@ -211,3 +211,38 @@ def test_seqlets_verb_on_bed_reports_genome_coordinates(genome, tmp_path):
             assert (r.start, r.end) == (w0 + r.seq_start, w0 + r.seq_end)
         else:  # counted from the window's end on the forward strand
             assert (r.start, r.end) == (w0 + 60 - r.seq_end, w0 + 60 - r.seq_start)
+
+
+def test_regions_beyond_a_contig_end(genome, tmp_path):
+    """A region past its contig's end is cut to it; one that starts after the end, or on a
+    contig the genome lacks, is refused; BED intervals past the end are skipped (bedtools)."""
+    from motifscope.core.errors import MotifscopeWarning
+    from motifscope.io.regions import load_regions
+
+    g, seqs = genome
+    with pytest.warns(MotifscopeWarning, match="chr2 is 80 bp long; the region is cut to chr2:1-80"):
+        _, X, table = load_regions(g.path, 40, region="chr2:1-1000000000000", stride=20)
+    assert list(table["start"]) == [0, 20, 40] and decode(X[2:3])[0] == seqs["chr2"][40:80]
+    with pytest.raises(InputError, match="starts after the end of chr2 \\(80 bp\\)"):
+        load_regions(g.path, 40, region="chr2:81-100")
+    with pytest.raises(InputError, match="contig 'chrZ' is not in"):
+        load_regions(g.path, 40, region="chrZ:1-100")
+    bed = _bed(tmp_path, ["chr1\t10\t50\n", "chr2\t500\t600\n", "chr2\t90\t99\n"])
+    with pytest.warns(MotifscopeWarning, match="2 interval\\(s\\) start beyond the end .*line 2"):
+        _, X, table = load_regions(g.path, 40, bed=bed)
+    assert X.shape[0] == 1 and list(table["start"]) == [10]
+    with pytest.raises(InputError, match="every interval starts beyond the end"), \
+            pytest.warns(MotifscopeWarning):
+        load_regions(g.path, 40, bed=_bed(tmp_path, ["chr2\t500\t600\n"], "far.bed"))
+
+
+def test_a_region_too_large_to_hold_is_refused(genome, monkeypatch):
+    """Tiling a whole chromosome at a small stride would need gigabytes: refused, naming
+    what it would need, before any window is read."""
+    import motifscope.io.regions as regions
+
+    g, _ = genome
+    monkeypatch.setattr(regions, "MAX_WINDOW_BYTES", 10 * 4 * 40 * 4)  # ten 40-bp windows
+    with pytest.raises(InputError, match="11 windows of 40 bp every 20 bp need .*larger --stride"):
+        regions.load_regions(g.path, 40, region="chr1:1-240", stride=20)
+    assert regions.load_regions(g.path, 40, region="chr1:1-220", stride=20)[1].shape[0] == 10

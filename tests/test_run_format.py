@@ -137,6 +137,38 @@ def test_training_and_import_write_format_2(tmp_path):
     assert set(cfg["model"]["arguments"]) >= {"conv_channels", "pools", "n_targets"}
 
 
+def test_an_export_outlives_an_edit_of_its_card(tmp_path):
+    """``motifscope export`` stores the network as built; importing the export after the card
+    changed builds that network, not the card's new one."""
+    from motifscope.runs.convert import export_run, import_weights
+
+    card = tmp_path / "mine.toml"
+    card.write_text((registry.card_dir() / "deepsea_demo.toml").read_text()
+                    .replace('name = "deepsea_demo"', 'name = "mine"'))
+    model = _tiny_run(tmp_path / "a", str(card), seq_len=120, n_targets=3)
+    _, card_path = export_run(tmp_path / "a", tmp_path / "a.pt")
+    exported = tomllib.loads(card_path.read_text())["model"]
+    assert exported["arguments"]["conv_channels"] == [128, 128]
+    card.write_text(card.read_text().replace("conv_channels = [128, 128]",
+                                             "conv_channels = [32, 16]"))
+    import_weights("motifscope", tmp_path / "a.pt", out=tmp_path / "b")
+    got = load_run(tmp_path / "b").model.state_dict()
+    for k, v in model.state_dict().items():
+        assert torch.equal(got[k], v), k
+
+
+def test_an_old_run_exports_the_network_it_was_rebuilt_as(old_run, tmp_path):
+    from motifscope.runs.convert import export_run, import_weights
+
+    with pytest.warns(MotifscopeWarning, match="rebuilt from the card"):
+        _, card_path = export_run(old_run, tmp_path / "old.pt")
+    assert tomllib.loads(card_path.read_text())["model"]["arguments"]["pools"] == [4, 42]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", MotifscopeWarning)  # no history needed any more
+        import_weights("motifscope", tmp_path / "old.pt", out=tmp_path / "b")
+        assert load_run(tmp_path / "b").model.n_targets == 13
+
+
 def test_a_run_that_fits_no_card_version_says_so(old_run):
     state = torch.load(old_run / "model.pt", weights_only=True)
     state["classifier.0.weight"] = torch.zeros(3, 3)

@@ -19,7 +19,8 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["atomic_open", "atomic_path", "atomic_write_bytes", "atomic_write_text"]
+__all__ = ["atomic_open", "atomic_path", "atomic_write_bytes", "atomic_write_text",
+           "can_create_in"]
 
 
 def _fsync(path: str) -> None:
@@ -137,3 +138,29 @@ def atomic_write_text(path: str | os.PathLike, text: str, *, mkdir: bool = True)
         ``path``.
     """
     return atomic_write_bytes(path, text.encode("utf-8"), mkdir=mkdir)
+
+
+def can_create_in(folder: str | os.PathLike) -> str | None:
+    """Whether a file can be created in ``folder``, found by creating and removing one.
+
+    Permission bits (``os.access``) do not tell: as root they say yes on a read-only mount
+    or a pseudo file system such as ``/sys``.
+
+    Parameters
+    ----------
+    folder : str or os.PathLike
+        An existing folder.
+
+    Returns
+    -------
+    str or None
+        ``None`` when a file could be created, else the system's reason
+        (``"Permission denied"``, ``"Read-only file system"``).
+    """
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".motifscope-probe-")
+    except OSError as e:
+        return e.strerror or str(e)
+    os.close(fd)
+    os.unlink(tmp)
+    return None

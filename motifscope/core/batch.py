@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -205,27 +206,34 @@ def run_chunks(items: Iterable, compute: Callable[[int, list], dict], directory,
     from tqdm.auto import tqdm
 
     directory = Path(directory)
+    created = not directory.exists()
     directory.mkdir(parents=True, exist_ok=True)
     r0, w0 = world()
     rank = r0 if rank is None else rank
     world_size = w0 if world_size is None else world_size
-    _check_manifest(directory, {**(manifest or {}), "chunk_size": chunk_size})
     computed = skipped = n_items = n_chunks = 0
     bar = tqdm(disable=not progress, desc=desc, unit=" items", leave=False)
-    for k, chunk in chunked(items, chunk_size):
-        n_chunks, n_items = k + 1, n_items + len(chunk)
-        bar.update(len(chunk))
-        if k % world_size != rank:
-            continue
-        path = chunk_path(directory, k)
-        if path.is_file():
-            skipped += 1
-            continue
-        arrays = compute(k, chunk)
-        with atomic_open(path, "wb") as fh:
-            np.savez(fh, **arrays)
-        computed += 1
-    bar.close()
+    try:
+        _check_manifest(directory, {**(manifest or {}), "chunk_size": chunk_size})
+        for k, chunk in chunked(items, chunk_size):
+            n_chunks, n_items = k + 1, n_items + len(chunk)
+            bar.update(len(chunk))
+            if k % world_size != rank:
+                continue
+            path = chunk_path(directory, k)
+            if path.is_file():
+                skipped += 1
+                continue
+            arrays = compute(k, chunk)
+            with atomic_open(path, "wb") as fh:
+                np.savez(fh, **arrays)
+            computed += 1
+    except BaseException:
+        if created and not computed and not skipped:  # nothing to resume from: leave nothing
+            shutil.rmtree(directory, ignore_errors=True)
+        raise
+    finally:
+        bar.close()
     return ChunkReport(directory, n_chunks, computed, skipped, n_items, rank, world_size)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from motifscope.core.atomic import can_create_in
 from motifscope.core.errors import DataFormatError, InputError
 
 __all__ = [
@@ -181,14 +182,9 @@ def check_output(path, name: str = "out", *, directory: bool = False) -> None:
         raise InputError(f"{name} {p}: no permission to write in {probe}")
     # os.access answers for the permission bits only: as root it says yes on read-only and
     # pseudo file systems (/sys, a read-only mount), so a file is really created there
-    import tempfile
-
-    try:
-        fd, tmp = tempfile.mkstemp(dir=probe, prefix=".motifscope-probe-")
-    except OSError as e:
-        raise InputError(f"{name} {p}: cannot write in {probe} ({e.strerror or e})") from None
-    os.close(fd)
-    os.unlink(tmp)
+    why = can_create_in(probe)
+    if why is not None:
+        raise InputError(f"{name} {p}: cannot write in {probe} ({why})")
 
 
 def check_model_input(model, X, source) -> None:

@@ -24,12 +24,13 @@ which travel with each output row.
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from motifscope.core.errors import DataFormatError, InputError
+from motifscope.core.errors import DataFormatError, InputError, MotifscopeWarning
 from motifscope.core.sequence import reverse_complement
 from motifscope.io.genome import Genome
 
@@ -253,9 +254,13 @@ def load_regions(fasta, length: int, *, bed=None, region=None, stride: int | Non
     length : int
         The model's input length ``L``.
     bed : str or os.PathLike or None
-        Intervals, each resized to ``length`` (:func:`resize`).
+        Intervals, each resized to ``length`` (:func:`resize`). Intervals that start at or
+        beyond the end of their contig are skipped with one warning (bedtools does the
+        same); a window that runs over a contig's end is padded with ``N``.
     region : str or None
         ``chr:start-end`` (1-based, inclusive), tiled every ``stride`` bases (:func:`tile`).
+        An end beyond the contig's is cut to it (with a warning); a region whose windows
+        would take more than :data:`MAX_WINDOW_BYTES` is refused.
     stride : int or None
         Tiling step (default ``length // 2``).
 
@@ -271,8 +276,58 @@ def load_regions(fasta, length: int, *, bed=None, region=None, stride: int | Non
         raise InputError("give exactly one of --bed and --region (with --fasta)")
     genome = Genome(fasta)
     if bed is not None:
-        X, table = windows(genome, read_bed(bed), length, source=bed)
+        X, table = windows(genome, _on_contigs(genome, read_bed(bed), bed), length, source=bed)
     else:
-        X, table = windows(genome, tile(parse_region(region), length,
-                                        stride or max(length // 2, 1)))
+        step = stride or max(length // 2, 1)
+        iv = _region_on_contig(genome, parse_region(region))
+        n = max(1, -(-(iv.end - iv.start - length) // step) + 1)
+        if n * 4 * length * 4 > MAX_WINDOW_BYTES:
+            raise InputError(f"--region {region}: {n:,} windows of {length} bp every {step} bp "
+                             f"need {n * 16 * length / 2**30:.1f} GiB; expected at most "
+                             f"{MAX_WINDOW_BYTES / 2**30:.0f} GiB: give a smaller region or a "
+                             f"larger --stride")
+        X, table = windows(genome, tile(iv, length, step))
     return genome, X, table
+
+
+#: The most memory the windows of one ``--region`` may take (float32 one-hot).
+MAX_WINDOW_BYTES = 2 * 2**30
+
+
+def _region_on_contig(genome, iv: Interval) -> Interval:
+    """``iv`` with its end clipped to its contig's (with a warning); refused when the
+    contig is not in the genome or the region starts after its end."""
+    name = genome.resolve(iv.chrom)
+    if name is None:
+        raise InputError(f"--region {iv.name}: contig {iv.chrom!r} is not in {genome.path}; "
+                         f"expected one of {', '.join(genome.contigs[:5])}")
+    size = genome.length(name)
+    if iv.start >= size:
+        raise InputError(f"--region {iv.name}: starts after the end of {iv.chrom} "
+                         f"({size:,} bp)")
+    if iv.end > size:
+        warnings.warn(f"--region {iv.name}: {iv.chrom} is {size:,} bp long; the region is cut "
+                      f"to {iv.chrom}:{iv.start + 1}-{size}", MotifscopeWarning, stacklevel=3)
+        iv = Interval(iv.chrom, iv.start, size, iv.name, iv.strand, iv.summit, iv.line)
+    return iv
+
+
+def _on_contigs(genome, intervals: list, source) -> list:
+    """The intervals that lie on their contig; those that start at or after its end are left
+    out with one warning (as bedtools does). An unknown contig is left to :func:`windows`."""
+    kept, beyond = [], []
+    for iv in intervals:
+        name = genome.resolve(iv.chrom)
+        if name is not None and iv.start >= genome.length(name):
+            beyond.append(iv)
+        else:
+            kept.append(iv)
+    if beyond:
+        first = beyond[0]
+        warnings.warn(f"{source}: {len(beyond)} interval(s) start beyond the end of their "
+                      f"contig and were skipped (first: line {first.line}, "
+                      f"{first.chrom}:{first.start}-{first.end})", MotifscopeWarning, stacklevel=3)
+    if not kept:
+        raise InputError(f"{source}: every interval starts beyond the end of its contig; "
+                         f"expected intervals on {genome.path}")
+    return kept

@@ -98,7 +98,8 @@ def _header(fh, path: Path) -> tuple[set, int]:
     for line in fh:
         n += 1
         if n == 1 and not line.startswith(("##fileformat=VCF", "#CHROM")):
-            raise DataFormatError(f"{path}: line 1 is {line.strip()[:40]!r}; expected a VCF "
+            first = line.rstrip("\r\n")[:40]
+            raise DataFormatError(f"{path}: line 1 is {first!r}; expected a VCF "
                                   f"('##fileformat=VCFv4.x' or a '#CHROM' header line)")
         if line.startswith("#CHROM"):
             cols = line.lstrip("#").split("\t")

@@ -64,6 +64,7 @@ __all__ = [
     "read_config",
     "read_history",
     "read_torch",
+    "stored_architecture",
     "upgrade_run",
     "target_names",
     "write_config",
@@ -682,6 +683,30 @@ def load_run(run_dir: str | os.PathLike, *, device=None, checkpoint: str = "best
     )
 
 
+def stored_architecture(run: Run) -> dict:
+    """The network a loaded run was built as: ``registered`` and ``arguments``.
+
+    Parameters
+    ----------
+    run : Run
+        A run of a zoo model (:func:`load_run`).
+
+    Returns
+    -------
+    dict
+        From ``config.toml`` for a format-2 run; for a format-1 run, from the card's
+        history when its weights were rebuilt from it, else from the card as it is now.
+    """
+    table = run.config.get("model", {})
+    if table.get("registered") and isinstance(table.get("arguments"), dict):
+        return {"registered": table["registered"], "arguments": dict(table["arguments"])}
+    over = dict(table.get("overrides", {}))
+    if run.rebuilt_from is not None:
+        return {"registered": table["name"],
+                "arguments": {**run.rebuilt_from["arguments"], **over}}
+    return zoo.registry.architecture(table["name"], **over)
+
+
 def upgrade_run(run_dir: str | os.PathLike, *, trust_code: bool | None = None) -> Path | None:
     """Rewrite an older run's ``config.toml`` in the current format, keeping the old one.
 
@@ -718,14 +743,9 @@ def upgrade_run(run_dir: str | os.PathLike, *, trust_code: bool | None = None) -
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", MotifscopeWarning)
             run = load_run(run_dir, trust_code=trust_code)
-        over = dict(table.get("overrides", {}))
         if run.rebuilt_from is not None:
-            arch = {"registered": table["name"],
-                    "arguments": {**run.rebuilt_from["arguments"], **over}}
             table["rebuilt_from"] = {k: run.rebuilt_from[k] for k in ("card_commit", "replaced")}
-        else:
-            arch = zoo.registry.architecture(table["name"], **over)
-        table.update(arch)
+        table.update(stored_architecture(run))
     new["format"] = RUN_FORMAT
     kept = atomic_write_text(run_dir / f"config.v{int(config.get('format', 1))}.toml",
                              (run_dir / CONFIG_FILE).read_text(encoding="utf-8"))

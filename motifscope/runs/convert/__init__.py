@@ -62,6 +62,7 @@ from motifscope.runs.directory import (
     load_run,
     model_table,
     read_config,
+    stored_architecture,
     write_config,
     write_metrics,
 )
@@ -102,11 +103,18 @@ class Format:
 def _convert_exported(path: Path, *, seq_len=None, base_order="ACGT", **_) -> Converted:
     card, state = read_exported(path)
     over = dict(card["model"].get("overrides", {}))
+    arch = None
+    if isinstance(card["model"].get("arguments"), dict) and card["model"].get("registered"):
+        arch = {"registered": str(card["model"]["registered"]),
+                "arguments": dict(card["model"]["arguments"])}
     if seq_len is not None:
         over["seq_len"] = int(seq_len)
+        if arch is not None:
+            arch["arguments"]["seq_len"] = int(seq_len)
     return Converted(card["model"]["name"], over, state,
                      {"layout": "motifscope export", "source_base_order": "ACGT",
-                      "strand_average": False, "changes": ["none (already motifscope's layout)"]})
+                      "strand_average": False, "changes": ["none (already motifscope's layout)"]},
+                     architecture=arch)
 
 
 FORMATS: dict[str, Format] = {f.name: f for f in (
@@ -190,7 +198,11 @@ def convert(fmt: str, weights: str | os.PathLike, *, seq_len: int | None = None,
             raise InputError(f"lstm backward {lstm_backward!r}: expected 'aligned' or 'reversed'")
         kw["lstm_backward"] = lstm_backward
     conv = FORMATS[fmt].converter(path, **kw)
-    model = zoo.build(conv.model, **conv.overrides)
+    if conv.architecture is not None:
+        a = conv.architecture
+        model = zoo.registry.build_from(a["registered"], conv.model, a["arguments"])
+    else:
+        model = zoo.build(conv.model, **conv.overrides)
     model.load_state_dict(conv.state_dict, strict=True)
     return model.eval(), conv
 
@@ -242,7 +254,10 @@ def import_weights(fmt: str, weights: str | os.PathLike, out: str | os.PathLike,
     path = Path(weights).resolve()
     config = {
         "format": RUN_FORMAT,
-        "model": model_table(conv.model, dict(conv.overrides), model),
+        "model": model_table(conv.model, dict(conv.overrides), model)
+        if conv.architecture is None else
+        {"name": conv.model, "overrides": dict(conv.overrides),
+         "parameters": int(sum(p.numel() for p in model.parameters())), **conv.architecture},
         "import": {"format": fmt, "source": str(path), "sha256": sha256(path),
                    "bytes": path.stat().st_size,
                    "converter": f"{FORMATS[fmt].converter.__module__}:"
@@ -278,7 +293,9 @@ def export_run(run: str | os.PathLike, out: str | os.PathLike) -> tuple[Path, Pa
     -------
     (pathlib.Path, pathlib.Path)
         The state dict (loadable with ``torch.load(weights_only=True)``) and the card:
-        ``[model]`` (zoo name, overrides, parameters), ``[input]`` (``seq_len``,
+        ``[model]`` (zoo name, overrides, parameters, and the network as built:
+        ``registered`` and ``arguments``, so that an import builds it even after the card
+        changed), ``[input]`` (``seq_len``,
         ``alphabet = "ACGT"``, ``layout = "(N, 4, L)"``, ``n_targets``, ``output =
         "logits"``), ``[weights]`` (file name, sha256), ``[source]`` (the run's
         ``[import]`` table, if any) and ``[targets]``.
@@ -299,7 +316,8 @@ def export_run(run: str | os.PathLike, out: str | os.PathLike) -> tuple[Path, Pa
 
     m = loaded.model
     card = {"model": {k: cfg["model"][k] for k in ("name", "overrides") if k in cfg["model"]}
-            | {"parameters": int(sum(p.numel() for p in m.parameters()))},
+            | {"parameters": int(sum(p.numel() for p in m.parameters()))}
+            | stored_architecture(loaded),
             "input": {"seq_len": int(m.seq_len), "alphabet": "ACGT", "layout": "(N, 4, L)",
                       "n_targets": int(m.n_targets), "output": "logits"},
             "weights": {"file": out.name, "sha256": hashlib.sha256(data).hexdigest()}}

@@ -48,12 +48,17 @@ class Converted:
     info : dict
         What the converter found and changed (``source_base_order``, ``changes``, ...);
         written to the ``[import]`` table of ``config.toml``.
+    architecture : dict or None
+        ``registered`` and ``arguments``: the network as the source built it (a
+        ``motifscope export`` card stores them), built without reading the card; ``None``:
+        build the zoo card ``model`` with ``overrides``.
     """
 
     model: str
     overrides: dict
     state_dict: dict
     info: dict = field(default_factory=dict)
+    architecture: dict | None = None
 
 
 @dataclass
