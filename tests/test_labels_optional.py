@@ -131,3 +131,34 @@ def test_describe_selection_groups_targets():
     assert text.startswith("Sequences per target — targets 0, 1, 2: their labelled positives;")
     assert "targets 3, 4, 5, 6, 7, 8, 9, 10 and 4 more: no sequence" in text
     assert describe_selection({}) == ""
+
+
+def test_attribute_reads_fasta_like_the_other_verbs(tmp_path, capsys):
+    """``attribute --data seqs.fa`` (it used to stop with 'is not a MAT file')."""
+    from motifscope import zoo
+    from motifscope.cli import main
+    from motifscope.core.sequence import decode
+    from motifscope.runs.directory import (
+        MODEL_FILE,
+        RUN_FORMAT,
+        atomic_torch_save,
+        init_run_dir,
+        model_table,
+        write_config,
+    )
+
+    torch.manual_seed(0)
+    over = {"seq_len": 100, "n_targets": 3}
+    m = zoo.build("deepsea_demo", **over)
+    run = init_run_dir(tmp_path / "run")
+    write_config(run, {"format": RUN_FORMAT, "model": model_table("deepsea_demo", over, m)})
+    atomic_torch_save(m.state_dict(), run / MODEL_FILE)
+    fa = tmp_path / "seqs.fa"
+    fa.write_text("".join(f">s{i}\n{s}\n" for i, s in enumerate(decode(_sequences()))))
+    rc = main(["attribute", str(run), "--data", str(fa), "--target", "0", "--method", "saliency",
+               "--start", "2", "--n", "5", "--out", str(tmp_path / "a.npz")])
+    assert rc == 0, capsys.readouterr().err
+    z = np.load(tmp_path / "a.npz")
+    assert z["arr_0"].shape == (5, 4, 100)
+    ohe = np.load(tmp_path / "a.ohe.npz")["arr_0"]
+    assert np.array_equal(ohe, _sequences()[2:7].numpy())

@@ -25,7 +25,7 @@ from motifscope.report import write_section
 from motifscope.runs.directory import clean_json, load_run
 
 __all__ = ["Context", "Output", "Result", "context_for", "describe_selection", "finish",
-           "select_rows"]
+           "read_sequences", "select_rows"]
 
 
 @dataclass
@@ -364,8 +364,8 @@ def context_for(run_dir, data=None, *, n: int | None = None, seed: int = 0,
         options["coords"] = options["coords"].iloc[:X.shape[0]].reset_index(drop=True)
         options["names"] = list(options["coords"]["name"])
     elif data is not None:
-        X, y, names = _read_sequences(Path(data), n, getattr(run.model, "seq_len", None),
-                                      evaluate_layout)
+        X, y, names = read_sequences(data, seq_len=getattr(run.model, "seq_len", None), n=n,
+                                     evaluate_layout=evaluate_layout)
         if X.shape[0] == 0:
             raise InputError(f"{data}: holds no sequences; expected at least one")
         check_model_input(run.model, X, data)
@@ -418,19 +418,52 @@ def select_rows(X, y, n: int | None, strand: str = "auto"):
     return X[:n], y[:n]
 
 
-def _read_sequences(data: Path, n, seq_len, evaluate_layout):
-    if data.suffix.lower() in (".fa", ".fasta", ".fna") or data.name.endswith((".fa.gz", ".fasta.gz")):
+def read_sequences(data, *, seq_len=None, start: int = 0, n: int | None = None,
+                   evaluate_layout: bool = False, as_stored: bool = False):
+    """Sequences (and labels, names) of a DeepSEA-layout file or a FASTA file.
+
+    Parameters
+    ----------
+    data : str or os.PathLike
+        A ``.mat``/``.h5`` file in DeepSEA's layout, or FASTA (``.fa``, ``.fasta``, ``.fna``,
+        gzipped or not), whose sequences are windowed to ``seq_len``.
+    seq_len : int or None
+        The model's input length (needed for FASTA).
+    start : int
+        First row.
+    n : int or None
+        Rows wanted (``None``: all from ``start``).
+    evaluate_layout : bool
+        Keep both strands of a DeepSEA file (evaluation averages them; then ``n`` keeps
+        strand pairs together, :func:`select_rows`); otherwise only the forward half of a
+        file whose second half holds the reverse complements is kept.
+    as_stored : bool
+        Rows ``start .. start + n`` of a DeepSEA file as stored, strands untouched.
+
+    Returns
+    -------
+    X : torch.Tensor of shape (N, 4, L)
+    y : numpy.ndarray of shape (N, T) or None
+        Labels (None for FASTA or an unlabeled file).
+    names : list of str or None
+        The FASTA names.
+    """
+    data = Path(data)
+    stop = None if n is None else start + n
+    if data.suffix.lower() in (".fa", ".fasta", ".fna") or data.name.endswith(
+            (".fa.gz", ".fasta.gz", ".fna.gz")):
         if seq_len is None:
             raise InputError("the model has no seq_len; cannot window FASTA sequences")
         names, X = fasta_to_one_hot(data, length=seq_len)
-        return X[:n], None, list(names[:n])
+        return X[start:stop], None, list(names[start:stop])
 
-    if evaluate_layout:
+    if evaluate_layout and not as_stored:
         X, y = read_mat(data)
-        X, y = select_rows(X, y, n)
+        X, y = select_rows(X[start:], y[start:], n)
     else:
-        X, y = read_mat(data, stop=n)
-        if X.shape[0] >= 2 and X.shape[0] % 2 == 0 and check_strand_pairs(X):
+        X, y = read_mat(data, start=start, stop=stop)
+        if not as_stored and X.shape[0] >= 2 and X.shape[0] % 2 == 0 \
+                and check_strand_pairs(X):
             half = X.shape[0] // 2
             X, y = X[:half], None if y is None else y[:half]
     return X, None if y is None else np.asarray(y), None

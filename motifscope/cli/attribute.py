@@ -50,7 +50,7 @@ def _regions(model, data, bed, region, fasta, stride, tracks, merge):
 @app.command("attribute")
 def attribute_cmd(
     run: Path = typer.Argument(..., help="Run directory (written by motifscope train)."),
-    data: Path = typer.Option(None, "--data", help="DeepSEA-format file (read_mat) of sequences."),
+    data: Path = typer.Option(None, "--data", help="DeepSEA-format .mat/.h5 or FASTA file of sequences."),
     bed: Path = BED_OPTION,
     region: str = REGION_OPTION,
     fasta: Path = FASTA_OPTION,
@@ -114,9 +114,9 @@ def attribute_cmd(
     import numpy as np
 
     from motifscope import analysis, load_run
+    from motifscope.analysis.base import read_sequences
     from motifscope.core.errors import ConfigError
     from motifscope.core.validation import check_model_input
-    from motifscope.io.deepsea import read_mat
 
     if method not in _METHODS:
         raise ConfigError(f"--method {method!r}: expected one of {', '.join(_METHODS)}")
@@ -133,8 +133,9 @@ def attribute_cmd(
     tgt = parse_targets(target, option="--target", names=target_names(run),
                         n_targets=getattr(model, "n_targets", None))
     regions = _regions(model, data, bed, region, fasta, stride, tracks, merge)
-    if regions is None:
-        X, _ = read_mat(data, start=start, stop=start + n)
+    if regions is None:  # a DeepSEA-layout file (rows as stored) or FASTA
+        X, _, _ = read_sequences(data, seq_len=getattr(model, "seq_len", None), start=start,
+                                 n=n, as_stored=True)
         check_model_input(model, X, data)
     else:
         X = regions.pop("X")[start:start + n]

@@ -18,7 +18,10 @@ def temporal_cmd(
     target: int = typer.Option(..., "--target", min=0, help="Target index."),
     n: int = typer.Option(20, "--n", min=1, help="Number of sequences (positives for the target first)."),
     step: int = typer.Option(1, "--step", min=1, help="Score every STEP-th position."),
-    reference: str = typer.Option("zeros", "--reference", help="'zeros' (N) or 'background' (0.25)."),
+    reference: str = typer.Option(
+        "shuffle", "--reference",
+        help="What the model sees in the unseen part: 'shuffle' (the same positions of "
+             "dinucleotide shuffles of the sequence), 'zeros' (N) or 'background' (0.25)."),
     out: Path = typer.Option(None, "--out", callback=out_dir, help="Output directory [default: RUN/analyses/temporal]."),
 ):
     """Temporal output scores: the target's score after each prefix and suffix."""
