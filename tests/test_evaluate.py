@@ -171,3 +171,21 @@ def test_cli_evaluate_default_out_and_errors(tmp_path, capsys):
     assert not (run / "analyses" / "evaluate" / "comparison.csv").exists()
     assert main(["evaluate", str(tmp_path / "nope"), "--data", str(data)]) == 2
     assert "not a directory" in capsys.readouterr().err
+
+
+def test_labels_for_another_model_are_refused(tmp_path):
+    """13 label columns against 919 outputs used to be scored label t against output t."""
+    from motifscope import zoo
+
+    model = zoo.build("deepsea_demo", seq_len=60, n_targets=5).eval()
+    X = torch.zeros(4, 4, 60)
+    X[:, 0] = 1
+    with pytest.raises(InputError, match="labels have 3 targets and the model 5 outputs"):
+        evaluate(model, X, np.zeros((4, 3)), strand_average="none")
+
+    class Plain(nn.Module):  # no n_targets: the width of its output decides
+        def forward(self, x):
+            return x.mean(-1)[:, :2]
+
+    with pytest.raises(InputError, match="labels have 3 targets and the model 2 outputs"):
+        evaluate(Plain(), X, np.zeros((4, 3)), strand_average="none")

@@ -162,3 +162,33 @@ def test_attribute_reads_fasta_like_the_other_verbs(tmp_path, capsys):
     assert z["arr_0"].shape == (5, 4, 100)
     ohe = np.load(tmp_path / "a.ohe.npz")["arr_0"]
     assert np.array_equal(ohe, _sequences()[2:7].numpy())
+
+
+def test_the_verbs_name_the_runs_targets(tmp_path, capsys):
+    """influence.tsv has a column per target named as the run names them (an imported
+    published model's 919 names), not t0, t1, ..."""
+    from motifscope import zoo
+    from motifscope.cli import main
+    from motifscope.core.sequence import decode
+    from motifscope.runs.directory import (
+        MODEL_FILE,
+        RUN_FORMAT,
+        atomic_torch_save,
+        init_run_dir,
+        model_table,
+        write_config,
+    )
+
+    torch.manual_seed(0)
+    over = {"seq_len": 100, "n_targets": 3}
+    m = zoo.build("deepsea_demo", **over)
+    run = init_run_dir(tmp_path / "run")
+    write_config(run, {"format": RUN_FORMAT, "model": model_table("deepsea_demo", over, m),
+                       "targets": {"names": ["K562|CTCF", "HepG2|FOXA1", "GM12878|DNase"]}})
+    atomic_torch_save(m.state_dict(), run / MODEL_FILE)
+    fa = tmp_path / "seqs.fa"
+    fa.write_text("".join(f">s{i}\n{s}\n" for i, s in enumerate(decode(_sequences()))))
+    rc = main(["influence", str(run), "--data", str(fa), "--db", "none", "--out", str(tmp_path / "i")])
+    assert rc == 0, capsys.readouterr().err
+    header = (tmp_path / "i" / "influence.tsv").read_text().splitlines()[0].split("\t")
+    assert header[-3:] == ["K562|CTCF", "HepG2|FOXA1", "GM12878|DNase"]

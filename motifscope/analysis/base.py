@@ -22,7 +22,7 @@ from motifscope.io.regions import load_regions
 from motifscope.methods.predict import predict
 from motifscope.plot.logo import logo_gallery
 from motifscope.report import write_section
-from motifscope.runs.directory import clean_json, load_run
+from motifscope.runs.directory import clean_json, load_run, target_names
 
 __all__ = ["Context", "Output", "Result", "context_for", "describe_selection", "finish",
            "read_sequences", "select_rows"]
@@ -342,6 +342,8 @@ def context_for(run_dir, data=None, *, n: int | None = None, seed: int = 0,
     Returns
     -------
     Context
+        With the run's target names (``[targets] names`` of its ``config.toml``, e.g. an
+        imported published model's 919), so tables and titles name the targets.
     """
 
     if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
@@ -376,7 +378,8 @@ def context_for(run_dir, data=None, *, n: int | None = None, seed: int = 0,
 
         device = "cuda" if torch.cuda.is_available() else "cpu"
     return Context(Path(run_dir), run.model, X, y, targets=targets, motif_db=motif_db, seed=seed,
-                   device=device, options=options, out=dict(out or {}))
+                   device=device, options=options, out=dict(out or {}),
+                   target_names=target_names(run_dir))
 
 
 def _check_motif_db(motif_db) -> None:

@@ -56,12 +56,13 @@ def resolve_db(db):
     Parameters
     ----------
     db : list of Motif, str, os.PathLike or None
+        ``"none"`` (any case), like ``None``, means no matching.
 
     Returns
     -------
     list of Motif or None
     """
-    if db is None:
+    if db is None or (isinstance(db, str) and db.lower() == "none"):
         return None
     if isinstance(db, str) and db.lower().startswith("jaspar"):
         return jaspar_motifs(collection="CORE", tax_group="vertebrates")

@@ -21,8 +21,8 @@ def influence_command(
     out: Path = typer.Option(None, "--out", "-o", callback=out_dir,
                              help="Output folder (default RUN/analyses/influence)."),
     db: str | None = typer.Option(
-        None, "--db", help="Match kernel motifs with Tomtom: a MEME file or 'jaspar' (default: "
-        "reuse RUN/analyses/kernels/tomtom.tsv when present)."),
+        None, "--db", help="Match kernel motifs with Tomtom: a MEME file, 'jaspar' or 'none' "
+        "(default: reuse RUN/analyses/kernels/tomtom.tsv when present)."),
     batch_size: int = typer.Option(256, "--batch-size", min=1,
                                    help="Rows (ablated copies x sequences) per forward pass."),
     device: str = typer.Option("cpu", "--device", callback=check_device, help="cpu, cuda or auto."),

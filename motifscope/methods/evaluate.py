@@ -185,7 +185,8 @@ def evaluate(
     Raises
     ------
     InputError
-        On mismatched shapes, or ``"halves"`` with an odd number of rows.
+        On mismatched shapes (also labels whose columns are not the model's outputs:
+        a 13-label file against 919 outputs), or ``"halves"`` with an odd number of rows.
     """
 
     y = y.numpy() if hasattr(y, "numpy") else np.asarray(y)
@@ -196,7 +197,14 @@ def evaluate(
     mode = _normalise_strand(strand_average)
     if mode == "auto":
         mode = "halves" if check_strand_pairs(X) else "rc"
+    T = getattr(model, "n_targets", None)
+    if T is not None and int(T) != y.shape[1]:  # label t would be scored against output t
+        raise InputError(f"the labels have {y.shape[1]} targets and the model {int(T)} outputs; "
+                         f"expected one label column per output (a file made for this model)")
     pred = predict(model, X, batch_size=batch_size, device=device, progress=progress)
+    if pred.shape[1] != y.shape[1]:
+        raise InputError(f"the labels have {y.shape[1]} targets and the model {pred.shape[1]} "
+                         f"outputs; expected one label column per output")
     if mode == "halves":
         if X.shape[0] % 2:
             raise InputError(
