@@ -81,8 +81,14 @@ def test_bgzip_works_and_plain_gzip_is_refused(tmp_path, fasta):
     plain = tmp_path / "p.fa.gz"
     with gzip.open(plain, "wb") as fh:
         fh.write(path.read_bytes())
-    with pytest.raises(DataFormatError, match="plain gzip.*bgzip"):
+    with pytest.raises(DataFormatError, match="plain gzip.*bgzip") as e:
         Genome(plain)
+    # the hint writes a new file: 'gunzip -c p.fa.gz | bgzip > p.fa.gz' truncated the genome
+    assert "gunzip -c p.fa.gz | bgzip -c > p.bgzf.fa.gz" in str(e.value)
+    from motifscope.io.genome import bgzip_name
+
+    for name in ("hg38.fa.gz", "x.fasta.gz", "g.fna.gz", "genome.gz", "a.b.c", ".gz"):
+        assert bgzip_name(name) != name
 
 
 def test_missing_index_and_non_fasta(tmp_path, fasta):

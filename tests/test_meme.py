@@ -222,8 +222,12 @@ def test_write_is_atomic_and_background(tmp_path):
     back, bg = read_meme(p, return_background=True)
     np.testing.assert_allclose(bg, [0.3, 0.2, 0.2, 0.3])
     assert back[0].consensus == "GATA"
+    # a Motif's name is one word from the start (whitespace and control characters → _)
+    assert Motif("a b\tc\n", np.eye(4)).name == "a_b_c"
+    renamed = Motif("a", np.eye(4))
+    renamed.name = "a b"  # set after construction: the writer still refuses it
     with pytest.raises(InputError, match="one non-empty word"):
-        write_meme([Motif("a b", np.eye(4))], tmp_path / "x.meme")
+        write_meme([renamed], tmp_path / "x.meme")
     assert not (tmp_path / "x.meme").exists()
 
 

@@ -91,3 +91,14 @@ def test_from_counts():
     np.testing.assert_allclose(p.ppm[:, 0], [4 / 7, 1 / 7, 1 / 7, 1 / 7])
     with pytest.raises(InputError, match="counts"):
         Motif("c", C, counts=np.ones((4, 3)))
+
+
+def test_names_are_one_word_and_alt_names_one_line():
+    """A tab or newline in a name corrupted every table and MEME file it reached (a
+    database of such names lost NeuronMotif matches); an empty name is refused."""
+    m = Motif("  tab\there\r\nx ", np.eye(4), alt_name="TF\nname\x00 two")
+    assert m.name == "tab_here_x" and m.alt_name == "TF name two"
+    assert Motif("a", np.eye(4), alt_name="\n\t").alt_name is None
+    for bad in ("", "  ", None):
+        with pytest.raises(InputError, match="expected a non-empty identifier"):
+            Motif(bad, np.eye(4))

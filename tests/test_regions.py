@@ -246,3 +246,17 @@ def test_a_region_too_large_to_hold_is_refused(genome, monkeypatch):
     with pytest.raises(InputError, match="11 windows of 40 bp every 20 bp need .*larger --stride"):
         regions.load_regions(g.path, 40, region="chr1:1-240", stride=20)
     assert regions.load_regions(g.path, 40, region="chr1:1-220", stride=20)[1].shape[0] == 10
+
+
+def test_bed12_is_not_read_as_narrowpeak(genome, tmp_path):
+    """Column 10 of BED12 is blockCount: a transcript is centred on its midpoint, not 'summit'
+    blockCount bases after its start (chr17:6010-31420 was cut at 5916-6116)."""
+    g, seqs = genome
+    bed12 = "chr1\t100\t260\ttx1\t0\t+\t120\t240\t0\t2\t20,30,\t0,130,\n"
+    gapped = "chr1\t100\t260\tgp\t0\t+\t120\t240\t0\t2\t20,30,\t0,130,\t1.5\t3.0\t2.0\n"
+    narrow = "chr1\t100\t260\tnp\t0\t.\t1\t1\t1\t2\n"
+    (iv12, ivg, ivn) = read_bed(_bed(tmp_path, [bed12, gapped, narrow]))
+    assert iv12.summit is None and ivg.summit is None and ivn.summit == 2
+    X, table = windows(g, [iv12, ivn], 20)
+    assert list(table["start"]) == [170, 92]  # midpoint 180; summit 100 + 2
+    assert decode(X[:1])[0] == seqs["chr1"][170:190]

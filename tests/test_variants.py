@@ -234,6 +234,19 @@ def test_swap_policy_scores_the_swapped_record(world, tmp_path):
     assert res.summary["rejected"]["ref_mismatch"] == 1
 
 
+def test_a_telomere_record_is_one_reject(world, tmp_path):
+    """POS 0 (a telomere, VCF 4.3) is one rejected record; the file is scored, not refused."""
+    _d, g, fasta = world
+    c1 = g["chr1"]
+    rows = [("chr1", 0, "rs_telomere", "N", "A", ".", "telomere"),
+            ("chr1", 1004, "rs_break", c1[1003], _other(c1[1003]), ".", "scored")]
+    res = score_vcf(MotifDetector(L), _write_vcf(tmp_path / "t.vcf", rows), fasta, tmp_path / "o")
+    assert list(pd.read_csv(res.tsv, sep="\t")["ID"]) == ["rs_break"]
+    rej = pd.read_csv(res.rejects, sep="\t")
+    assert list(rej["ID"]) == ["rs_telomere"] and list(rej["reason"]) == ["telomere"]
+    assert res.summary["rejected"] == {"telomere": 1}
+
+
 def test_resume_skips_finished_chunks(world, scored, tmp_path):
     d, _g, fasta = world
     res, _, _ = scored

@@ -31,7 +31,7 @@ import numpy as np
 from motifscope.core.errors import DataFormatError, InputError
 from motifscope.core.sequence import from_indices
 
-__all__ = ["Genome", "contig_aliases", "one_hot_sequences"]
+__all__ = ["Genome", "bgzip_name", "contig_aliases", "one_hot_sequences"]
 
 #: Mitochondrial names that denote the same contig.
 _MITO = ("chrM", "chrMT", "MT", "M")
@@ -71,6 +71,26 @@ def _is_plain_gzip(path: Path) -> bool:
     return not (flags & 4 and head[12:14] == b"BC")
 
 
+def bgzip_name(name: str) -> str:
+    """A new file name for the bgzip copy of a plain-gzip FASTA ``name``: never ``name``
+    itself (``gunzip -c x.fa.gz | bgzip > x.fa.gz`` truncates the file it reads).
+
+    Parameters
+    ----------
+    name : str
+        E.g. ``hg38.fa.gz``.
+
+    Returns
+    -------
+    str
+        E.g. ``hg38.bgzf.fa.gz``.
+    """
+    for suffix in (".fa.gz", ".fasta.gz", ".fna.gz", ".gz"):
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)] + ".bgzf" + suffix
+    return name + ".bgzf.gz"
+
+
 class Genome:
     """A FASTA reference genome with random access (0-based half-open intervals).
 
@@ -98,8 +118,8 @@ class Genome:
         if _is_plain_gzip(self.path):
             raise DataFormatError(
                 f"{self.path}: compressed with plain gzip, which cannot be indexed; expected "
-                f"plain FASTA or bgzip (recompress: gunzip -c {self.path.name} | bgzip > "
-                f"{self.path.stem}.gz)")
+                f"plain FASTA or bgzip (recompress into a new file: gunzip -c "
+                f"{self.path.name} | bgzip -c > {bgzip_name(self.path.name)})")
         fai = Path(str(self.path) + ".fai")
         if not fai.is_file() and not build_index:
             raise DataFormatError(f"{self.path}: no index {fai.name}; expected a faidx index "

@@ -80,7 +80,7 @@ def _parse_bed_line(path, k: int, fields: list[str]) -> Interval:
     if strand not in ("+", "-", "."):
         raise DataFormatError(f"{where}: strand {strand!r}; expected +, - or .")
     summit = None
-    if len(fields) >= 10:
+    if len(fields) == 10:  # narrowPeak; in BED12 (and gappedPeak) column 10 is blockCount
         try:
             summit = int(fields[9])
         except ValueError:
@@ -96,7 +96,12 @@ def _parse_bed_line(path, k: int, fields: list[str]) -> Interval:
 
 
 def read_bed(path) -> list[Interval]:
-    """Read BED3, BED6 or narrowPeak intervals.
+    """Read BED3 to BED12, narrowPeak and broadPeak intervals.
+
+    Only a line of exactly 10 columns is read as narrowPeak, whose 10th column is the
+    summit's offset (the window is centred there); BED12 (genes, transcripts) and
+    gappedPeak hold ``blockCount`` in that column and are centred on the interval's
+    midpoint, like every other layout.
 
     Parameters
     ----------

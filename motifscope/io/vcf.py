@@ -3,7 +3,7 @@
 :func:`read_vcf` reads plain or gzip/bgzip-compressed VCF text line by line (never the
 whole file), checks that it is a VCF (a ``##fileformat=VCF`` line or a ``#CHROM`` header
 before the first record, at least the five columns CHROM POS ID REF ALT, an integer POS of
-at least 1) and yields one :class:`VcfRecord` per ALT allele: a multi-allelic record
+at least 0: 0 is a telomere in VCF 4.3) and yields one :class:`VcfRecord` per ALT allele: a multi-allelic record
 ``A → C,T`` becomes two records with ``allele = 1`` and ``2``. ``POS`` stays **1-based**, as
 in the file; the window code converts it.
 
@@ -33,7 +33,8 @@ class VcfRecord:
     chrom : str
         CHROM as written in the VCF.
     pos : int
-        POS, 1-based.
+        POS, 1-based (0: a telomere, allowed by VCF 4.3; the variant scorer rejects it as
+        one record).
     id : str
         ID (``.`` when none).
     ref, alt : str
@@ -123,9 +124,10 @@ def _parse(cols: list, path: Path, n: int) -> tuple[str, int, str, str, list]:
     try:
         pos = int(cols[1])
     except ValueError:
-        pos = 0
-    if pos < 1:
-        raise DataFormatError(f"{path}: line {n}: POS {cols[1]!r}; expected a 1-based position")
+        pos = -1
+    if pos < 0:
+        raise DataFormatError(f"{path}: line {n}: POS {cols[1]!r}; expected a 1-based position "
+                              f"(or 0 for a telomere)")
     return cols[0], pos, cols[2], cols[3].upper(), cols[4].upper().split(",")
 
 

@@ -48,6 +48,7 @@ REASONS = {
     "allele_too_long": "REF or ALT is longer than half the window",
     "chromosome_end": "the window crosses a chromosome end",
     "ref_mismatch": "REF differs from the genome (policy skip, or ALT not in the genome)",
+    "telomere": "POS 0: a telomere, before the first base (VCF 4.3), has no window",
 }
 _BASES = re.compile(r"^[ACGT]+$")
 
@@ -152,6 +153,8 @@ def prepare(genome, record, length: int, policy: str = "skip"):
     contig = genome.resolve(record.chrom)
     if contig is None:
         return "missing_contig"
+    if record.pos < 1:
+        return "telomere"
     if not (_BASES.match(record.ref) and _BASES.match(record.alt)):
         return "symbolic_allele"
     if max(len(record.ref), len(record.alt)) > length // 2:
