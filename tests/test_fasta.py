@@ -21,7 +21,8 @@ def test_multiline_blank_lines_crlf_and_gzip(tmp_path):
     text = ">s1 first record\r\nACGT\r\nac\r\n\r\n>s2\nNNNN\nGGGG\nT\n"
     p = _write(tmp_path / "a.fa", text)
     names, seqs = read_fasta(p)
-    assert names == ["s1 first record", "s2"] and seqs == ["ACGTac", "NNNNGGGGT"]
+    # the name is the header's first word, as pyfaidx and pysam take it
+    assert names == ["s1", "s2"] and seqs == ["ACGTac", "NNNNGGGGT"]
     gz = tmp_path / "a.fa.gz"
     gz.write_bytes(gzip.compress(text.encode()))
     assert read_fasta(gz) == (names, seqs)
@@ -77,3 +78,11 @@ def test_read_bed(tmp_path):
     assert list(df["chrom"]) == ["chr1", "chr2"] and list(df["end"]) == [20, 6]
     with pytest.raises(DataFormatError, match="line 1"):
         read_bed(_write(tmp_path / "b.bed", "chr1\t10\n"))
+
+
+def test_a_header_without_a_name_is_refused(tmp_path):
+    """A bare ">" line used to be a record named "" written as an empty row."""
+    for text in (">\nACGT\n", ">  \t\nACGT\n", ">a\nAC\n>\nGG\n"):
+        p = _write(tmp_path / "e.fa", text)
+        with pytest.raises(DataFormatError, match="e.fa, line .*a header without a name"):
+            read_fasta(p)

@@ -278,3 +278,26 @@ def test_memelite_reads_what_we_write(tmp_path):
     assert list(d) == [f"m{i} X" for i in range(3)]
     for m, v in zip(ms, d.values()):
         np.testing.assert_allclose(np.asarray(v), m.ppm, atol=1e-6)
+
+
+def test_duplicate_motif_ids_are_kept_renamed_with_a_warning():
+    """Tables, logos and Tomtom matches are keyed by the ID: a second motif of the same ID
+    was silently lost or confused with the first. Real databases hold such files (the
+    FlyFactorSurvey file of the memes package), so both are kept: the second renamed."""
+    from motifscope.core.errors import MotifscopeWarning
+
+    block = ("MOTIF {} {}\nletter-probability matrix: alength= 4 w= 2\n"
+             "0.25 0.25 0.25 0.25\n0.7 0.1 0.1 0.1\n\n")
+    text = ("MEME version 4\n\nALPHABET= ACGT\n\n" + block.format("m1", "a")
+            + block.format("m1", "b") + block.format("m1_2", "c") + block.format("m1", "d"))
+    with pytest.warns(MotifscopeWarning) as caught:
+        ms = read_meme(io.StringIO(text))
+    assert "line 10: motif ID 'm1' again (first on line 5); read as m1_2" in str(caught[0].message)
+    assert len(caught) == 3
+    assert [(m.name, m.alt_name) for m in ms] == [("m1", "a"), ("m1_2", "b"), ("m1_2_2", "c"),
+                                                  ("m1_3", "d")]
+    real = DATA.parent / "realworld" / "motifs" / "memes_flyFactor_dups.meme"
+    if real.is_file():
+        with pytest.warns(MotifscopeWarning, match="HLH54F_da_SANGER_5"):
+            names = [m.name for m in read_meme(real)]
+        assert names == ["HLH54F_da_SANGER_5", "HLH54F_da_SANGER_5_2"]

@@ -427,3 +427,14 @@ def test_strand_averaging_by_hand(world, scored, tmp_path):
                         strand_average=avg)
         tab = pd.read_csv(res.tsv, sep="\t").set_index("ID")
         assert tab.loc["rs_break", "t0_ref_prob"] == pytest.approx(expected, rel=1e-4)
+
+
+def test_symbolic_alleles_and_breakends_keep_their_case(tmp_path):
+    """Bases are upper-cased; <INS:ME:Alu> and a breakend naming a contig are not."""
+    from motifscope.io.vcf import read_vcf
+
+    p = tmp_path / "s.vcf"
+    p.write_text("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\n"
+                 "chr1\t5\t.\tacg\tt,<INS:ME:Alu>,G]chrUn_KI270742v1:100],*\n")
+    assert [(r.ref, r.alt) for r in read_vcf(p)] == [
+        ("ACG", "T"), ("ACG", "<INS:ME:Alu>"), ("ACG", "G]chrUn_KI270742v1:100]"), ("ACG", "*")]

@@ -50,8 +50,8 @@ def iter_fasta(path) -> Iterator[tuple[str, str]]:
     Yields
     ------
     tuple of (str, str)
-        The header without ``>`` (whitespace stripped at both ends) and the sequence
-        (lines joined, case kept).
+        The record's name (the header's first word, as pyfaidx and pysam take it; the rest
+        of the line is a description) and the sequence (lines joined, case kept).
 
     Raises
     ------
@@ -84,7 +84,11 @@ def iter_fasta(path) -> Iterator[tuple[str, str]]:
                                 f"{path}, line {name_line}: record {name!r} has an empty sequence"
                             )
                         yield name, "".join(parts)
-                    name, name_line, parts = line[1:].strip(), lineno, []
+                    words = line[1:].split(maxsplit=1)  # the name is the first word
+                    if not words:
+                        raise DataFormatError(f"{path}, line {lineno}: a header without a name; "
+                                              f"expected '>name' (then an optional description)")
+                    name, name_line, parts = words[0], lineno, []
                     continue
                 if name is None:
                     raise DataFormatError(

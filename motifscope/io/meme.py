@@ -45,6 +45,7 @@ import io
 import math
 import os
 import re
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,7 +53,7 @@ from pathlib import Path
 import numpy as np
 
 from motifscope.core.atomic import atomic_write_text
-from motifscope.core.errors import InputError, MotifFormatError
+from motifscope.core.errors import InputError, MotifFormatError, MotifscopeWarning
 from motifscope.core.motifs import UNIFORM, Motif
 
 __all__ = ["DEFAULT_NSITES", "MemeFile", "format_meme", "read_meme", "read_meme_file", "write_meme"]
@@ -362,6 +363,7 @@ def read_meme_file(source) -> MemeFile:
     strands = None
     bg = UNIFORM.copy()
     motifs: list[Motif] = []
+    seen: dict[str, int] = {}  # motif ID -> its MOTIF line
     while L.i < len(L.lines):
         raw = L.lines[L.i]
         s = raw.strip()
@@ -392,7 +394,18 @@ def read_meme_file(source) -> MemeFile:
         elif low.startswith("background letter frequencies"):
             bg = _parse_background(s, L)
         elif low.startswith("motif"):
-            motifs.append(_parse_motif(L, s, bg, src))
+            at = L.i
+            m = _parse_motif(L, s, bg, src)
+            if m.name in seen:  # every table and match is keyed by the ID: keep both, renamed
+                k = 2
+                while f"{m.name}_{k}" in seen:
+                    k += 1
+                warnings.warn(f"{src}: line {at}: motif ID {m.name!r} again (first on line "
+                              f"{seen[m.name]}); read as {m.name}_{k}", MotifscopeWarning,
+                              stacklevel=4)
+                m.name = f"{m.name}_{k}"
+            seen[m.name] = at
+            motifs.append(m)
         else:
             raise L.error(f"unexpected line {s[:40]!r}")
     if version is None:

@@ -15,6 +15,7 @@ field is ``.``.
 from __future__ import annotations
 
 import gzip
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,7 +129,16 @@ def _parse(cols: list, path: Path, n: int) -> tuple[str, int, str, str, list]:
     if pos < 0:
         raise DataFormatError(f"{path}: line {n}: POS {cols[1]!r}; expected a 1-based position "
                               f"(or 0 for a telomere)")
-    return cols[0], pos, cols[2], cols[3].upper(), cols[4].upper().split(",")
+    return cols[0], pos, cols[2], _allele(cols[3]), [_allele(a) for a in cols[4].split(",")]
+
+
+_BASES = re.compile(r"^[ACGTNacgtn]+$")
+
+
+def _allele(text: str) -> str:
+    """Bases upper-cased; a symbolic allele (``<DEL>``, ``<INS:ME:ALU>``) or a breakend
+    (``G]chr17:198982]``, contig names are case-sensitive) kept as written."""
+    return text.upper() if _BASES.match(text) else text
 
 
 def read_vcf(path, *, info=()) -> Iterator[VcfRecord]:
