@@ -114,9 +114,10 @@ def views_table(db, views: dict, thresh: float = 0.05) -> pd.DataFrame:
                 r[view], r[f"{view}_q"] = q, qv
     cols = ["motif", "name"] + [c for v in views for c in (v, f"{v}_q")]
     df = pd.DataFrame(list(rows.values())).reindex(columns=cols)
-    seen = df[[v for v in views]].notna().sum(1)
+    seen = df[list(views)].notna().sum(axis=1)
     df = df[seen > 0].assign(_n=seen[seen > 0]).sort_values("_n", ascending=False, kind="mergesort")
-    return df.drop(columns="_n").fillna({v: "" for v in views}).reset_index(drop=True)
+    df = df.drop(columns="_n").astype({v: object for v in views})  # names: "" where none
+    return df.fillna({v: "" for v in views}).reset_index(drop=True)
 
 
 def _inputs(ctx):
