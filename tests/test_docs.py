@@ -6,6 +6,7 @@
   and ``docs/cli/<group>-<verb>.md`` for the verbs of a group (``motifscope data pack`` →
   ``docs/cli/data-pack.md``). The page is in the site's navigation and names the verb.
 - Every API page points at a module that exists.
+- Every verb's page shows the verb's real ``--help`` (``tools/cli_help_docs.py`` writes it).
 """
 
 from __future__ import annotations
@@ -64,6 +65,26 @@ def test_every_cli_verb_has_a_page(words, stem):
     )
     nav = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     assert f"cli/{stem}.md" in nav, f"docs/cli/{stem}.md is not in mkdocs.yml's nav"
+
+
+def _help_tool():
+    spec = importlib.util.spec_from_file_location("cli_help_docs", ROOT / "tools" / "cli_help_docs.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.mark.parametrize("words,stem", _verbs(), ids=lambda v: str(v))
+def test_every_cli_page_shows_the_verbs_real_help(words, stem):
+    """The help block of docs/cli/<verb>.md is what the verb prints: an option changed in
+    the code and not on its page fails here (fix: python tools/cli_help_docs.py)."""
+    tool = _help_tool()
+    found = tool.page_help((DOCS / "cli" / f"{stem}.md").read_text(encoding="utf-8"))
+    assert found is not None, f"docs/cli/{stem}.md has no 'Usage: motifscope {words}' block"
+    m, got_words = found
+    assert got_words == words.split()
+    assert m.group(1) == tool.real_help(got_words), (
+        f"docs/cli/{stem}.md shows an old --help; run python tools/cli_help_docs.py")
 
 
 def test_api_pages_name_importable_modules():

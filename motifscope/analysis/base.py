@@ -17,7 +17,8 @@ from motifscope.core.validation import check_model_input
 from motifscope.data.strands import check_strand_pairs
 from motifscope.io.deepsea import read_mat
 from motifscope.io.fasta import fasta_to_one_hot
-from motifscope.io.meme import read_meme, write_meme
+from motifscope.io.meme import write_meme
+from motifscope.io.motif_files import read_motifs
 from motifscope.io.regions import load_regions
 from motifscope.methods.predict import predict
 from motifscope.plot.logo import logo_gallery
@@ -388,10 +389,10 @@ def _check_motif_db(motif_db) -> None:
         return
 
     if not Path(motif_db).is_file():
-        raise ConfigError(f"motif database {motif_db}: no such MEME file (or use 'jaspar')")
-    if not read_meme(motif_db):
-        raise ConfigError(f"motif database {motif_db}: holds no motifs; expected a MEME file "
-                          f"with at least one MOTIF")
+        raise ConfigError(f"motif database {motif_db}: no such motif file (or use 'jaspar')")
+    if not read_motifs(motif_db):
+        raise ConfigError(f"motif database {motif_db}: holds no motifs; expected a motif file "
+                          f"(MEME, JASPAR, TRANSFAC, HOMER, ...) with at least one motif")
 
 
 def select_rows(X, y, n: int | None, strand: str = "auto"):

@@ -22,7 +22,7 @@ import os
 
 from motifscope.analysis.base import Context, Result, finish
 from motifscope.io.jaspar import jaspar_motifs
-from motifscope.io.meme import read_meme
+from motifscope.io.motif_files import read_motifs
 from motifscope.methods.kernels import first_conv, kernels_to_motifs
 from motifscope.methods.tomtom import tomtom
 from motifscope.report.blocks import Files, Gallery, GalleryItem, Metrics, Table, Text
@@ -69,7 +69,7 @@ def resolve_db(db):
     if isinstance(db, (list, tuple)):
         return list(db)
 
-    return list(read_meme(db))
+    return list(read_motifs(db))
 
 
 def _sequences(ctx: Context, n: int):

@@ -38,7 +38,7 @@ from motifscope.core.batch import rank_device
 from motifscope.core.errors import ConfigError, MotifscopeWarning
 from motifscope.io.genome import Genome, one_hot_sequences
 from motifscope.io.jaspar import jaspar_motifs
-from motifscope.io.meme import read_meme
+from motifscope.io.motif_files import read_motifs
 from motifscope.methods.variants import score_vcf
 from motifscope.methods.variants.explain import attribution_pair, motif_changes
 from motifscope.methods.variants.windows import Prepared, window_bounds, window_sequences
@@ -150,7 +150,7 @@ def _motifs(db):
     if str(db).lower() == "jaspar":
         return jaspar_motifs()
 
-    return read_meme(db)
+    return read_motifs(db)
 
 
 def _explain_one(ctx, genome, row, scores, motifs, out, k: int) -> tuple[dict, pd.DataFrame]:

@@ -22,7 +22,7 @@ def decouple_cmd(
     jobs: int = typer.Option(1, "--jobs", min=1, help="Neurons decoupled in parallel (processes)."),
     seed: int = typer.Option(0, "--seed", help="Random seed (neuron c uses seed + c)."),
     db: str = typer.Option(
-        "jaspar", "--db", help="Motif database for Tomtom: 'jaspar', a MEME file or 'none'."
+        "jaspar", "--db", help="Motif database for Tomtom: 'jaspar', a motif file (any format read) or 'none'."
     ),
     out: Path | None = typer.Option(
         None, "--out", callback=out_dir, help="Output folder (default <run>/analyses/neuronmotif)."
@@ -71,7 +71,7 @@ def decouple_cmd(
         raise ConfigError(f"--jobs {jobs}: must be >= 1")
     targets = None if db.lower() == "none" else db
     if targets not in (None, "jaspar") and not Path(targets).is_file():
-        raise ConfigError(f"--db {db}: no such MEME file (or use 'jaspar' / 'none')")
+        raise ConfigError(f"--db {db}: no such motif file (or use 'jaspar' / 'none')")
     ctx = analysis.context_for(run, seed=seed, motif_db=targets, out={"neuronmotif": out},
                                options={"neuronmotif": {
                                    "layer": layer, "neurons": neurons, "motif_nb": motif_nb,

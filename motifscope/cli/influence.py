@@ -21,7 +21,7 @@ def influence_command(
     out: Path = typer.Option(None, "--out", "-o", callback=out_dir,
                              help="Output folder (default RUN/analyses/influence)."),
     db: str | None = typer.Option(
-        None, "--db", help="Match kernel motifs with Tomtom: a MEME file, 'jaspar' or 'none' "
+        None, "--db", help="Match kernel motifs with Tomtom: a motif file, 'jaspar' or 'none' "
         "(default: reuse RUN/analyses/kernels/tomtom.tsv when present)."),
     batch_size: int = typer.Option(256, "--batch-size", min=1,
                                    help="Rows (ablated copies x sequences) per forward pass."),

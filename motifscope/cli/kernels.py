@@ -36,7 +36,7 @@ def kernels_cmd(
         None, "--logos", callback=out_dir, help="Also write one PNG logo per motif here."
     ),
     db: str | None = typer.Option(
-        None, "--db", help="Also match the motifs with Tomtom: a MEME file or 'jaspar'."
+        None, "--db", help="Also match the motifs with Tomtom: a motif file (any format read) or 'jaspar'."
     ),
     batch_size: int = typer.Option(128, "--batch-size", min=1, help="Sequences per batch."),
     device: str = typer.Option("cpu", "--device", callback=check_device, help="cpu, cuda or auto."),

@@ -35,7 +35,7 @@ def seqlets_cmd(
                                help="Output index, or comma-separated indices (logits summed)."),
     method: str = typer.Option("deeplift_shap", "--method", help=", ".join(_METHODS) + "."),
     motifs: str = typer.Option("jaspar", "--motifs",
-                               help="MEME file to annotate with, 'jaspar' (CORE vertebrates) or 'none'."),
+                               help="Motif file to annotate with (any format read), 'jaspar' (CORE vertebrates) or 'none'."),
     n: int = typer.Option(1000, "--n", min=1, help="Read the first N sequences of --data."),
     controls: int = typer.Option(1, "--controls", min=0,
                                  help="Dinucleotide shuffles per sequence for the FDR (0: p-value threshold)."),

@@ -13,10 +13,10 @@ __all__ = ["tomtom_command"]
 
 @app.command("tomtom")
 def tomtom_command(
-    motifs: Path = typer.Argument(..., help="Query motifs, a MEME minimal-format file."),
+    motifs: Path = typer.Argument(..., help="Query motifs: a motif file in any format read (MEME, JASPAR, TRANSFAC, HOMER, ...)."),
     db: str = typer.Option(
         "jaspar:CORE/vertebrates", "--db",
-        help="Targets: 'jaspar[:[RELEASE/]COLLECTION/TAX_GROUP]' or a MEME file.",
+        help="Targets: 'jaspar[:[RELEASE/]COLLECTION/TAX_GROUP]' or a motif file.",
     ),
     dist: str = typer.Option("pearson", "--dist", help="pearson (MEME default) or euclidean."),
     thresh: float = typer.Option(

@@ -31,7 +31,7 @@ def variants_cmd(
                                     help="Explain the K variants of largest |log2 OR|."),
     explain: str | None = typer.Option(None, "--explain",
                                           help="IDs or CHROM:POS:REF:ALT to explain too."),
-    db: str = typer.Option("jaspar", "--db", help="Motifs: jaspar, a MEME file, or none."),
+    db: str = typer.Option("jaspar", "--db", help="Motifs: jaspar, a motif file (any format read), or none."),
     method: str = typer.Option("deeplift_shap", "--method", help="deeplift_shap or ism."),
     single_strand: bool = typer.Option(False, "--single-strand",
                                        help="Forward strand only (default: both averaged)."),

@@ -25,7 +25,7 @@ import pandas as pd
 
 from motifscope.core.errors import InputError
 from motifscope.core.motifs import Motif
-from motifscope.io.meme import read_meme
+from motifscope.io.motif_files import read_motifs
 
 __all__ = ["fimo", "log_odds", "pvalue", "pvalue_table", "scan_scores"]
 
@@ -145,10 +145,10 @@ def _motif_list(motifs):
     if isinstance(motifs, Motif):
         return [motifs]
     if isinstance(motifs, (str,)) or hasattr(motifs, "__fspath__"):
-        return list(read_meme(motifs))
+        return list(read_motifs(motifs))
     out = list(motifs)
     if not out or not all(isinstance(m, Motif) for m in out):
-        raise InputError("motifs: expected a Motif, a list of Motif or a MEME file")
+        raise InputError("motifs: expected a Motif, a list of Motif or a motif file")
     return out
 
 

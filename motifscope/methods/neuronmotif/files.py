@@ -12,7 +12,8 @@ import numpy as np
 
 from motifscope.core.atomic import atomic_open, atomic_path, atomic_write_text
 from motifscope.io.jaspar import jaspar_motifs
-from motifscope.io.meme import read_meme, write_meme
+from motifscope.io.meme import write_meme
+from motifscope.io.motif_files import read_motifs
 from motifscope.methods.neuronmotif.neuron import NeuronResult
 from motifscope.methods.neuronmotif.syntax import build_syntax, slice_motifs
 from motifscope.methods.tomtom import tomtom
@@ -34,7 +35,7 @@ def _targets(targets):
         if isinstance(targets, str) and targets == "jaspar":
             mot = jaspar_motifs()
         elif isinstance(targets, (str, os.PathLike)):
-            mot = read_meme(targets)
+            mot = read_motifs(targets)
         else:
             mot = list(targets)
     except Exception as e:  # optional annotation: never fail the decoupling for it

@@ -10,7 +10,7 @@ import numpy as np
 from motifscope.core.errors import InputError
 from motifscope.core.motifs import Motif
 from motifscope.io import jaspar
-from motifscope.io.meme import read_meme
+from motifscope.io.motif_files import read_motifs
 
 
 def resolve_motifs(source, name: str = "motifs") -> list[Motif]:
@@ -43,7 +43,7 @@ def resolve_motifs(source, name: str = "motifs") -> list[Motif]:
         if text.lower() == "jaspar" or text.lower().startswith("jaspar:"):
             motifs = _jaspar_from_spec(text)
         else:
-            motifs = read_meme(Path(text))
+            motifs = read_motifs(Path(text))
     elif isinstance(source, np.ndarray) or hasattr(source, "detach"):
         arr = np.asarray(source.detach().cpu().numpy() if hasattr(source, "detach") else source)
         if arr.ndim == 2:
