@@ -18,6 +18,7 @@ from torch import nn
 
 from motifscope.analysis import attribution, influence, neuronmotif, seqlets, temporal
 from motifscope.analysis.base import Context, describe_selection
+from motifscope.core.errors import InputError
 from motifscope.core.sequence import one_hot_encode
 
 SITE = "TGACTCA"
@@ -192,3 +193,20 @@ def test_the_verbs_name_the_runs_targets(tmp_path, capsys):
     assert rc == 0, capsys.readouterr().err
     header = (tmp_path / "i" / "influence.tsv").read_text().splitlines()[0].split("\t")
     assert header[-3:] == ["K562|CTCF", "HepG2|FOXA1", "GM12878|DNase"]
+
+
+def test_class_optimisation_of_a_plain_module_takes_the_length_of_the_sequences(tmp_path, model):
+    """A plain nn.Module has no seq_len: the length comes from the sequences given (it
+    stopped with 'no seq_len'). (This detector fires on its exact site only, so its ReLU is
+    dead at a random start: whether the optimum finds the site is issue 34's control.)"""
+    from motifscope.analysis import optimize
+
+    ctx = _context(tmp_path, model, "none")
+    ctx.options["optimize"] = {"steps": 60, "restarts": 2}
+    res = optimize.run(ctx)
+    best = res.data["results"][0]
+    assert np.asarray(best.matrix).shape == (4, 100)
+    assert np.asarray(best.ppm).shape == (4, 100) and np.isfinite(best.score)
+    ctx.X = None  # neither seq_len nor sequences: the method's own one line
+    with pytest.raises(InputError, match="length is required"):
+        optimize.run(ctx)

@@ -4,7 +4,8 @@ a logo and a MEME motif.
 Options (``ctx.options["optimize"]``): ``steps`` (150; 60 when quick), ``restarts``
 (8; 2 when quick), ``lr`` (0.1), ``l2`` (DeMo's 0.009), ``parametrization``
 (``"sequence"``: straight-through one-hot inputs, the default; ``"softmax"``; DeMo's ``"raw"``), ``targets`` (how many targets of interest: all),
-``stem`` (file names).
+``stem`` (file names), ``length`` (the input length: the model's ``seq_len``, else that of
+the context's sequences; a plain module has no ``seq_len``).
 
 Files (stem ``optimized``, or the option ``stem``): ``<stem>.meme``, ``<stem>.tsv`` (target,
 logit), ``<stem>.npz`` (``targets``, ``ppm`` and ``matrix`` ``(n, 4, L)``), ``<stem>.png``
@@ -75,6 +76,11 @@ def run(ctx: Context) -> Result:
     kw["parametrization"] = str(ctx.option(NAME, "parametrization", "sequence"))
     steps = int(ctx.option(NAME, "steps", 60 if ctx.quick else 150))
     restarts = int(ctx.option(NAME, "restarts", 2 if ctx.quick else 8))
+    length = ctx.option(NAME, "length")
+    if length is None and getattr(ctx.model, "seq_len", None) is None and ctx.X is not None:
+        length = int(ctx.X.shape[-1])  # a plain module: the length of the sequences given
+    if length is not None:
+        kw["length"] = int(length)
     results = optimize_targets(ctx.model, targets, steps=steps, restarts=restarts,
                                lr=float(ctx.option(NAME, "lr", 0.1)), random_state=ctx.seed, **kw)
     out = ctx.output(NAME)
