@@ -131,6 +131,16 @@ def test_scores_find_the_planted_motif(planted_data, tmp_path):
                                                          target=t), rtol=1e-5, atol=1e-6)
 
     assert set(table["method"]) == set(DEFAULT_METHODS)
+    # saliency and gradient x input are one score at the observed base, with or without the
+    # gradient correction: the table shows both equal, the scorecard keeps one row of each
+    from motifscope.truth.scores import SAME_AT_OBSERVED_BASE
+
+    for same, kept in SAME_AT_OBSERVED_BASE.items():
+        a = table[table.method == same].set_index("task")
+        b = table[table.method == kept].set_index("task")
+        for col in ("auroc", "auroc_per_sequence", "aupr_per_sequence", "snr_topk"):
+            np.testing.assert_allclose(a[col], b[col], rtol=1e-6, err_msg=(same, col))
+        assert not any(k.endswith(f", {same}") for k in att) and f"attribution AUROC, {kept}" in att
     assert att["attribution AUROC, gradient_x_input"] > 0.95
     assert att["attribution AUROC, ism"] > 0.95
     assert att["attribution per-seq AUROC, gradient_x_input+gc"] > 0.95

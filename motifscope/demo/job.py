@@ -9,7 +9,7 @@ models, runs every analysis on each and scores it against the planted truth:
 | evaluation | mean test AUROC over presence tasks and over grammar tasks |
 | kernels → MEME → Tomtom | share of planted motifs matched by a first-layer kernel (q < 0.05) |
 | kernel influence | presence tasks whose most influential kernel matches the task's planted motif (q < 0.05, q < 0.001; and for a re-initialised copy, the control) |
-| attribution | per-method AUROC of planted-motif positions vs background (pooled), per-sequence AUROC/AUPR and SNR, with and without the gradient correction (``+gc``) |
+| attribution | per-method AUROC of planted-motif positions vs background (pooled), per-sequence AUROC/AUPR and SNR, with and without the gradient correction (``+gc``); saliency is not repeated, since at the observed base it equals gradient × input |
 | seqlets | precision and recall of seqlets against planted instances, planted motifs recovered by annotated seqlets, strand agreement |
 | temporal scores | share of positives whose forward score rises most (sustained over 5 positions) inside a motif (+5 bp) |
 | class optimisation | share of presence tasks whose optimised input holds the task's motif |
