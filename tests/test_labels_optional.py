@@ -134,42 +134,10 @@ def test_describe_selection_groups_targets():
     assert describe_selection({}) == ""
 
 
-def test_attribute_reads_fasta_like_the_other_verbs(tmp_path, capsys):
-    """``attribute --data seqs.fa`` (it used to stop with 'is not a MAT file')."""
+def _zoo_run_and_fasta(tmp_path, **tables):
+    """A format-2 run of a 100-bp, 3-target deepsea_demo (extra config ``tables``) and a FASTA
+    file of :func:`_sequences`."""
     from motifscope import zoo
-    from motifscope.cli import main
-    from motifscope.core.sequence import decode
-    from motifscope.runs.directory import (
-        MODEL_FILE,
-        RUN_FORMAT,
-        atomic_torch_save,
-        init_run_dir,
-        model_table,
-        write_config,
-    )
-
-    torch.manual_seed(0)
-    over = {"seq_len": 100, "n_targets": 3}
-    m = zoo.build("deepsea_demo", **over)
-    run = init_run_dir(tmp_path / "run")
-    write_config(run, {"format": RUN_FORMAT, "model": model_table("deepsea_demo", over, m)})
-    atomic_torch_save(m.state_dict(), run / MODEL_FILE)
-    fa = tmp_path / "seqs.fa"
-    fa.write_text("".join(f">s{i}\n{s}\n" for i, s in enumerate(decode(_sequences()))))
-    rc = main(["attribute", str(run), "--data", str(fa), "--target", "0", "--method", "saliency",
-               "--start", "2", "--n", "5", "--out", str(tmp_path / "a.npz")])
-    assert rc == 0, capsys.readouterr().err
-    z = np.load(tmp_path / "a.npz")
-    assert z["arr_0"].shape == (5, 4, 100)
-    ohe = np.load(tmp_path / "a.ohe.npz")["arr_0"]
-    assert np.array_equal(ohe, _sequences()[2:7].numpy())
-
-
-def test_the_verbs_name_the_runs_targets(tmp_path, capsys):
-    """influence.tsv has a column per target named as the run names them (an imported
-    published model's 919 names), not t0, t1, ..."""
-    from motifscope import zoo
-    from motifscope.cli import main
     from motifscope.core.sequence import decode
     from motifscope.runs.directory import (
         MODEL_FILE,
@@ -185,10 +153,34 @@ def test_the_verbs_name_the_runs_targets(tmp_path, capsys):
     m = zoo.build("deepsea_demo", **over)
     run = init_run_dir(tmp_path / "run")
     write_config(run, {"format": RUN_FORMAT, "model": model_table("deepsea_demo", over, m),
-                       "targets": {"names": ["K562|CTCF", "HepG2|FOXA1", "GM12878|DNase"]}})
+                       **tables})
     atomic_torch_save(m.state_dict(), run / MODEL_FILE)
     fa = tmp_path / "seqs.fa"
     fa.write_text("".join(f">s{i}\n{s}\n" for i, s in enumerate(decode(_sequences()))))
+    return run, fa
+
+
+def test_attribute_reads_fasta_like_the_other_verbs(tmp_path, capsys):
+    """``attribute --data seqs.fa`` (it used to stop with 'is not a MAT file')."""
+    from motifscope.cli import main
+
+    run, fa = _zoo_run_and_fasta(tmp_path)
+    rc = main(["attribute", str(run), "--data", str(fa), "--target", "0", "--method", "saliency",
+               "--start", "2", "--n", "5", "--out", str(tmp_path / "a.npz")])
+    assert rc == 0, capsys.readouterr().err
+    z = np.load(tmp_path / "a.npz")
+    assert z["arr_0"].shape == (5, 4, 100)
+    ohe = np.load(tmp_path / "a.ohe.npz")["arr_0"]
+    assert np.array_equal(ohe, _sequences()[2:7].numpy())
+
+
+def test_the_verbs_name_the_runs_targets(tmp_path, capsys):
+    """influence.tsv has a column per target named as the run names them (an imported
+    published model's 919 names), not t0, t1, ..."""
+    from motifscope.cli import main
+
+    run, fa = _zoo_run_and_fasta(tmp_path, targets={"names": ["K562|CTCF", "HepG2|FOXA1",
+                                                              "GM12878|DNase"]})
     rc = main(["influence", str(run), "--data", str(fa), "--db", "none", "--out", str(tmp_path / "i")])
     assert rc == 0, capsys.readouterr().err
     header = (tmp_path / "i" / "influence.tsv").read_text().splitlines()[0].split("\t")

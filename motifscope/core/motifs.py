@@ -21,7 +21,7 @@ import numpy as np
 
 from motifscope.core.errors import InputError
 
-__all__ = ["UNIFORM", "Motif"]
+__all__ = ["UNIFORM", "Motif", "unused_name"]
 
 UNIFORM = np.full(4, 0.25)
 
@@ -45,6 +45,30 @@ def _clean_names(name, alt_name):
     if alt_name is not None:
         alt_name = " ".join(_NOT_IN_ALT.sub(" ", str(alt_name)).split()) or None
     return clean, alt_name
+
+
+def unused_name(name: str, taken) -> str:
+    """``name``, or ``name_2``, ``name_3``, ... : the first not in ``taken``.
+
+    Every table, logo and Tomtom match is keyed by the motif's name, so a reader keeps a
+    repeated name as the next free one (with a warning of its own).
+
+    Parameters
+    ----------
+    name : str
+    taken : container of str
+        The names already used.
+
+    Returns
+    -------
+    str
+    """
+    if name not in taken:
+        return name
+    k = 2
+    while f"{name}_{k}" in taken:
+        k += 1
+    return f"{name}_{k}"
 
 
 @dataclass(eq=False)

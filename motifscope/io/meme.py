@@ -54,7 +54,7 @@ import numpy as np
 
 from motifscope.core.atomic import atomic_write_text
 from motifscope.core.errors import InputError, MotifFormatError, MotifscopeWarning
-from motifscope.core.motifs import UNIFORM, Motif
+from motifscope.core.motifs import UNIFORM, Motif, unused_name
 
 __all__ = ["DEFAULT_NSITES", "MemeFile", "format_meme", "read_meme", "read_meme_file", "write_meme"]
 
@@ -397,13 +397,10 @@ def read_meme_file(source) -> MemeFile:
             at = L.i
             m = _parse_motif(L, s, bg, src)
             if m.name in seen:  # every table and match is keyed by the ID: keep both, renamed
-                k = 2
-                while f"{m.name}_{k}" in seen:
-                    k += 1
+                new = unused_name(m.name, seen)
                 warnings.warn(f"{src}: line {at}: motif ID {m.name!r} again (first on line "
-                              f"{seen[m.name]}); read as {m.name}_{k}", MotifscopeWarning,
-                              stacklevel=4)
-                m.name = f"{m.name}_{k}"
+                              f"{seen[m.name]}); read as {new}", MotifscopeWarning, stacklevel=4)
+                m.name = new
             seen[m.name] = at
             motifs.append(m)
         else:

@@ -68,7 +68,7 @@ from pathlib import Path
 import numpy as np
 
 from motifscope.core.errors import InputError, MotifFormatError, MotifscopeWarning
-from motifscope.core.motifs import Motif
+from motifscope.core.motifs import Motif, unused_name
 from motifscope.io.meme import read_meme
 
 __all__ = ["MOTIF_FORMATS", "detect_motif_format", "read_motifs"]
@@ -196,12 +196,10 @@ def _finish(ctx: _Ctx, motifs: list[Motif], unnamed: set[int]) -> list[Motif]:
     seen: set[str] = set()
     for m in motifs:
         if m.name in seen:
-            k = 2
-            while f"{m.name}_{k}" in seen:
-                k += 1
-            warnings.warn(f"{ctx.src}: motif name {m.name!r} again; read as {m.name}_{k}",
+            new = unused_name(m.name, seen)
+            warnings.warn(f"{ctx.src}: motif name {m.name!r} again; read as {new}",
                           MotifscopeWarning, stacklevel=4)
-            m.name = f"{m.name}_{k}"
+            m.name = new
         seen.add(m.name)
     return motifs
 
